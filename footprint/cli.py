@@ -1,0 +1,257 @@
+"""The `footprint` command. Exit codes: 0 done (quarantined rows are warnings), 2 bad usage or
+configuration, 1 pipeline failure. footprint's own errors print as one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+# Offline by design: no telemetry, quiet Prefect logs unless the user asks for them.
+for _name, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from footprint import queries
+from footprint.config import CONFIG_FILE_NAME, Settings, open_workspace
+from footprint.errors import FootprintError, UsageError
+from footprint.periods import format_period, month_range, parse_period
+
+app = typer.Typer(
+    help="footprint: monthly energy and fuel data in, audited CO2 inventory out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+factors_app = typer.Typer(help="Emission factor lists (co2emissiefactoren.nl).", no_args_is_help=True)
+app.add_typer(factors_app, name="factors")
+
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help=f"Organisation file (default: $FOOTPRINT_CONFIG or ./{CONFIG_FILE_NAME})."),
+]
+
+
+def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn footprint's own errors into one red line and their exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FootprintError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _config_arg(config: Path | None) -> str | None:
+    return str(config.expanduser().resolve()) if config else str(Settings().config.expanduser().resolve())
+
+
+def _periods(period: str | None, first: str | None, last: str | None) -> list[str]:
+    if period and (first or last):
+        raise UsageError("give either --period or --from/--to, not both")
+    if period:
+        return [format_period(parse_period(period))]
+    if not (first and last):
+        raise UsageError("give --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
+    return [format_period(m) for m in month_range(parse_period(first), parse_period(last))]
+
+
+def _print_run(summary: Any) -> None:
+    for f in summary.files:
+        if f.outcome == "rejected":
+            console.print(f"  [red]✗[/] {summary.period} {f.file_name}: rejected: {f.message}", highlight=False)
+            continue
+        if f.outcome == "skipped":
+            console.print(f"  [dim]= {summary.period} {f.file_name}: already loaded[/]", highlight=False)
+            continue
+        mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
+        extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
+        console.print(
+            f"  {mark} {summary.period} {f.file_name}: {f.rows_read} read, {f.rows_loaded} loaded, "
+            f"{f.rows_quarantined} quarantined{extra}",
+            highlight=False,
+        )
+
+
+def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> list[Any]:
+    """Run the Prefect ingestion flow over the periods, a year per flow run, with a progress bar."""
+    from flows.monthly_ingest import ingest_months
+
+    chunks = [periods[i : i + 12] for i in range(0, len(periods), 12)]
+    summaries: list[Any] = []
+    with Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("starting Prefect", total=len(periods))
+        for chunk in chunks:
+            progress.update(bar, description=f"{chunk[0]} .. {chunk[-1]}")
+            results = ingest_months(chunk, config)
+            summaries.extend(results)
+            progress.advance(bar, len(chunk))
+    if verbose:
+        for summary in summaries:
+            _print_run(summary)
+    quarantined = sum(s.rows_quarantined for s in summaries)
+    rejected = sum(f.outcome == "rejected" for s in summaries for f in s.files)
+    loaded = sum(f.outcome == "loaded" for s in summaries for f in s.files)
+    console.print(
+        f"{len(periods)} month(s): {loaded} file(s) loaded, {quarantined} row(s) quarantined, "
+        f"{rejected} file(s) rejected",
+        style="yellow" if quarantined or rejected else "green",
+    )
+    if rejected:
+        raise FootprintError(f"{rejected} file(s) could not be read; see the lines marked ✗ above")
+    return summaries
+
+
+@app.command()
+@_friendly
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new organisation.")] = Path("."),
+    organisation: Annotated[str, typer.Option(help="Organisation name.")] = "My Company B.V.",
+) -> None:
+    """Create footprint.yaml, a .env with a fresh pseudonymisation key, and the inbox folder."""
+    from footprint.templates import config_template
+
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / CONFIG_FILE_NAME
+    if target.exists():
+        raise UsageError(f"{target} exists already; footprint init never overwrites a configuration")
+    target.write_text(config_template(organisation), encoding="utf-8")
+    env = directory / ".env"
+    if not env.exists():
+        env.write_text(f"FOOTPRINT_PSEUDONYM_KEY={secrets.token_hex(32)}\n", encoding="utf-8")
+        env.chmod(0o600)
+    (directory / "inbox").mkdir(exist_ok=True)
+    console.print(f"Created {target} and {env}. Edit the file, drop files into {directory / 'inbox'}/YYYY-MM/,")
+    console.print("then run: footprint ingest --period YYYY-MM")
+
+
+@app.command()
+@_friendly
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Folder for the demo company.")] = Path("demo-workspace"),
+) -> None:
+    """Create a fictional cleaning company with 2022-01..2026-06 of raw files and ingest every month."""
+    from footprint.demo import write_demo
+
+    workdir = workdir.expanduser().resolve()
+    if (workdir / CONFIG_FILE_NAME).exists():
+        console.print(f"Using the existing demo in {workdir} (delete it to start afresh).")
+    manifest = write_demo(workdir)
+    console.print(f"Demo company written to {workdir}: {len(manifest.files)} raw files in {workdir / 'inbox'}")
+    config = str(workdir / CONFIG_FILE_NAME)
+    periods = sorted({p.name for p in (workdir / "inbox").iterdir() if p.is_dir()})
+    run_ingest(config, periods, verbose=False)
+    ws = open_workspace(Path(config))
+    _print_year_totals(queries.year_totals(ws))
+    stats = queries.quarantine_summary(ws)
+    console.print(f"\nWarehouse: {ws.warehouse_url.removeprefix('duckdb:///')}")
+    console.print(
+        f"Quarantine: {stats['rows']} row(s) from {stats['files']} file(s) in table [bold]quarantine[/] of that "
+        "warehouse; see them with `footprint status` or\n"
+        f"  .venv/bin/duckdb {ws.warehouse_url.removeprefix('duckdb:///')} "
+        "-c 'SELECT file_name, source_row, column_name, value, reason FROM quarantine'",
+        highlight=False,
+    )
+    console.print(f"Raw files, stored once by SHA-256: {ws.raw_store}")
+
+
+def _print_year_totals(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Emissions per year and ladder scope (t CO2e; electricity market-based)")
+    table.add_column("year", justify="right")
+    for scope in (1, 2, 3):
+        table.add_column(f"scope {scope}", justify="right")
+    table.add_column("total", justify="right")
+    for row in rows:
+        values = [row[f"scope_{s}_kg_co2e"] for s in (1, 2, 3)]
+        table.add_row(str(row["year"]), *(f"{v / 1000:,.1f}" for v in values), f"{sum(values) / 1000:,.1f}")
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def ingest(
+    period: Annotated[str | None, typer.Option(help="One month, YYYY-MM.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Ingest the inbox files of one or more months through the Prefect flow."""
+    periods = _periods(period, first, last)
+    config_path = _config_arg(config)
+    open_workspace(Path(config_path))
+    run_ingest(config_path, periods)
+
+
+@app.command()
+@_friendly
+def status(
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Per month and source: rows loaded and quarantined, and what is missing."""
+    ws = open_workspace(Path(_config_arg(config)))
+    rows = queries.status(ws, parse_period(first) if first else None, parse_period(last) if last else None)
+    table = Table(title=f"{ws.org.organisation}: data per month and source")
+    for name in ("period", "source", "files", "loaded", "quarantined", "status"):
+        table.add_column(name, justify="right" if name in ("files", "loaded", "quarantined") else "left")
+    for row in rows:
+        style = {"missing": "red", "quarantined rows": "yellow"}.get(row["status"])
+        table.add_row(
+            row["period"], row["source"], str(row["files"]), str(row["loaded"]), str(row["quarantined"]),
+            row["status"], style=style,
+        )
+    console.print(table)
+
+
+@factors_app.command("load")
+@_friendly
+def factors_load(
+    file: Annotated[Path, typer.Argument(help="A co2emissiefactoren.nl spreadsheet (.xlsx).")],
+    year: Annotated[int | None, typer.Option(help="List year (default: from the sheet title).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Load an official factor list, an older year's or a corrected version."""
+    from footprint.factors import load_factor_list
+    from footprint.pipeline import warehouse
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    ws = open_workspace(Path(_config_arg(config)))
+    result = load_factor_list(warehouse(ws), file, year)
+    if result.already_loaded:
+        console.print(f"{file.name}: list {result.list_year} version {result.version} was loaded before; nothing changed")
+        return
+    console.print(
+        f"{file.name}: loaded list {result.list_year} version {result.version}: "
+        f"{result.factors_loaded} factors ({result.skipped} rows skipped)"
+        + (f"; supersedes {', '.join(result.superseded)}" if result.superseded else "")
+    )

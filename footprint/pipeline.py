@@ -1,0 +1,431 @@
+"""The monthly ingestion steps: pull, store, parse, validate, load, compute, record.
+
+Each step is a plain function taking the workspace and a period or a path, so Prefect tasks wrap
+them one to one and tests call them directly. Every step returns what it did as a small typed
+object; nothing is silently dropped: rows read = rows loaded + rows quarantined, per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from footprint import schemas
+from footprint.config import Workspace
+from footprint.errors import FactorError, InputFileError
+from footprint.factors import (
+    classify_products,
+    ensure_default_factors,
+    flight_activity_key,
+    known_products,
+    resolve_factors,
+)
+from footprint.periods import format_period, next_month
+from footprint.sources import detect_format
+from footprint.storage import FolderInbox, FolderRawStore, sha256_of
+from footprint.validation import ValidationContext, validate
+from footprint.warehouse import make_warehouse
+from footprint.warehouse.bulk import insert_frame, staged
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one raw file in one run."""
+
+    file_name: str
+    file_sha256: str
+    outcome: str  # loaded, skipped (already loaded), rejected (whole file unreadable)
+    dataset: str | None = None
+    source_format: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_excluded: int = 0
+    duration_s: float = 0.0
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class EmissionResult:
+    period: str
+    emission_rows: int
+    emissions_kg_co2e: float
+    factor_list: str
+    duration_s: float
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    period: str
+    status: str
+    files: list[FileResult] = field(default_factory=list)
+    emissions: EmissionResult | None = None
+    duration_s: float = 0.0
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> sa.Engine:
+    engine = make_warehouse(url)
+    ensure_default_factors(engine)
+    return engine
+
+
+def warehouse(ws: Workspace) -> sa.Engine:
+    """One engine per warehouse and process, schema applied and the default factor list loaded."""
+    return _engine(ws.warehouse_url)
+
+
+def _period_date(period: str | dt.date) -> dt.date:
+    if isinstance(period, dt.date):
+        return period
+    year, month = period.split("-")
+    return dt.date(int(year), int(month), 1)
+
+
+def loaded_checksums(ws: Workspace) -> set[str]:
+    with warehouse(ws).connect() as conn:
+        return {row[0] for row in conn.execute(sa.text("SELECT file_sha256 FROM raw_files"))}
+
+
+def pull_new_files(ws: Workspace, period: str) -> list[str]:
+    """The inbox files of a period whose content has not been loaded before."""
+    done = loaded_checksums(ws)
+    files = FolderInbox(ws.inbox).files_for(_period_date(period))
+    return [str(path) for path in files if sha256_of(path) not in done]
+
+
+def pseudonymise(values: pd.Series, key: str) -> pd.Series:
+    """Keyed hash of personal data (card numbers, driver names): stable per key, not reversible."""
+    unique = values.dropna().unique()
+    digests = {
+        value: hmac.new(key.encode(), str(value).encode(), hashlib.sha256).hexdigest()[:16] for value in unique
+    }
+    return values.map(digests).astype("string")
+
+
+def _activity_ids(sha: str, rows: pd.Series) -> pd.Series:
+    return (sha[:16] + "-" + rows.astype("int64").astype("string")).astype("string")
+
+
+def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: str) -> pd.DataFrame:
+    sites = {v.plate: v.site for v in ws.org.vehicles}
+    products = classify_products(frame["product"])
+    fuel = products["fuel"].astype("string")
+    excluded = products["excluded_reason"].astype("string")
+    return pd.DataFrame(
+        {
+            "activity_id": _activity_ids(sha, frame["source_row"]),
+            "file_sha256": sha,
+            "source_row": frame["source_row"],
+            "period": frame["period"].dt.date,
+            "transaction_at": frame["transaction_at"],
+            "card_id": pseudonymise(frame["card_number"], ws.pseudonym_key),
+            "driver_id": pseudonymise(frame["driver"], ws.pseudonym_key),
+            "plate": frame["plate"],
+            "site_id": frame["plate"].map(sites).astype("string"),
+            "station": frame["station"],
+            "product": frame["product"],
+            "fuel": fuel,
+            "quantity": frame["quantity"],
+            "unit": frame["unit"],
+            "unit_price_eur": frame["unit_price_eur"],
+            "amount_eur": frame["amount_eur"],
+            "odometer_km": frame["odometer_km"],
+            "activity_key": ("fuel:" + fuel).where(excluded.isna()).astype("string"),
+            "excluded_reason": excluded,
+        }
+    )
+
+
+def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: str, period: str) -> pd.DataFrame:
+    meters = {m.ean: m for m in ws.org.meters}
+    ean = frame["ean"]
+    carrier = ean.map({e: m.carrier for e, m in meters.items()}).astype("string")
+    contract = ean.map({e: m.contract_in(period) for e, m in meters.items()}).astype("string")
+    consumption = frame["direction"] == "consumption"
+    key = pd.Series(pd.NA, index=frame.index, dtype="string")
+    key = key.mask(consumption & (carrier == "electricity"), "electricity:" + contract)
+    key = key.mask(consumption & carrier.isin(["natural_gas", "district_heat"]), carrier)
+    return pd.DataFrame(
+        {
+            "activity_id": _activity_ids(sha, frame["source_row"]),
+            "file_sha256": sha,
+            "source_row": frame["source_row"],
+            "period": frame["period"].dt.date,
+            "ean": ean,
+            "site_id": ean.map({e: m.site for e, m in meters.items()}).astype("string"),
+            "carrier": carrier,
+            "contract": contract,
+            "interval_start": frame["interval_start"],
+            "interval_end": frame["interval_end"],
+            "quantity": frame["quantity"],
+            "unit": frame["unit"],
+            "direction": frame["direction"],
+            "tariff": frame["tariff"],
+            "estimated": frame["estimated"].fillna(False).astype(bool),
+            "activity_key": key,
+        }
+    )
+
+
+def _supplier_activity_key(frame: pd.DataFrame) -> pd.Series:
+    kind = frame["activity_type"]
+    key = pd.Series(pd.NA, index=frame.index, dtype="string")
+    key = key.mask(kind == "flight", flight_activity_key(frame["distance_km"]))
+    car_fuel = frame["method"].str.extract(r"fuel=(\w+)", expand=False).fillna("unknown")
+    key = key.mask(kind == "private_car", "private_car:" + car_fuel)
+    key = key.mask(kind == "train", "train:electric")
+    return key.mask(kind == "supplier_reported", "supplier_reported")
+
+
+def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "activity_id": _activity_ids(sha, frame["source_row"]),
+            "file_sha256": sha,
+            "source_row": frame["source_row"],
+            "period": frame["period"].dt.date,
+            "activity_date": frame["activity_date"].dt.date,
+            "supplier": frame["supplier"],
+            "activity_type": frame["activity_type"],
+            "description": frame["description"],
+            "quantity": frame["quantity"],
+            "unit": frame["unit"],
+            "distance_km": frame["distance_km"],
+            "ghg_category": frame["ghg_category"],
+            "reported_kg_co2e": frame["reported_kg_co2e"],
+            "method": frame["method"],
+            "data_quality": frame["data_quality"],
+            "activity_key": _supplier_activity_key(frame),
+        }
+    )
+
+
+def _validation_context(ws: Workspace, period: str) -> ValidationContext:
+    start = _period_date(period)
+    return ValidationContext(
+        period_start=start,
+        period_end=next_month(start),
+        products=known_products(),
+        eans=[m.ean for m in ws.org.meters],
+        plates=[v.plate for v in ws.org.vehicles],
+    )
+
+
+def ingest_file(ws: Workspace, period: str, path: str | Path) -> FileResult:
+    """Store one raw file, parse, validate and load it in one transaction: all of it or none."""
+    started = time.perf_counter()
+    source = Path(path)
+    stored = FolderRawStore(ws.raw_store).put(source)
+    engine = warehouse(ws)
+    with engine.connect() as conn:
+        seen = conn.execute(
+            sa.text("SELECT count(*) FROM raw_files WHERE file_sha256 = :sha"), {"sha": stored.sha256}
+        ).scalar_one()
+    if seen:
+        return FileResult(source.name, stored.sha256, "skipped", message="already loaded (same content)")
+    try:
+        fmt = detect_format(source)
+        frame = fmt.read(source)
+    except InputFileError as exc:
+        return FileResult(
+            source.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc)
+        )
+    outcome = validate(fmt.DATASET, frame, _validation_context(ws, period))
+    good = outcome.good
+    if fmt.DATASET == schemas.FUEL_TRANSACTIONS:
+        rows = _prepare_fuel(good, ws, stored.sha256)
+        excluded = int(rows["excluded_reason"].notna().sum())
+    elif fmt.DATASET == schemas.METER_USAGE:
+        rows = _prepare_meter(good, ws, stored.sha256, period)
+        excluded = 0
+    else:
+        rows = _prepare_supplier(good, ws, stored.sha256)
+        excluded = 0
+    quarantine = outcome.quarantine.assign(
+        file_sha256=stored.sha256,
+        file_name=source.name,
+        dataset=fmt.DATASET,
+        period=_period_date(period),
+        value=outcome.quarantine["value"].astype("string"),
+    )[["file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason"]]
+    raw_row = pd.DataFrame(
+        {
+            "file_sha256": [stored.sha256],
+            "file_name": [source.name],
+            "source_format": [fmt.NAME],
+            "dataset": [fmt.DATASET],
+            "period": [_period_date(period)],
+            "size_bytes": [stored.size_bytes],
+            "stored_path": [stored.stored_path],
+            "rows_read": [outcome.rows_read],
+            "rows_loaded": [len(rows)],
+            "rows_quarantined": [outcome.quarantined_rows],
+            "rows_excluded": [excluded],
+            "loaded_at": [pd.Timestamp.now(tz="UTC")],
+        }
+    )
+    with engine.begin() as conn:
+        insert_frame(conn, fmt.DATASET, rows)
+        insert_frame(conn, "quarantine", quarantine)
+        insert_frame(conn, "raw_files", raw_row)
+    return FileResult(
+        file_name=source.name,
+        file_sha256=stored.sha256,
+        outcome="loaded",
+        dataset=fmt.DATASET,
+        source_format=fmt.NAME,
+        rows_read=outcome.rows_read,
+        rows_loaded=len(rows),
+        rows_quarantined=outcome.quarantined_rows,
+        rows_excluded=excluded,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+_EMISSION_SELECTS = {
+    schemas.FUEL_TRANSACTIONS: """
+        SELECT a.period, 'fuel_transactions', a.activity_id, a.file_sha256, a.site_id, k.source,
+               k.ladder_scope, k.ghg_scope, k.ghg_category, a.quantity, a.unit,
+               k.factor_id, k.factor_kg_co2e_per_unit, a.quantity * k.factor_kg_co2e_per_unit,
+               k.location_factor_id, a.quantity * k.location_factor_kg_co2e_per_unit, 'primary'
+        FROM fuel_transactions a JOIN {keymap} k ON k.activity_key = a.activity_key
+        WHERE a.period = :period""",
+    schemas.METER_USAGE: """
+        SELECT a.period, 'meter_usage', a.activity_id, a.file_sha256, a.site_id, k.source,
+               k.ladder_scope, k.ghg_scope, k.ghg_category, a.quantity, a.unit,
+               k.factor_id, k.factor_kg_co2e_per_unit, a.quantity * k.factor_kg_co2e_per_unit,
+               k.location_factor_id, a.quantity * k.location_factor_kg_co2e_per_unit,
+               CASE WHEN a.estimated THEN 'secondary' ELSE 'primary' END
+        FROM meter_usage a JOIN {keymap} k ON k.activity_key = a.activity_key
+        WHERE a.period = :period""",
+    schemas.SUPPLIER_ACTIVITY: """
+        SELECT a.period, 'supplier_activity', a.activity_id, a.file_sha256, NULL, k.source,
+               k.ladder_scope, k.ghg_scope, COALESCE(k.ghg_category, a.ghg_category), a.quantity, a.unit,
+               k.factor_id, k.factor_kg_co2e_per_unit,
+               CASE WHEN k.factor_id IS NULL THEN a.reported_kg_co2e
+                    ELSE a.quantity * k.factor_kg_co2e_per_unit END,
+               k.location_factor_id,
+               CASE WHEN k.location_factor_id IS NULL THEN a.reported_kg_co2e
+                    ELSE a.quantity * k.location_factor_kg_co2e_per_unit END,
+               a.data_quality
+        FROM supplier_activity a JOIN {keymap} k ON k.activity_key = a.activity_key
+        WHERE a.period = :period""",
+}
+
+
+def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
+    """Recompute a period's emission rows from its activity rows: delete and insert in one transaction."""
+    started = time.perf_counter()
+    month = _period_date(period)
+    resolved = resolve_factors(warehouse(ws), month.year, ws.org.factor_policy)
+    keymap = resolved.table
+    with warehouse(ws).begin() as conn:
+        with staged(conn, keymap) as name:
+            unknown = conn.execute(
+                sa.text(
+                    " UNION ".join(
+                        f"SELECT DISTINCT activity_key FROM {table} WHERE period = :period "
+                        f"AND activity_key IS NOT NULL AND activity_key NOT IN (SELECT activity_key FROM \"{name}\")"
+                        for table in schemas.DATASETS
+                    )
+                ),
+                {"period": month},
+            ).scalars().all()
+            if unknown:
+                raise FactorError(
+                    f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
+                    "(see footprint/data/activity_factors.yaml)"
+                )
+            conn.execute(sa.text("DELETE FROM emissions WHERE period = :period"), {"period": month})
+            for select in _EMISSION_SELECTS.values():
+                conn.execute(sa.text("INSERT INTO emissions " + select.format(keymap=f'"{name}"')), {"period": month})
+        rows, total = conn.execute(
+            sa.text("SELECT count(*), coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
+            {"period": month},
+        ).one()
+    return EmissionResult(
+        period=format_period(month),
+        emission_rows=int(rows),
+        emissions_kg_co2e=float(total),
+        factor_list=f"{resolved.list_year} (version {resolved.version})",
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def record_run(
+    ws: Workspace,
+    period: str,
+    started_at: dt.datetime,
+    files: list[FileResult],
+    emissions: EmissionResult | None,
+    error: str | None = None,
+) -> RunSummary:
+    """Write the run log: one row for the run and one per file it handled."""
+    finished = dt.datetime.now(dt.timezone.utc)
+    run_id = uuid.uuid4().hex
+    rejected = [f for f in files if f.outcome == "rejected"]
+    quarantined = sum(f.rows_quarantined for f in files)
+    status = "failed" if error else ("warnings" if rejected or quarantined else "ok")
+    duration = (finished - started_at).total_seconds()
+    run_row = pd.DataFrame(
+        {
+            "run_id": [run_id],
+            "period": [_period_date(period)],
+            "started_at": [pd.Timestamp(started_at)],
+            "finished_at": [pd.Timestamp(finished)],
+            "status": [status],
+            "files_seen": [len(files)],
+            "files_loaded": [sum(f.outcome == "loaded" for f in files)],
+            "rows_read": [sum(f.rows_read for f in files)],
+            "rows_loaded": [sum(f.rows_loaded for f in files)],
+            "rows_quarantined": [quarantined],
+            "rows_excluded": [sum(f.rows_excluded for f in files)],
+            "duration_s": [duration],
+            "message": [error],
+        }
+    )
+    file_rows = pd.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "file_sha256": f.file_sha256,
+                "file_name": f.file_name,
+                "dataset": f.dataset,
+                "outcome": f.outcome,
+                "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded,
+                "rows_quarantined": f.rows_quarantined,
+                "rows_excluded": f.rows_excluded,
+                "duration_s": f.duration_s,
+                "message": f.message,
+            }
+            for f in files
+        ],
+        columns=[
+            "run_id", "file_sha256", "file_name", "dataset", "outcome", "rows_read", "rows_loaded",
+            "rows_quarantined", "rows_excluded", "duration_s", "message",
+        ],
+    )
+    with warehouse(ws).begin() as conn:
+        insert_frame(conn, "runs", run_row)
+        insert_frame(conn, "run_files", file_rows)
+    return RunSummary(run_id, format_period(_period_date(period)), status, files, emissions, duration)
+

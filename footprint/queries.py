@@ -1,0 +1,96 @@
+"""Read-side questions the CLI asks of the warehouse: totals, data status, quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from footprint.config import Workspace
+from footprint.periods import format_period, month_range
+from footprint.pipeline import warehouse
+
+DATASET_LABELS = {
+    "fuel_transactions": "fuel cards",
+    "meter_usage": "utility files",
+    "supplier_activity": "suppliers and travel",
+}
+
+
+def _rows(ws: Workspace, sql: str, **params: Any) -> list[dict[str, Any]]:
+    with warehouse(ws).connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(sa.text(sql), params)]
+
+
+def year_totals(ws: Workspace) -> list[dict[str, Any]]:
+    """kg CO2e per year and ladder scope, straight from the BI view."""
+    return _rows(
+        ws,
+        """
+        SELECT year,
+               sum(CASE WHEN ladder_scope = 1 THEN emissions_kg_co2e ELSE 0 END) AS scope_1_kg_co2e,
+               sum(CASE WHEN ladder_scope = 2 THEN emissions_kg_co2e ELSE 0 END) AS scope_2_kg_co2e,
+               sum(CASE WHEN ladder_scope = 3 THEN emissions_kg_co2e ELSE 0 END) AS scope_3_kg_co2e
+        FROM v_emissions_monthly
+        GROUP BY year
+        ORDER BY year
+        """,
+    )
+
+
+def quarantine_summary(ws: Workspace) -> dict[str, int]:
+    row = _rows(
+        ws, "SELECT count(DISTINCT file_sha256 || ':' || source_row) AS rows, count(DISTINCT file_sha256) AS files "
+        "FROM quarantine"
+    )[0]
+    return {"rows": int(row["rows"]), "files": int(row["files"])}
+
+
+def status(ws: Workspace, first: dt.date | None, last: dt.date | None) -> list[dict[str, Any]]:
+    """Per month: each dataset's files and rows, and each active meter that delivered nothing."""
+    files = _rows(
+        ws,
+        """
+        SELECT period, dataset, count(*) AS files, sum(rows_loaded) AS loaded,
+               sum(rows_quarantined) AS quarantined
+        FROM raw_files GROUP BY period, dataset
+        """,
+    )
+    meters = _rows(ws, "SELECT period, ean, count(*) AS loaded FROM meter_usage GROUP BY period, ean")
+    if not files and not (first and last):
+        return []
+    periods = [f["period"] for f in files]
+    start = first or min([dt.date(ws.org.base_year, 1, 1), *periods])
+    end = last or max(periods)
+    by_dataset = {(f["period"], f["dataset"]): f for f in files}
+    meter_rows = {(m["period"], m["ean"]): int(m["loaded"]) for m in meters}
+    result: list[dict[str, Any]] = []
+    for month in month_range(start, end):
+        for dataset, label in DATASET_LABELS.items():
+            found = by_dataset.get((month, dataset))
+            quarantined = int(found["quarantined"]) if found else 0
+            result.append(
+                {
+                    "period": format_period(month),
+                    "source": label,
+                    "files": int(found["files"]) if found else 0,
+                    "loaded": int(found["loaded"]) if found else 0,
+                    "quarantined": quarantined,
+                    "status": "missing" if not found else ("quarantined rows" if quarantined else "ok"),
+                }
+            )
+        for meter in ws.org.meters:
+            loaded = meter_rows.get((month, meter.ean), 0)
+            if meter.active and not loaded:
+                result.append(
+                    {
+                        "period": format_period(month),
+                        "source": f"meter {meter.ean} ({meter.carrier}, {meter.site})",
+                        "files": 0,
+                        "loaded": 0,
+                        "quarantined": 0,
+                        "status": "missing",
+                    }
+                )
+    return result

@@ -1,0 +1,63 @@
+"""The footprint.yaml that `footprint init` writes: every key present, explained in place."""
+
+from __future__ import annotations
+
+_CONFIG = """\
+# footprint organisation configuration. Validate it with: footprint status
+organisation: {organisation}
+
+# The year targets and comparisons refer to (basisjaar); it needs revenue and FTE below.
+base_year: 2024
+
+# Revenue (EUR) and FTE per year, for intensity targets (per million EUR, per FTE).
+years:
+  2024: {{revenue_eur: 1000000, fte: 10}}
+
+sites:
+  - id: hq                 # lower case letters, digits, - and _
+    name: Head office
+    city: Utrecht
+
+# One entry per connection (EAN code: 18 digits starting 87, with a valid check digit).
+# carrier: electricity | natural_gas | district_heat | water
+# contract (electricity): grey | green_gvo_nl (green, Dutch guarantees of origin) | supplier_mix
+# contract_from: changes of contract by month, e.g. {{"2025-01": green_gvo_nl}}
+# direction: consumption | feed_in | generation
+meters: []
+#  - ean: "871687120000000000"
+#    carrier: electricity
+#    site: hq
+#    contract: grey
+#    direction: consumption
+
+# Vehicles by plate; fuel: diesel | petrol | lpg | cng | hvo | electric; tank size for plausibility checks.
+vehicles: []
+#  - plate: "V-123-AB"
+#    site: hq
+#    fuel: diesel
+#    tank_litres: 70
+
+# Reduction targets per ladder scope; basis: absolute | per_revenue | per_fte.
+targets: []
+#  - id: scope1-per-revenue
+#    ladder_scope: 1
+#    target_year: 2030
+#    reduction_pct: 30
+#    basis: per_revenue
+
+# per_year: each year with that year's factor list (default); single_list: every year with list_year's.
+factor_policy:
+  mode: per_year
+  significance_pct: 5
+
+# Where data lives, relative to this file. FOOTPRINT_INBOX, FOOTPRINT_RAW_STORE and
+# FOOTPRINT_WAREHOUSE_URL (e.g. postgresql://...) override these.
+locations:
+  inbox: inbox
+  raw_store: raw
+  warehouse: warehouse.duckdb
+"""
+
+
+def config_template(organisation: str) -> str:
+    return _CONFIG.format(organisation=organisation)

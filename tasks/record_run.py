@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+
+from footprint import pipeline
+from tasks._workspace import workspace
+
+
+@task(name="record_run", task_run_name="record_run-{period}")
+def record_run(
+    config: str | None,
+    period: str,
+    started_at: dt.datetime,
+    files: list[pipeline.FileResult],
+    emissions: pipeline.EmissionResult | None,
+    error: str | None = None,
+) -> pipeline.RunSummary:
+    """Write the run log: files, rows read / loaded / quarantined, durations."""
+    return pipeline.record_run(workspace(config), period, started_at, files, emissions, error)

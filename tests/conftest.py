@@ -1,0 +1,49 @@
+"""Shared fixtures: offline Prefect, one Prefect test harness per session, warehouses to test against."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get("FOOTPRINT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _postgres_database(name: str) -> str:
+    """A fresh PostgreSQL database; fails in CI when the server is absent, skips elsewhere."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI at {POSTGRES_ADMIN_URL}: {exc}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL}")
+    finally:
+        admin.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """The same test runs against the embedded default and against PostgreSQL."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return _postgres_database(f"footprint_test_{os.getpid()}")

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from footprint.config import Settings, load_org_config, open_workspace
+from footprint.errors import ConfigError
+
+VALID = {
+    "organisation": "Test B.V.",
+    "base_year": 2022,
+    "years": {2022: {"revenue_eur": 1_000_000, "fte": 12}},
+    "sites": [{"id": "hq", "name": "Head office"}],
+    "meters": [
+        {
+            "ean": "871687120000000004",
+            "carrier": "electricity",
+            "site": "hq",
+            "contract": "grey",
+            "contract_from": {"2024-07": "green_gvo_nl"},
+        }
+    ],
+    "vehicles": [{"plate": "v-123-ab", "site": "hq", "fuel": "diesel", "tank_litres": 70}],
+    "targets": [{"id": "s1", "ladder_scope": 1, "target_year": 2026, "reduction_pct": 30, "basis": "per_revenue"}],
+}
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "footprint.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_valid_config_loads_with_normalised_plates_and_contract_history(tmp_path: Path) -> None:
+    org = load_org_config(_write(tmp_path, VALID))
+    assert org.vehicles[0].plate == "V123AB"
+    meter = org.meters[0]
+    assert (meter.contract_in("2024-06"), meter.contract_in("2024-07"), meter.contract_in("2026-01")) == (
+        "grey",
+        "green_gvo_nl",
+        "green_gvo_nl",
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param({"meters": [{**VALID["meters"][0], "ean": "871687120000000005"}]}, "meters.0.ean", id="check-digit"),
+        pytest.param({"meters": [{**VALID["meters"][0], "carrier": "coal"}]}, "meters.0.carrier", id="carrier-enum"),
+        pytest.param({"meters": [{**VALID["meters"][0], "contract": None}]}, "meters.0", id="electricity-needs-contract"),
+        pytest.param({"vehicles": [{**VALID["vehicles"][0], "site": "nowhere"}]}, "vehicles.0.site", id="unknown-site"),
+        pytest.param({"targets": [{**VALID["targets"][0], "basis": "per_m2"}]}, "targets.0.basis", id="target-basis"),
+        pytest.param({"factor_policy": {"mode": "single_list"}}, "factor_policy", id="single-list-needs-year"),
+        pytest.param({"base_year": 2021}, "base year 2021", id="base-year-figures"),
+        pytest.param({"colour": "green"}, "colour: is not a known key", id="unknown-key"),
+    ],
+)
+def test_wrong_values_name_their_key_path(tmp_path: Path, change: dict, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_org_config(_write(tmp_path, {**VALID, **change}))
+    assert expected in str(info.value)
+
+
+def test_enum_error_lists_what_is_allowed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_org_config(_write(tmp_path, {**VALID, "meters": [{**VALID["meters"][0], "carrier": "coal"}]}))
+    assert "'electricity'" in str(info.value) and "'district_heat'" in str(info.value)
+
+
+def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_org_config(tmp_path / "absent.yaml")
+    bad = tmp_path / "footprint.yaml"
+    bad.write_text("organisation: [unclosed", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_org_config(bad)
+
+
+def test_workspace_defaults_beside_the_config_and_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, VALID)
+    (tmp_path / ".env").write_text("FOOTPRINT_PSEUDONYM_KEY=from-dotenv\n")
+    monkeypatch.delenv("FOOTPRINT_PSEUDONYM_KEY", raising=False)
+    ws = open_workspace(path, Settings())
+    assert ws.inbox == tmp_path / "inbox"
+    assert ws.warehouse_url == f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert ws.pseudonym_key == "from-dotenv"
+    monkeypatch.setenv("FOOTPRINT_PSEUDONYM_KEY", "from-env")
+    monkeypatch.setenv("FOOTPRINT_WAREHOUSE_URL", "postgresql://postgres@127.0.0.1/x")
+    ws = open_workspace(path, Settings())
+    assert (ws.pseudonym_key, ws.warehouse_url) == ("from-env", "postgresql://postgres@127.0.0.1/x")
+
+
+def test_missing_pseudonym_key_stops_instead_of_defaulting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FOOTPRINT_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(ConfigError, match="FOOTPRINT_PSEUDONYM_KEY"):
+        open_workspace(_write(tmp_path, VALID), Settings())
