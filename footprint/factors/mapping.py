@@ -1,0 +1,302 @@
+"""From activities to factors: the mapping is data (footprint/data/activity_factors.yaml), not code.
+
+The activity keys in that file ('fuel:diesel', 'electricity:grey', 'flight:short', ...) are the
+contract with the sources and the pipeline. Here they are checked once, and resolved against the
+factor list a year's inventory uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Final, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from footprint.config import FactorPolicy
+from footprint.errors import FactorError
+
+ActivityUnit = Literal["l", "kg", "m3", "kWh", "GJ", "pkm", "km", "kg_co2e"]
+ListUnit = Literal["liter", "kg", "Nm3", "kWh", "GJ", "reizigerskilometer", "voertuigkilometer"]
+
+FUEL_KEY_PREFIX: Final = "fuel:"
+RESOLVED_COLUMNS: Final[dict[str, str]] = {
+    "activity_key": "string",
+    "factor_id": "string",
+    "factor_kg_co2e_per_unit": "Float64",
+    "location_factor_id": "string",
+    "location_factor_kg_co2e_per_unit": "Float64",
+    "ladder_scope": "Int64",
+    "ghg_scope": "Int64",
+    "ghg_category": "Int64",
+    "source": "string",
+    "unit": "string",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FactorRef(_Strict):
+    subsection: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+
+
+class ActivityFactor(_Strict):
+    factor: FactorRef | None
+    location_factor: FactorRef | None = None
+    unit: ActivityUnit
+    list_unit: ListUnit | None
+    ladder_scope: Literal[1, 2, 3]
+    ghg_scope: Literal[1, 2, 3]
+    ghg_category: Annotated[int, Field(ge=1, le=15)] | None = None
+    source: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ActivityFactor":
+        if (self.factor is None) != (self.list_unit is None):
+            raise ValueError("factor and list_unit go together: give both, or neither for a reported figure")
+        if self.location_factor is not None and self.factor is None:
+            raise ValueError("location_factor needs a factor")
+        if self.ghg_category is not None and self.ghg_scope != 3:
+            raise ValueError("ghg_category belongs to GHG scope 3 only")
+        return self
+
+
+class FlightBand(_Strict):
+    activity_key: str
+    below_km: Annotated[float, Field(gt=0)] | None = None
+    up_to_km: Annotated[float, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "FlightBand":
+        if self.below_km is not None and self.up_to_km is not None:
+            raise ValueError("give below_km or up_to_km, not both")
+        return self
+
+    @property
+    def bound_km(self) -> float | None:
+        return self.below_km if self.below_km is not None else self.up_to_km
+
+
+class ActivityMapping(_Strict):
+    activities: dict[str, ActivityFactor]
+    fuel_products: dict[str, str]
+    non_fuel_products: dict[str, str]
+    flight_bands: Annotated[list[FlightBand], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _references(self) -> "ActivityMapping":
+        for product, fuel in self.fuel_products.items():
+            if FUEL_KEY_PREFIX + fuel not in self.activities:
+                raise ValueError(f"fuel_products: {product!r} maps to {fuel!r} but there is no activity {FUEL_KEY_PREFIX}{fuel}")
+        seen: dict[str, str] = {}
+        for product in [*self.fuel_products, *self.non_fuel_products]:
+            key = normalise_product(product)
+            if key in seen:
+                raise ValueError(f"product {product!r} is listed twice (also as {seen[key]!r})")
+            seen[key] = product
+        bounds = [band.bound_km for band in self.flight_bands]
+        if bounds[-1] is not None or None in bounds[:-1]:
+            raise ValueError("flight_bands: every band but the last needs a bound; the last takes the rest")
+        if bounds[:-1] != sorted(bounds[:-1]):
+            raise ValueError("flight_bands: bounds must increase")
+        for band in self.flight_bands:
+            if band.activity_key not in self.activities:
+                raise ValueError(f"flight_bands: {band.activity_key!r} is not an activity")
+        return self
+
+
+def normalise_product(name: str) -> str:
+    """Providers differ in case and spacing ("EURO 95", "Euro  95 "): compare without them."""
+    return " ".join(name.split()).casefold()
+
+
+def default_mapping_path() -> Path:
+    return Path(str(resources.files("footprint") / "data" / "activity_factors.yaml"))
+
+
+@cache
+def _load_mapping(path: Path) -> ActivityMapping:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FactorError(f"{path}: cannot read the activity-factor mapping: {exc}") from None
+    try:
+        return ActivityMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise FactorError(f"{path}: not a valid activity-factor mapping: {problems}") from None
+
+
+def load_activity_mapping(path: str | Path | None = None) -> ActivityMapping:
+    """The activity-factor mapping, checked once per file (the shipped one unless a path is given)."""
+    return _load_mapping(Path(path) if path is not None else default_mapping_path())
+
+
+def known_products(mapping: ActivityMapping | None = None) -> list[str]:
+    """Every configured product name, fuel and non-fuel, for validation to flag unknown ones."""
+    mapping = mapping or load_activity_mapping()
+    return [*mapping.fuel_products, *mapping.non_fuel_products]
+
+
+def classify_products(products: pd.Series, mapping: ActivityMapping | None = None) -> pd.DataFrame:
+    """Fuel key or exclusion reason per fuel-card product; unknown products are neither (known False)."""
+    mapping = mapping or load_activity_mapping()
+    fuels = {normalise_product(k): v for k, v in mapping.fuel_products.items()}
+    reasons = {normalise_product(k): v for k, v in mapping.non_fuel_products.items()}
+    normalised = products.astype("string").str.split().str.join(" ").str.casefold()
+    fuel = normalised.map(fuels).astype("string")
+    excluded_reason = normalised.map(reasons).astype("string")
+    known = (fuel.notna() | excluded_reason.notna()).astype(bool)
+    return pd.DataFrame({"fuel": fuel, "excluded_reason": excluded_reason, "known": known}, index=products.index)
+
+
+def flight_activity_key(distance_km: pd.Series, mapping: ActivityMapping | None = None) -> pd.Series:
+    """The list's distance band per flight; <NA> for a missing or non-positive distance."""
+    mapping = mapping or load_activity_mapping()
+    distance = distance_km.astype("Float64")
+    keys = pd.Series(pd.NA, index=distance_km.index, dtype="string", name="activity_key")
+    open_ = (distance > 0).fillna(False).astype(bool)
+    for band in mapping.flight_bands:
+        if band.below_km is not None:
+            in_band = open_ & (distance < band.below_km).fillna(False).astype(bool)
+        elif band.up_to_km is not None:
+            in_band = open_ & (distance <= band.up_to_km).fillna(False).astype(bool)
+        else:
+            in_band = open_
+        keys = keys.mask(in_band, band.activity_key)
+        open_ = open_ & ~in_band
+    return keys
+
+
+@dataclass(frozen=True)
+class ResolvedFactors:
+    """The factors one year's inventory uses, and which list they came from (for the report)."""
+
+    year: int
+    policy_mode: str
+    list_id: str
+    list_year: int
+    version: date
+    table: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        return f"co2emissiefactoren.nl {self.list_year}, version {self.version:%d-%m-%Y} ({self.list_id})"
+
+    @property
+    def is_fallback(self) -> bool:
+        """True when the year had no list of its own and a neighbouring year's list was used."""
+        return self.list_year != self.year
+
+
+def _current_lists(conn: sa.Connection) -> pd.DataFrame:
+    rows = conn.execute(
+        sa.text(
+            "SELECT list_id, list_year, version FROM factor_lists WHERE superseded_at IS NULL "
+            "ORDER BY list_year, version"
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["list_id", "list_year", "version"])
+
+
+def _choose_list(lists: pd.DataFrame, year: int, policy: FactorPolicy) -> pd.Series:
+    if lists.empty:
+        raise FactorError("no factor list is loaded: load one with load_factor_list (or ensure_default_factors)")
+    if policy.mode == "single_list":
+        chosen = lists[lists["list_year"] == policy.list_year]
+        if chosen.empty:
+            raise FactorError(
+                f"factor policy single_list asks for the {policy.list_year} list, which is not loaded "
+                f"(loaded list years: {sorted(lists['list_year'].unique().tolist())})"
+            )
+    else:
+        earlier = lists.loc[lists["list_year"] <= year, "list_year"]
+        list_year = earlier.max() if not earlier.empty else lists["list_year"].min()
+        chosen = lists[lists["list_year"] == list_year]
+    return chosen.iloc[-1]
+
+
+def _lookup(
+    factors: pd.DataFrame, key: str, ref: FactorRef, list_unit: str | None, chosen: pd.Series
+) -> tuple[str, float]:
+    match = factors[(factors["subsection"] == ref.subsection) & (factors["name"] == ref.name)]
+    where = f"list {chosen['list_id']} ({chosen['list_year']}, version {chosen['version']})"
+    if match.empty:
+        raise FactorError(f"activity {key}: factor {ref.name!r} in {ref.subsection!r} is not in {where}")
+    if len(match) > 1:
+        rows = ", ".join(str(r) for r in match["source_row"])
+        raise FactorError(f"activity {key}: factor {ref.name!r} in {ref.subsection!r} appears twice in {where} (rows {rows})")
+    factor = match.iloc[0]
+    if factor["unit"] != list_unit:
+        raise FactorError(
+            f"activity {key}: factor {ref.name!r} in {where} is per {factor['unit']!r}, "
+            f"but the mapping expects per {list_unit!r}"
+        )
+    return str(factor["factor_id"]), float(factor["value_kg_co2e_per_unit"])
+
+
+def resolve_factors(
+    engine: sa.Engine, year: int, policy: FactorPolicy, mapping: ActivityMapping | None = None
+) -> ResolvedFactors:
+    """One row per activity key with the factor (and grid-average factor) a year's inventory applies.
+
+    per_year uses the current version of that year's list, else the nearest earlier list year, else
+    the earliest later one; single_list uses policy.list_year for every year.
+    """
+    mapping = mapping or load_activity_mapping()
+    with engine.connect() as conn:
+        chosen = _choose_list(_current_lists(conn), year, policy)
+        factors = pd.DataFrame(
+            conn.execute(
+                sa.text(
+                    "SELECT factor_id, subsection, name, unit, value_kg_co2e_per_unit, source_row "
+                    "FROM factors WHERE list_id = :id"
+                ),
+                {"id": chosen["list_id"]},
+            ).all(),
+            columns=["factor_id", "subsection", "name", "unit", "value_kg_co2e_per_unit", "source_row"],
+        )
+    records: list[dict[str, object]] = []
+    for key, entry in mapping.activities.items():
+        market: tuple[str | None, float | None] = (None, None)
+        location = market
+        if entry.factor is not None:
+            market = _lookup(factors, key, entry.factor, entry.list_unit, chosen)
+            location = market
+            if entry.location_factor is not None:
+                location = _lookup(factors, key, entry.location_factor, entry.list_unit, chosen)
+        records.append(
+            {
+                "activity_key": key,
+                "factor_id": market[0],
+                "factor_kg_co2e_per_unit": market[1],
+                "location_factor_id": location[0],
+                "location_factor_kg_co2e_per_unit": location[1],
+                "ladder_scope": entry.ladder_scope,
+                "ghg_scope": entry.ghg_scope,
+                "ghg_category": entry.ghg_category,
+                "source": entry.source,
+                "unit": entry.unit,
+            }
+        )
+    table = pd.DataFrame.from_records(records, columns=list(RESOLVED_COLUMNS)).astype(RESOLVED_COLUMNS)
+    return ResolvedFactors(
+        year=year,
+        policy_mode=policy.mode,
+        list_id=str(chosen["list_id"]),
+        list_year=int(chosen["list_year"]),
+        version=chosen["version"],
+        table=table,
+    )
