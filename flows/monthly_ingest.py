@@ -10,7 +10,7 @@ from footprint.errors import FootprintError
 from footprint.periods import format_period, parse_period
 from footprint.pipeline import RunSummary
 from tasks.compute_emissions import compute_emissions
-from tasks.load_file import load_file
+from tasks.load_files import load_files
 from tasks.pull_files import pull_files
 from tasks.record_run import record_run
 
@@ -22,7 +22,7 @@ def previous_month(today: dt.date | None = None) -> str:
 
 def _ingest(config: str | None, period: str) -> RunSummary:
     started = dt.datetime.now(dt.timezone.utc)
-    files = [load_file(config, period, path) for path in pull_files(config, period)]
+    files = load_files(config, period, pull_files(config, period))
     try:
         emissions = compute_emissions(config, period)
     except FootprintError as exc:

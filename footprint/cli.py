@@ -39,8 +39,8 @@ app = typer.Typer(
 factors_app = typer.Typer(help="Emission factor lists (co2emissiefactoren.nl).", no_args_is_help=True)
 app.add_typer(factors_app, name="factors")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,
@@ -165,7 +165,7 @@ def demo(
     if (workdir / CONFIG_FILE_NAME).exists():
         console.print(f"Using the existing demo in {workdir} (delete it to start afresh).")
     manifest = write_demo(workdir)
-    console.print(f"Demo company written to {workdir}: {len(manifest.files)} raw files in {workdir / 'inbox'}")
+    console.print(f"Demo company written to {workdir}: {len(manifest.inbox_files)} raw files in {workdir / 'inbox'}")
     config = str(workdir / CONFIG_FILE_NAME)
     periods = sorted({p.name for p in (workdir / "inbox").iterdir() if p.is_dir()})
     run_ingest(config, periods, verbose=False)
@@ -184,7 +184,7 @@ def demo(
 
 
 def _print_year_totals(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Emissions per year and ladder scope (t CO2e; electricity market-based)")
+    table = Table(title="t CO2e per year and ladder scope (electricity market-based)")
     table.add_column("year", justify="right")
     for scope in (1, 2, 3):
         table.add_column(f"scope {scope}", justify="right")
@@ -253,5 +253,5 @@ def factors_load(
     console.print(
         f"{file.name}: loaded list {result.list_year} version {result.version}: "
         f"{result.factors_loaded} factors ({result.skipped} rows skipped)"
-        + (f"; supersedes {', '.join(result.superseded)}" if result.superseded else "")
+        + (f"; supersedes {', '.join(result.superseded_list_ids)}" if result.superseded_list_ids else "")
     )

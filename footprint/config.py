@@ -83,8 +83,9 @@ class Meter(_Strict):
 
     @model_validator(mode="after")
     def _contract(self) -> "Meter":
-        if self.carrier == Carrier.electricity.value and self.contract is None:
-            raise ValueError("an electricity meter needs a contract: grey, green_gvo_nl or supplier_mix")
+        consumes = self.direction == Direction.consumption.value
+        if self.carrier == Carrier.electricity.value and consumes and self.contract is None:
+            raise ValueError("an electricity consumption meter needs a contract: grey, green_gvo_nl or supplier_mix")
         for month in self.contract_from:
             if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
                 raise ValueError(f"contract_from key {month!r} is not a month written as YYYY-MM")
@@ -102,7 +103,7 @@ class Meter(_Strict):
 class Vehicle(_Strict):
     plate: Annotated[str, Field(min_length=4)]
     site: str
-    fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo", "electric"]
+    fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo100", "electric"]
     tank_litres: Annotated[float, Field(gt=0)] | None = None
     description: str | None = None
 

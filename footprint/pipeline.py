@@ -15,7 +15,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -32,7 +34,7 @@ from footprint.factors import (
 from footprint.periods import format_period, next_month
 from footprint.sources import detect_format
 from footprint.storage import FolderInbox, FolderRawStore, sha256_of
-from footprint.validation import ValidationContext, validate
+from footprint.validation import ValidationContext, ValidationOutcome, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, staged
 
@@ -57,6 +59,7 @@ class FileResult:
 @dataclass(frozen=True)
 class EmissionResult:
     period: str
+    periods: list[str]  # every month recomputed: the period and months its files reach back to
     emission_rows: int
     emissions_kg_co2e: float
     factor_list: str
@@ -189,8 +192,8 @@ def _supplier_activity_key(frame: pd.DataFrame) -> pd.Series:
     kind = frame["activity_type"]
     key = pd.Series(pd.NA, index=frame.index, dtype="string")
     key = key.mask(kind == "flight", flight_activity_key(frame["distance_km"]))
-    car_fuel = frame["method"].str.extract(r"fuel=(\w+)", expand=False).fillna("unknown")
-    key = key.mask(kind == "private_car", "private_car:" + car_fuel)
+    # The mileage parser puts the car's fuel (petrol, diesel, electric, unknown) in description.
+    key = key.mask(kind == "private_car", "private_car:" + frame["description"])
     key = key.mask(kind == "train", "train:electric")
     return key.mask(kind == "supplier_reported", "supplier_reported")
 
@@ -229,75 +232,131 @@ def _validation_context(ws: Workspace, period: str) -> ValidationContext:
     )
 
 
-def ingest_file(ws: Workspace, period: str, path: str | Path) -> FileResult:
-    """Store one raw file, parse, validate and load it in one transaction: all of it or none."""
-    started = time.perf_counter()
-    source = Path(path)
-    stored = FolderRawStore(ws.raw_store).put(source)
-    engine = warehouse(ws)
-    with engine.connect() as conn:
-        seen = conn.execute(
-            sa.text("SELECT count(*) FROM raw_files WHERE file_sha256 = :sha"), {"sha": stored.sha256}
-        ).scalar_one()
-    if seen:
-        return FileResult(source.name, stored.sha256, "skipped", message="already loaded (same content)")
-    try:
-        fmt = detect_format(source)
-        frame = fmt.read(source)
-    except InputFileError as exc:
-        return FileResult(
-            source.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc)
+@dataclass
+class _ParsedFile:
+    path: Path
+    sha256: str
+    stored_path: str
+    size_bytes: int
+    fmt: Any
+    frame: pd.DataFrame
+    started: float
+
+
+def _prepare(dataset: str, frame: pd.DataFrame, ws: Workspace, sha: str, period: str) -> pd.DataFrame:
+    if dataset == schemas.FUEL_TRANSACTIONS:
+        return _prepare_fuel(frame, ws, sha)
+    if dataset == schemas.METER_USAGE:
+        return _prepare_meter(frame, ws, sha, period)
+    return _prepare_supplier(frame, ws, sha)
+
+
+def _validate_batch(dataset: str, parsed: list[_ParsedFile], context: ValidationContext) -> list[ValidationOutcome]:
+    """Validate all files of one dataset in a single Great Expectations run, then split per file.
+
+    One run per file would cost GX's fixed overhead hundreds of times for a month of meters. Rows
+    are renumbered across the batch for the run and mapped back to their own file and line.
+    """
+    frames = [p.frame for p in parsed]
+    sizes = [len(f) for f in frames]
+    batch = pd.concat(frames, ignore_index=True)
+    original_rows = batch["source_row"].to_numpy()
+    file_index = np.repeat(np.arange(len(frames)), sizes)
+    batch["source_row"] = np.arange(len(batch), dtype="int64")
+    outcome = validate(dataset, batch, context)
+    bad = outcome.quarantine
+    bad_file = file_index[bad["source_row"].to_numpy()]
+    bad = bad.assign(source_row=original_rows[bad["source_row"].to_numpy()])
+    good_positions = outcome.good["source_row"].to_numpy()
+    good_file = file_index[good_positions]
+    good = outcome.good.assign(source_row=original_rows[good_positions])
+    return [
+        ValidationOutcome(
+            good=good[good_file == i].reset_index(drop=True),
+            quarantine=bad[bad_file == i].reset_index(drop=True),
+            rows_read=sizes[i],
         )
-    outcome = validate(fmt.DATASET, frame, _validation_context(ws, period))
-    good = outcome.good
-    if fmt.DATASET == schemas.FUEL_TRANSACTIONS:
-        rows = _prepare_fuel(good, ws, stored.sha256)
-        excluded = int(rows["excluded_reason"].notna().sum())
-    elif fmt.DATASET == schemas.METER_USAGE:
-        rows = _prepare_meter(good, ws, stored.sha256, period)
-        excluded = 0
-    else:
-        rows = _prepare_supplier(good, ws, stored.sha256)
-        excluded = 0
-    quarantine = outcome.quarantine.assign(
-        file_sha256=stored.sha256,
-        file_name=source.name,
-        dataset=fmt.DATASET,
-        period=_period_date(period),
-        value=outcome.quarantine["value"].astype("string"),
-    )[["file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason"]]
-    raw_row = pd.DataFrame(
-        {
-            "file_sha256": [stored.sha256],
-            "file_name": [source.name],
-            "source_format": [fmt.NAME],
-            "dataset": [fmt.DATASET],
-            "period": [_period_date(period)],
-            "size_bytes": [stored.size_bytes],
-            "stored_path": [stored.stored_path],
-            "rows_read": [outcome.rows_read],
-            "rows_loaded": [len(rows)],
-            "rows_quarantined": [outcome.quarantined_rows],
-            "rows_excluded": [excluded],
-            "loaded_at": [pd.Timestamp.now(tz="UTC")],
-        }
-    )
-    with engine.begin() as conn:
-        insert_frame(conn, fmt.DATASET, rows)
-        insert_frame(conn, "quarantine", quarantine)
-        insert_frame(conn, "raw_files", raw_row)
-    return FileResult(
-        file_name=source.name,
-        file_sha256=stored.sha256,
-        outcome="loaded",
-        dataset=fmt.DATASET,
-        source_format=fmt.NAME,
-        rows_read=outcome.rows_read,
-        rows_loaded=len(rows),
-        rows_quarantined=outcome.quarantined_rows,
-        rows_excluded=excluded,
-        duration_s=time.perf_counter() - started,
-    )
+        for i in range(len(frames))
+    ]
+
+
+def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]:
+    """Store, parse, validate and load a period's new files; each file in one transaction, all or none."""
+    store = FolderRawStore(ws.raw_store)
+    engine = warehouse(ws)
+    done = loaded_checksums(ws)
+    results: list[FileResult] = []
+    parsed: dict[str, list[_ParsedFile]] = {}
+    for path in map(Path, paths):
+        started = time.perf_counter()
+        stored = store.put(path)
+        if stored.sha256 in done:
+            results.append(FileResult(path.name, stored.sha256, "skipped", message="already loaded (same content)"))
+            continue
+        try:
+            fmt = detect_format(path)
+            frame = fmt.read(path)
+        except InputFileError as exc:
+            results.append(
+                FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
+            )
+            continue
+        done.add(stored.sha256)
+        item = _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started)
+        parsed.setdefault(fmt.DATASET, []).append(item)
+    context = _validation_context(ws, period)
+    month = _period_date(period)
+    for dataset, items in parsed.items():
+        for item, outcome in zip(items, _validate_batch(dataset, items, context), strict=True):
+            rows = _prepare(dataset, outcome.good, ws, item.sha256, period)
+            excluded = int(rows["excluded_reason"].notna().sum()) if "excluded_reason" in rows else 0
+            quarantine = outcome.quarantine.assign(
+                file_sha256=item.sha256,
+                file_name=item.path.name,
+                dataset=dataset,
+                period=month,
+                value=outcome.quarantine["value"].astype("string"),
+            )[list(_QUARANTINE_COLUMNS)]
+            raw_row = pd.DataFrame(
+                {
+                    "file_sha256": [item.sha256],
+                    "file_name": [item.path.name],
+                    "source_format": [item.fmt.NAME],
+                    "dataset": [dataset],
+                    "period": [month],
+                    "size_bytes": [item.size_bytes],
+                    "stored_path": [item.stored_path],
+                    "rows_read": [outcome.rows_read],
+                    "rows_loaded": [len(rows)],
+                    "rows_quarantined": [outcome.quarantined_rows],
+                    "rows_excluded": [excluded],
+                    "loaded_at": [pd.Timestamp.now(tz="UTC")],
+                }
+            )
+            with engine.begin() as conn:
+                insert_frame(conn, dataset, rows)
+                insert_frame(conn, "quarantine", quarantine)
+                insert_frame(conn, "raw_files", raw_row)
+            results.append(
+                FileResult(
+                    file_name=item.path.name,
+                    file_sha256=item.sha256,
+                    outcome="loaded",
+                    dataset=dataset,
+                    source_format=item.fmt.NAME,
+                    rows_read=outcome.rows_read,
+                    rows_loaded=len(rows),
+                    rows_quarantined=outcome.quarantined_rows,
+                    rows_excluded=excluded,
+                    duration_s=time.perf_counter() - item.started,
+                )
+            )
+    return results
+
+
+_QUARANTINE_COLUMNS = (
+    "file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason",
+)
 
 
 _EMISSION_SELECTS = {
@@ -331,41 +390,65 @@ _EMISSION_SELECTS = {
 }
 
 
+def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> list[dt.date]:
+    """The run's month plus every month that files delivered for it carry rows for.
+
+    A quarterly supplier statement delivered in March holds January and February rows too; their
+    emissions belong to those months, so those months are recomputed with the delivery.
+    """
+    union = " UNION ".join(
+        f"SELECT DISTINCT a.period FROM {table} a JOIN raw_files r ON r.file_sha256 = a.file_sha256 "
+        "WHERE r.period = :period"
+        for table in schemas.DATASETS
+    )
+    found = {row[0] for row in conn.execute(sa.text(union), {"period": month})}
+    return sorted(found | {month})
+
+
+def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame) -> None:
+    with staged(conn, keymap) as name:
+        unknown = conn.execute(
+            sa.text(
+                " UNION ".join(
+                    f"SELECT DISTINCT activity_key FROM {table} WHERE period = :period "
+                    f"AND activity_key IS NOT NULL AND activity_key NOT IN (SELECT activity_key FROM \"{name}\")"
+                    for table in schemas.DATASETS
+                )
+            ),
+            {"period": month},
+        ).scalars().all()
+        if unknown:
+            raise FactorError(
+                f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
+                "(see footprint/data/activity_factors.yaml)"
+            )
+        conn.execute(sa.text("DELETE FROM emissions WHERE period = :period"), {"period": month})
+        for select in _EMISSION_SELECTS.values():
+            conn.execute(sa.text("INSERT INTO emissions " + select.format(keymap=f'"{name}"')), {"period": month})
+
+
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
-    """Recompute a period's emission rows from its activity rows: delete and insert in one transaction."""
+    """Recompute the emission rows of the period (and of months its files reach back to) in one transaction."""
     started = time.perf_counter()
     month = _period_date(period)
-    resolved = resolve_factors(warehouse(ws), month.year, ws.org.factor_policy)
-    keymap = resolved.table
-    with warehouse(ws).begin() as conn:
-        with staged(conn, keymap) as name:
-            unknown = conn.execute(
-                sa.text(
-                    " UNION ".join(
-                        f"SELECT DISTINCT activity_key FROM {table} WHERE period = :period "
-                        f"AND activity_key IS NOT NULL AND activity_key NOT IN (SELECT activity_key FROM \"{name}\")"
-                        for table in schemas.DATASETS
-                    )
-                ),
-                {"period": month},
-            ).scalars().all()
-            if unknown:
-                raise FactorError(
-                    f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
-                    "(see footprint/data/activity_factors.yaml)"
-                )
-            conn.execute(sa.text("DELETE FROM emissions WHERE period = :period"), {"period": month})
-            for select in _EMISSION_SELECTS.values():
-                conn.execute(sa.text("INSERT INTO emissions " + select.format(keymap=f'"{name}"')), {"period": month})
+    engine = warehouse(ws)
+    lists: set[str] = set()
+    with engine.begin() as conn:
+        months = _periods_delivered_for(conn, month)
+        for each in months:
+            resolved = resolve_factors(engine, each.year, ws.org.factor_policy)
+            lists.add(f"{resolved.list_year} (version {resolved.version})")
+            _recompute_period(conn, each, resolved.table)
         rows, total = conn.execute(
             sa.text("SELECT count(*), coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
             {"period": month},
         ).one()
     return EmissionResult(
         period=format_period(month),
+        periods=[format_period(m) for m in months],
         emission_rows=int(rows),
         emissions_kg_co2e=float(total),
-        factor_list=f"{resolved.list_year} (version {resolved.version})",
+        factor_list=", ".join(sorted(lists)),
         duration_s=time.perf_counter() - started,
     )
 

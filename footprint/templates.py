@@ -30,7 +30,7 @@ meters: []
 #    contract: grey
 #    direction: consumption
 
-# Vehicles by plate; fuel: diesel | petrol | lpg | cng | hvo | electric; tank size for plausibility checks.
+# Vehicles by plate; fuel: diesel | petrol | lpg | cng | hvo100 | electric; tank size for plausibility checks.
 vehicles: []
 #  - plate: "V-123-AB"
 #    site: hq

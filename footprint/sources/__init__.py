@@ -1,0 +1,73 @@
+"""Source formats: one module per provider layout, recognised from the file's content, never its name.
+
+Each format module exposes NAME, DATASET, HEADER (the columns it expects), `sniff(head) -> bool` and
+`read(path) -> DataFrame` in the canonical columns of footprint.schemas. Adding a format is adding a
+module and one line in FORMATS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final, Protocol
+
+import pandas as pd
+
+from footprint.errors import InputFileError, UsageError
+from footprint.sources import (
+    flights_csv,
+    fuelcard_nl_portal,
+    meter_interval_csv,
+    meter_monthly_csv,
+    mileage_csv,
+    supplier_statement_csv,
+)
+from footprint.sources.helpers import read_head
+
+
+class SourceFormat(Protocol):
+    """What the registry needs of a format module."""
+
+    @property
+    def NAME(self) -> str: ...
+
+    @property
+    def DATASET(self) -> str: ...
+
+    def sniff(self, head: str) -> bool: ...
+
+    def read(self, path: Path) -> pd.DataFrame: ...
+
+
+FORMATS: Final[list[SourceFormat]] = [
+    fuelcard_nl_portal,
+    meter_interval_csv,
+    meter_monthly_csv,
+    flights_csv,
+    mileage_csv,
+    supplier_statement_csv,
+]
+
+
+def format_names() -> list[str]:
+    return [fmt.NAME for fmt in FORMATS]
+
+
+def detect_format(path: Path) -> SourceFormat:
+    """The format whose header the file's first lines match; the first match in FORMATS wins."""
+    head = read_head(path)
+    for fmt in FORMATS:
+        if fmt.sniff(head):
+            return fmt
+    raise InputFileError(
+        path,
+        f"not a known source format (known: {', '.join(format_names())}); "
+        "if it is one of them with a different header, force it with --format",
+    )
+
+
+def get_format(name: str) -> SourceFormat:
+    """The format called `name`, for a user who forces one (--format)."""
+    for fmt in FORMATS:
+        if fmt.NAME == name:
+            return fmt
+    raise UsageError(f"unknown format {name!r}; known formats: {', '.join(format_names())}")

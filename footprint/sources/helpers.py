@@ -1,0 +1,492 @@
+"""Reading machinery shared by the source formats: decoding, header lookup, vectorised cell conversion.
+
+Cells are converted a column at a time (pyarrow reads the CSV, DuckDB converts numbers and
+timestamps, low-cardinality text is mapped through its distinct values) so a file with millions of
+15-minute rows parses in seconds. A cell that cannot be read becomes missing, never an exception:
+validation quarantines it by row and column. Only whole-file problems raise InputFileError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from footprint.config import normalise_plate
+from footprint.errors import InputFileError
+from footprint.schemas import LOCAL_TZ
+
+HEAD_BYTES: Final = 64 * 1024
+HEADER_SEARCH_LINES: Final = 30
+SEPARATOR: Final = ";"
+MISSING_MARKERS: Final = frozenset({"", "-"})
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+_BOM: Final = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a provider's header: the spelling we write, and spellings we also accept."""
+
+    header: str
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @cached_property
+    def _keys(self) -> frozenset[str]:
+        return frozenset(normalise_name(h) for h in (self.header, *self.aliases))
+
+    def accepts(self, name: str) -> bool:
+        return normalise_name(name) in self._keys
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells as text, one array per declared column, with the line each row sits on."""
+
+    path: Path
+    header_line: int
+    source_row: np.ndarray
+    cells: dict[str, pa.Array]
+    present: frozenset[str] = frozenset()
+    preamble: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.source_row)
+
+    def __getitem__(self, header: str) -> pa.Array:
+        return self.cells[header]
+
+
+@lru_cache(maxsize=4096)
+def normalise_name(name: str) -> str:
+    """Header names are matched ignoring case, spaces and punctuation ("Afstand (km)" = "afstand km")."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def normalise_key(value: str) -> str:
+    """Cell values that name a category are matched ignoring case and surrounding/duplicate spaces."""
+    return " ".join(value.casefold().split())
+
+
+def split_fields(line: str) -> list[str]:
+    return next(csv.reader([line], delimiter=SEPARATOR), [])
+
+
+def _to_utf8(raw: bytes, path: Path) -> bytes:
+    """Exports come as UTF-8 (with or without BOM) or Windows-1252; hand pyarrow plain UTF-8."""
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    if raw.isascii():
+        return raw
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        raise InputFileError(path, "not readable as text: neither UTF-8 nor Windows-1252 (cp1252)") from None
+
+
+def _check_text(raw: bytes, path: Path) -> None:
+    if not raw[:HEAD_BYTES].strip(b" \t\r\n" + _BOM) and not raw[HEAD_BYTES:].strip():
+        raise InputFileError(path, "the file is empty")
+    if b"\x00" in raw[:HEAD_BYTES]:
+        raise InputFileError(path, "a binary file, not a text export (CSV)")
+
+
+def decode_head(raw: bytes) -> str:
+    """Decode the first bytes of a file; a character cut at the end of the sample is dropped."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=False)
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_head(path: Path) -> str:
+    """The first few KB of a file as text: what format detection looks at."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    _check_text(raw, path)
+    return decode_head(raw)
+
+
+def head_lines(head: str) -> list[str]:
+    return _LINE_BREAK.split(head)[:HEADER_SEARCH_LINES]
+
+
+def find_header(lines: Sequence[str], signature: Sequence[Column]) -> int | None:
+    """Index of the first line whose fields include every signature column (exports may have a preamble)."""
+    for index, line in enumerate(lines):
+        if SEPARATOR not in line:
+            continue
+        fields = split_fields(line)
+        if all(any(column.accepts(f) for f in fields) for column in signature):
+            return index
+    return None
+
+
+def sniff_header(head: str, signature: Sequence[Column]) -> bool:
+    return find_header(head_lines(head), signature) is not None
+
+
+def _read_csv(
+    data: bytes, skip_rows: int, names: list[str], threads: bool
+) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    invalid: list[tuple[int | None, str]] = []
+
+    def keep_aside(row: Any) -> str:
+        invalid.append((row.number, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=names, use_threads=threads),
+        parse_options=pacsv.ParseOptions(delimiter=SEPARATOR, ignore_empty_lines=False, invalid_row_handler=keep_aside),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+        ),
+    )
+    return table, invalid
+
+
+def _with_ragged_rows(
+    table: pa.Table, invalid: list[tuple[int | None, str]], first_line: int
+) -> tuple[pa.Table, np.ndarray]:
+    """Put rows with too few or too many fields back in place, cut or padded to the header's width.
+
+    pyarrow sets such rows aside; dropping them would lose data and shift every line number after them.
+    """
+    names = table.column_names
+    width = len(names)
+    if not invalid:
+        return table, np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
+    bad_lines = np.array([number for number, _ in invalid], dtype=np.int64)
+    padded = [(split_fields(text) + [""] * width)[:width] for _, text in invalid]
+    bad = pa.table({name: pa.array([row[i] for row in padded], pa.string()) for i, name in enumerate(names)})
+    total = table.num_rows + len(invalid)
+    good_lines = np.setdiff1d(np.arange(first_line, first_line + total, dtype=np.int64), bad_lines)
+    lines = np.concatenate([good_lines, bad_lines])
+    order = np.argsort(lines, kind="stable")
+    merged = pa.concat_tables([table.combine_chunks(), bad]).take(pa.array(order))
+    return merged, lines[order]
+
+
+def _without_blank_lines(table: pa.Table, source_row: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Blank lines (every field empty) are layout, not data rows; their line numbers stay skipped."""
+    if table.num_rows == 0 or not pc.any(pc.equal(pc.binary_length(table.column(0)), 0)).as_py():
+        return table, source_row
+    length = pc.binary_length(table.column(0))
+    for name in table.column_names[1:]:
+        length = pc.add(length, pc.binary_length(table[name]))
+    keep = pc.greater(length, 0)
+    return table.filter(keep), source_row[keep.to_numpy(zero_copy_only=False)]
+
+
+def read_table(path: Path, format_name: str, columns: Sequence[Column], signature: Sequence[Column]) -> RawTable:
+    """Read a `;`-separated export into text cells keyed by each declared column's header.
+
+    Raises InputFileError for whole-file problems: empty, undecodable, no header, a required column missing.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    _check_text(raw, path)
+    data = _to_utf8(raw, path)
+    lines = head_lines(decode_head(data[:HEAD_BYTES]))
+    header_index = find_header(lines, signature)
+    if header_index is None:
+        wanted = ", ".join(repr(c.header) for c in signature)
+        raise InputFileError(path, f"no header line with the columns {wanted}: not a {format_name} file")
+    header_line = header_index + 1
+    fields = split_fields(lines[header_index])
+    positions: dict[str, int] = {}
+    for column in columns:
+        found = next((i for i, name in enumerate(fields) if column.accepts(name)), None)
+        if found is not None:
+            positions[column.header] = found
+        elif column.required:
+            needed = ", ".join(c.header for c in columns if c.required)
+            raise InputFileError(
+                path,
+                f"missing column {column.header!r}: a {format_name} file needs {needed}",
+                row=header_line,
+                column=column.header,
+            )
+    names = [f"c{i}" for i in range(len(fields))]
+    table, invalid = _read_csv(data, header_line, names, threads=True)
+    if invalid:
+        table, invalid = _read_csv(data, header_line, names, threads=False)
+    table, source_row = _with_ragged_rows(table, invalid, header_line + 1)
+    table, source_row = _without_blank_lines(table, source_row)
+    cells = {
+        column.header: (
+            table[names[positions[column.header]]].combine_chunks()
+            if column.header in positions
+            else pa.nulls(table.num_rows, pa.string())
+        )
+        for column in columns
+    }
+    preamble = {
+        normalise_name(parts[0]): parts[1].strip()
+        for parts in (split_fields(line) for line in lines[:header_index])
+        if len(parts) >= 2
+    }
+    return RawTable(
+        path=path,
+        header_line=header_line,
+        source_row=source_row,
+        cells=cells,
+        present=frozenset(positions),
+        preamble=preamble,
+    )
+
+
+_local = threading.local()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per thread: connections are not shared across threads."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        _local.con = con
+    return con
+
+
+def _sql(query: str, **arrays: pa.Array) -> pa.Table:
+    """Run a query over the given arrays, visible to it as the table `cells`."""
+    return _duckdb().from_arrow(pa.table(arrays)).query("cells", query).to_arrow_table()
+
+
+_PLAIN_NUMBER: Final = r"\s*[+-]?\d+(,\d+)?\s*"
+_DUTCH_NUMBER: Final = r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
+_POINT_NUMBER: Final = r"[+-]?\d*\.\d+"
+
+
+def decimal(values: pa.Array) -> np.ndarray:
+    """Dutch numbers: decimal comma, a dot before three digits groups thousands ("1.250,5").
+
+    A value with a dot and no comma that is not a thousands grouping reads the dot as decimal point
+    ("45.23"); anything else ("abc", "-", "", "1e5", "1_000") is NaN.
+    """
+    result = _sql(
+        f"""
+        SELECT CASE
+            WHEN regexp_full_match(v, '{_PLAIN_NUMBER}') THEN TRY_CAST(replace(v, ',', '.') AS DOUBLE)
+            WHEN regexp_full_match(trim(v), '{_DUTCH_NUMBER}')
+                THEN TRY_CAST(replace(replace(trim(v), '.', ''), ',', '.') AS DOUBLE)
+            WHEN regexp_full_match(trim(v), '{_POINT_NUMBER}') THEN TRY_CAST(trim(v) AS DOUBLE)
+        END AS n
+        FROM cells
+        """,
+        v=values,
+    )
+    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
+    numbers[~np.isfinite(numbers)] = np.nan
+    return numbers
+
+
+def integer(values: pa.Array) -> pd.Series:
+    """The first run of digits ("3", "Cat. 3", "categorie 3") as Int64; none is <NA>."""
+    result = _sql(r"SELECT TRY_CAST(NULLIF(regexp_extract(v, '\d+'), '') AS BIGINT) AS n FROM cells", v=values)
+    return pd.Series(pd.array(result["n"].to_pylist(), dtype="Int64"))
+
+
+_OFFSET_FORMATS: Final = ("%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")
+DATE_FORMATS: Final = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+# Years outside this window are misreadings (DuckDB's %Y takes "24" as the year 24), not activity.
+PLAUSIBLE_YEARS: Final = range(1900, 2200)
+
+
+def _plausible(moments: pd.Series) -> pd.Series:
+    first = pd.Timestamp(PLAUSIBLE_YEARS.start, 1, 1)
+    end = pd.Timestamp(PLAUSIBLE_YEARS.stop, 1, 1)
+    if isinstance(moments.dtype, pd.DatetimeTZDtype):
+        first, end = first.tz_localize(moments.dt.tz), end.tz_localize(moments.dt.tz)
+    return moments.where((moments >= first) & (moments < end))
+
+
+def _formats(formats: Sequence[str]) -> str:
+    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+
+
+def instant(values: pa.Array) -> pd.Series:
+    """ISO-8601 timestamps to aware Europe/Amsterdam time.
+
+    With a UTC offset ("+01:00", "Z") the instant is unambiguous, which is how interval exports keep
+    the 25-hour day apart. Without one the time is local: the doubled and the skipped hour are NaT.
+    """
+    first = _sql(
+        """
+        SELECT aware, epoch_us(aware) = epoch_us(TRY_CAST(v AS TIMESTAMP)) AS reads_as_utc
+        FROM (SELECT v, TRY_CAST(v AS TIMESTAMPTZ) AS aware FROM cells)
+        """,
+        v=values,
+    )
+    aware = first["aware"].to_pandas().dt.tz_convert(LOCAL_TZ).astype(f"datetime64[us, {LOCAL_TZ}]")
+    # DuckDB reads a value without offset as UTC: find those and place them in local time instead.
+    reads_as_utc = first["reads_as_utc"].fill_null(False).to_numpy(zero_copy_only=False)
+    if reads_as_utc.any():
+        rows = np.flatnonzero(reads_as_utc)
+        written_utc = pc.match_substring_regex(values.take(rows), r"(Z|[+-]00(:?00)?)\s*$")
+        rows = rows[~written_utc.fill_null(False).to_numpy(zero_copy_only=False)]
+        if len(rows):
+            naive = _sql("SELECT TRY_CAST(v AS TIMESTAMP) AS t FROM cells", v=values.take(rows))["t"].to_pandas()
+            local = naive.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="NaT")
+            aware.iloc[rows] = local.astype(f"datetime64[us, {LOCAL_TZ}]").array
+    unread = aware.isna().to_numpy() & pc.greater(pc.binary_length(values), 0).fill_null(False).to_numpy(
+        zero_copy_only=False
+    )
+    if unread.any():
+        rows = np.flatnonzero(unread)
+        retry = _sql(f"SELECT TRY_STRPTIME(trim(v), {_formats(_OFFSET_FORMATS)}) AS t FROM cells", v=values.take(rows))[
+            "t"
+        ].to_pandas()
+        aware.iloc[rows] = retry.dt.tz_convert(LOCAL_TZ).astype(f"datetime64[us, {LOCAL_TZ}]").array
+    return _plausible(aware)
+
+
+def local_date(values: pa.Array, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
+    """Calendar dates (dd-mm-yyyy first) as naive midnight timestamps; unreadable or impossible dates are NaT."""
+    result = _sql(f"SELECT TRY_STRPTIME(trim(v), {_formats(formats)}) AS d FROM cells", v=values)
+    return _plausible(result["d"].to_pandas()).astype("datetime64[s]")
+
+
+def local_datetime(dates: pa.Array, times: pa.Array) -> pd.Series:
+    """A local date plus a wall-clock time to aware Europe/Amsterdam time.
+
+    A missing time counts as midnight (the date still places the row in its month); a time that is
+    present but unreadable makes the whole value NaT. A time in the skipped spring hour is read as a
+    clock not yet put forward (02:30 is 03:30 summer time); one in the doubled autumn hour takes the
+    first (summer-time) occurrence.
+    """
+    formats = [f"{d} {t}" for d in DATE_FORMATS for t in ("%H:%M", "%H:%M:%S")]
+    result = _sql(
+        f"""
+        SELECT TRY_STRPTIME(
+            trim(d) || ' ' || coalesce(nullif(nullif(trim(t), ''), '-'), '00:00'),
+            {_formats(formats)}
+        ) AS at
+        FROM cells
+        """,
+        d=dates,
+        t=times,
+    )
+    naive = _plausible(result["at"].to_pandas())
+    first_occurrence = np.ones(len(naive), dtype=bool)
+    return naive.dt.tz_localize(LOCAL_TZ, ambiguous=first_occurrence, nonexistent=pd.Timedelta(hours=1)).astype(
+        f"datetime64[us, {LOCAL_TZ}]"
+    )
+
+
+def at_local_midnight(dates: pd.Series) -> pd.Series:
+    """Naive calendar dates to the aware instant their day starts in Amsterdam (never a DST gap)."""
+    return dates.dt.tz_localize(LOCAL_TZ).astype(f"datetime64[us, {LOCAL_TZ}]")
+
+
+def month_start(moments: pd.Series) -> np.ndarray:
+    """First day of the local calendar month, as the naive datetime64[s] the `period` column holds."""
+    if isinstance(moments.dtype, pd.DatetimeTZDtype):
+        moments = moments.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    return moments.to_numpy(dtype="datetime64[s]").astype("datetime64[M]").astype("datetime64[s]")
+
+
+_PANDAS_TYPES: Final = {
+    pa.string(): pd.StringDtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.float64(): pd.Float64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+}
+
+
+def _map_distinct(values: pa.Array, convert: Callable[[str | None], Any], arrow_type: pa.DataType) -> pd.Series:
+    """Apply a per-value rule once per distinct value, then spread the results over the rows."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    distinct = encoded.dictionary.to_pylist()
+    converted = pa.array([convert(v) for v in distinct] + [None], type=arrow_type)
+    codes = encoded.indices.fill_null(len(distinct))
+    return pd.Series(converted.take(codes).to_pandas(types_mapper=_PANDAS_TYPES.get))
+
+
+def clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = " ".join(value.split())
+    return None if stripped in MISSING_MARKERS else stripped
+
+
+def text(values: pa.Array) -> pd.Series:
+    """Free text, trimmed; empty and `-` are missing."""
+    return _map_distinct(values, clean_text, pa.string())
+
+
+def lookup(values: pa.Array, mapping: Mapping[str, Any], missing: Any = None) -> pd.Series:
+    """Translate a provider's words to canonical codes (case-insensitive); unknown words are <NA>.
+
+    `missing` is what an empty or `-` cell becomes (default <NA>). The result's dtype follows the
+    mapping's values: string, boolean or Float64.
+    """
+    keys = {normalise_key(k): v for k, v in mapping.items()}
+    arrow_type = pa.array(list(mapping.values())[:1]).type
+
+    def convert(value: str | None) -> Any:
+        cleaned = clean_text(value)
+        if cleaned is None:
+            return missing
+        return keys.get(normalise_key(cleaned))
+
+    return _map_distinct(values, convert, arrow_type)
+
+
+def quantity_in_unit(
+    quantities: pa.Array, units: pa.Array, mapping: Mapping[str, tuple[str, float]]
+) -> tuple[np.ndarray, pd.Series]:
+    """Quantities in the canonical unit (MWh becomes kWh x 1000) and that unit.
+
+    A unit not in the mapping leaves the number as written and the unit <NA>, so the row is
+    quarantined for its unit and the quality officer still sees the figure.
+    """
+    canonical = lookup(units, {word: unit for word, (unit, _) in mapping.items()})
+    factor = lookup(units, {word: multiplier for word, (_, multiplier) in mapping.items()})
+    return decimal(quantities) * factor.to_numpy(dtype="float64", na_value=1.0), canonical
+
+
+def plate(values: pa.Array) -> pd.Series:
+    """Licence plates by footprint.config's rule (upper case, no dashes), applied once per distinct plate."""
+
+    def convert(value: str | None) -> str | None:
+        cleaned = clean_text(value)
+        return normalise_plate(cleaned) or None if cleaned is not None else None
+
+    return _map_distinct(values, convert, pa.string())
+
+
+def constant(value: Any, length: int, dtype: str) -> pd.Series:
+    return pd.Series(value, index=pd.RangeIndex(length), dtype=dtype)

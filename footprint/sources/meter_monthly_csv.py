@@ -1,0 +1,59 @@
+"""A supplier's or portal's monthly usage overview: one row per connection, month, direction and tariff.
+
+`Periode tot` is the first day after the period (the period runs up to, not including, that date), so
+a January row reads 01-01-2024 to 01-02-2024 and interval_end is local midnight of 1 February.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from footprint import schemas
+from footprint.sources import helpers
+from footprint.sources.helpers import Column
+from footprint.sources.vocabulary import DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
+
+NAME: Final = "meter_monthly_csv"
+DATASET: Final = schemas.METER_USAGE
+
+HEADER: Final = (
+    Column("EAN", aliases=("EAN-code",)),
+    Column("Product", required=False),
+    Column("Periode van", aliases=("Van",)),
+    Column("Periode tot", aliases=("Tot",)),
+    Column("Verbruik"),
+    Column("Eenheid"),
+    Column("Richting"),
+    Column("Tarief", required=False),
+    Column("Status"),
+)
+SIGNATURE: Final = (HEADER[0], HEADER[2], HEADER[3], HEADER[4])
+
+
+def sniff(head: str) -> bool:
+    return helpers.sniff_header(head, SIGNATURE)
+
+
+def read(path: Path) -> pd.DataFrame:
+    """The Product column (Elektriciteit, Gas, ...) is not read: the carrier comes from the meter's configuration."""
+    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
+    start = helpers.at_local_midnight(helpers.local_date(table["Periode van"]))
+    quantity, unit = helpers.quantity_in_unit(table["Verbruik"], table["Eenheid"], METER_UNITS)
+    frame = pd.DataFrame(
+        {
+            "source_row": table.source_row,
+            "ean": helpers.text(table["EAN"]),
+            "interval_start": start,
+            "interval_end": helpers.at_local_midnight(helpers.local_date(table["Periode tot"])),
+            "period": helpers.month_start(start),
+            "quantity": quantity,
+            "unit": unit,
+            "direction": helpers.lookup(table["Richting"], DIRECTIONS),
+            "tariff": helpers.lookup(table["Tarief"], TARIFFS),
+            "estimated": helpers.lookup(table["Status"], ESTIMATED),
+        }
+    )
+    return schemas.conform(frame, DATASET)

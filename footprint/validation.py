@@ -1,0 +1,439 @@
+"""Quality gate between parsing and loading: a row that breaks a rule goes to quarantine, not the warehouse.
+
+The rules are Great Expectations suites kept as data, one per dataset (expectations/<dataset>.json),
+business rules beside column checks. Each expectation's meta names its rule, the canonical columns
+a quarantine entry reports and the reason a quality officer reads, so changing a rule or its wording
+is a data change. Where GX has no expectation for a rule (check digits, duplicates, product names
+compared case-insensitively) the suite checks a helper column starting with "_" that is derived
+here, vectorised, before the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import string
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from footprint.ean import ean_check_digit_valid
+from footprint.errors import FootprintError
+from footprint.periods import format_period
+from footprint.schemas import COLUMNS, LOCAL_TZ
+
+if TYPE_CHECKING:
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+
+EXPECTATIONS_DIR: Final = Path(__file__).resolve().parent.parent / "expectations"
+
+QUARANTINE_COLUMNS: Final[dict[str, str]] = {
+    "source_row": "int64",
+    "column_name": "string",
+    "value": "string",
+    "expectation": "string",
+    "reason": "string",
+}
+
+# Failing rows come back as labels of the batch's RangeIndex, i.e. positions. Naming source_row in
+# unexpected_index_column_names would make GX read each failing row with DataFrame.at: about 35 s
+# per million failures, when a whole file failing one rule (last year's export, a wrong unit) is a
+# normal event.
+_RESULT_FORMAT: Final = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+_TEMPLATE_FIELDS: Final = frozenset({"value", "period"})
+
+_LOCK = threading.Lock()
+_BATCH_DEFINITIONS: dict[str, BatchDefinition] = {}
+
+
+class ValidationRunError(FootprintError):
+    """A rule could not be evaluated: counting it as passed would load unchecked rows."""
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the rules compare against: the month being ingested and what the configuration knows."""
+
+    period_start: dt.date
+    period_end: dt.date
+    products: Sequence[str]
+    eans: Sequence[str]
+    plates: Sequence[str]
+
+    def __post_init__(self) -> None:
+        if self.period_end <= self.period_start:
+            raise ValueError(f"period_end {self.period_end} must lie after period_start {self.period_start}")
+
+
+@dataclass(frozen=True, eq=False)
+class ValidationOutcome:
+    """Rows fit to load and, per failing row and rule, what to fix; DataFrames are not comparable, hence eq=False."""
+
+    good: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+
+    @property
+    def quarantined_rows(self) -> int:
+        return int(self.quarantine["source_row"].nunique())
+
+
+@dataclass(frozen=True)
+class _Rule:
+    order: int
+    name: str
+    expectation_type: str
+    checked: str
+    reported: tuple[str, ...]
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.expectation_type}:{self.name}"
+
+
+@dataclass(frozen=True)
+class _Suite:
+    path: Path
+    config: dict[str, Any]
+    rules: tuple[_Rule, ...]
+
+
+def _per_distinct(series: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Derive once per distinct value: identifiers and names repeat on nearly every row of a file."""
+    codes, uniques = pd.factorize(series)
+    derived = derive(pd.Series(uniques, dtype=series.dtype))
+    return pd.Series(derived.array.take(codes, allow_fill=True), index=series.index)
+
+
+def _normalised_products(products: pd.Series) -> pd.Series:
+    return products.astype("string").str.strip().str.casefold()
+
+
+def _derive_product_key(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    return _per_distinct(frame[columns[0]], _normalised_products)
+
+
+def _check_digit_where_well_formed(eans: pd.Series) -> pd.Series:
+    """Missing where the code is not 18 digits: the format rule reports those, once."""
+    valid = ean_check_digit_valid(eans)
+    return valid.mask(~eans.str.fullmatch(r"[0-9]{18}").fillna(False).astype(bool), pd.NA)
+
+
+def _derive_ean_check_digit_ok(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    return _per_distinct(frame[columns[0]].astype("string"), _check_digit_where_well_formed)
+
+
+def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """source_row of the first identical row on later occurrences, so the first one still loads."""
+    keys = frame[list(columns)]
+    result = pd.array(np.full(len(frame), pd.NA), dtype="Int64")
+    later = keys.duplicated(keep="first").to_numpy()
+    if later.any():
+        repeated = keys.duplicated(keep=False).to_numpy()
+        group = keys[repeated].groupby(list(columns), dropna=False, sort=False).ngroup()
+        first_row = frame["source_row"][repeated].groupby(group.to_numpy()).transform("first")
+        result[later] = first_row.to_numpy()[later[repeated]]
+    return pd.Series(result, index=frame.index)
+
+
+_HELPERS: Final[dict[str, Callable[[pd.DataFrame, Sequence[str]], pd.Series]]] = {
+    "_product_key": _derive_product_key,
+    "_ean_check_digit_ok": _derive_ean_check_digit_ok,
+    "_duplicate_of": _derive_duplicate_of,
+}
+
+
+def suite_path(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> Path:
+    return suite_dir / f"{dataset}.json"
+
+
+def load_suite(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> _Suite:
+    """Read and check a suite file, so a typo in a rule stops the run instead of passing rows."""
+    if dataset not in COLUMNS:
+        raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(COLUMNS)}")
+    path = suite_path(dataset, suite_dir)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationRunError(f"{path}: cannot read the expectation suite: {exc}") from exc
+    canonical = set(COLUMNS[dataset])
+    rules: list[_Rule] = []
+    for number, expectation in enumerate(config.get("expectations", []), start=1):
+        rules.append(_rule(path, number, expectation, canonical))
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        raise ValidationRunError(f"{path}: rule names must be unique, got {names}")
+    return _Suite(path=path, config=config, rules=tuple(rules))
+
+
+def _rule(path: Path, number: int, expectation: Mapping[str, Any], canonical: set[str]) -> _Rule:
+    where = f"{path}: expectation {number}"
+    meta = expectation.get("meta") or {}
+    kwargs = expectation.get("kwargs") or {}
+    checked = kwargs.get("column", kwargs.get("column_A"))
+    if not meta.get("rule") or not meta.get("reason") or not checked:
+        raise ValidationRunError(f"{where} needs kwargs.column (or column_A), meta.rule and meta.reason")
+    if checked not in canonical and checked not in _HELPERS:
+        raise ValidationRunError(f"{where} checks {checked!r}, neither a canonical column nor a helper")
+    reported = tuple(meta.get("columns") or ([] if checked in _HELPERS else [checked]))
+    if not reported or not set(reported) <= canonical:
+        raise ValidationRunError(f"{where} must report canonical columns in meta.columns, got {list(reported)}")
+    allowed = _TEMPLATE_FIELDS | canonical | set(_HELPERS)
+    fields = {field for _, field, _, _ in string.Formatter().parse(meta["reason"]) if field is not None}
+    if not fields <= allowed:
+        raise ValidationRunError(f"{where}: reason uses unknown fields {sorted(fields - allowed)}")
+    return _Rule(
+        order=number,
+        name=str(meta["rule"]),
+        expectation_type=str(expectation.get("type")),
+        checked=str(checked),
+        reported=reported,
+        reason=str(meta["reason"]),
+    )
+
+
+def validate(
+    dataset: str,
+    frame: pd.DataFrame,
+    context: ValidationContext,
+    *,
+    suite_dir: Path = EXPECTATIONS_DIR,
+) -> ValidationOutcome:
+    """Split one parsed file into rows fit to load and quarantine entries that say what to fix."""
+    suite = load_suite(dataset, suite_dir)
+    _check_frame(dataset, frame)
+    work = frame.reset_index(drop=True)
+    for rule in suite.rules:
+        if rule.checked in _HELPERS and rule.checked not in work.columns:
+            work[rule.checked] = _HELPERS[rule.checked](work, rule.reported)
+    results = _run(dataset, work, suite, _parameters(context))
+
+    period = _period_label(context.period_start, context.period_end)
+    failing = np.zeros(len(work), dtype=bool)
+    entries: list[pd.DataFrame] = []
+    for rule, positions in _failures(dataset, suite, results, len(work)):
+        failing[positions] = True
+        entries.append(_entries(rule, work, positions, period))
+
+    return ValidationOutcome(
+        good=frame[~failing] if failing.any() else frame.copy(deep=False),
+        quarantine=_quarantine_frame(entries),
+        rows_read=len(frame),
+    )
+
+
+def _check_frame(dataset: str, frame: pd.DataFrame) -> None:
+    """Rules are written against the canonical table: anything else is a parser bug."""
+    expected = COLUMNS[dataset]
+    if list(frame.columns) != list(expected):
+        raise ValueError(
+            f"{dataset} frame has columns {list(frame.columns)}, expected {list(expected)}:"
+            " pass parser output through footprint.schemas.conform"
+        )
+    wrong = {
+        column: str(frame[column].dtype)
+        for column, dtype in expected.items()
+        if frame[column].dtype != pd.api.types.pandas_dtype(dtype)
+    }
+    if wrong:
+        raise ValueError(f"{dataset} frame has non-canonical dtypes {wrong}: pass it through footprint.schemas.conform")
+    if not frame["source_row"].is_unique:
+        raise ValueError(f"{dataset} frame repeats source_row values: validate one file at a time")
+
+
+def _parameters(context: ValidationContext) -> dict[str, Any]:
+    """Suite parameters: period bounds at local midnight and the configured names."""
+    start = pd.Timestamp(context.period_start)
+    end = pd.Timestamp(context.period_end)
+    products = _normalised_products(pd.Series(list(context.products), dtype="string")).dropna()
+    return {
+        "period_start_at": start.tz_localize(LOCAL_TZ),
+        "period_end_at": end.tz_localize(LOCAL_TZ),
+        "period_start_date": start,
+        "period_end_date": end,
+        "known_products": sorted(set(products)),
+        "known_plates": sorted(set(context.plates)),
+        "known_eans": sorted(set(context.eans)),
+    }
+
+
+def _period_label(start: dt.date, end: dt.date) -> str:
+    last = (end - dt.timedelta(days=1)).replace(day=1)
+    return format_period(start) if last <= start else f"{format_period(start)} to {format_period(last)}"
+
+
+def _batch_definition(dataset: str) -> BatchDefinition:
+    """One ephemeral GX context per process: creating it is slow, reusing it is not.
+
+    In-memory stores and no data docs site, so GX writes no files; progress bars off, so pipeline
+    logs stay clean; analytics off, since there is no internet to send them to.
+    """
+    if not _BATCH_DEFINITIONS:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        )
+        gx_context = gx.get_context(mode="ephemeral", project_config=config)
+        source = gx_context.data_sources.add_pandas("footprint")
+        for name in COLUMNS:
+            asset = source.add_dataframe_asset(name)
+            _BATCH_DEFINITIONS[name] = asset.add_batch_definition_whole_dataframe("whole_file")
+    return _BATCH_DEFINITIONS[dataset]
+
+
+def _gx_suite(suite: _Suite) -> ExpectationSuite:
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(**suite.config)
+
+
+def _run(
+    dataset: str, work: pd.DataFrame, suite: _Suite, parameters: dict[str, Any]
+) -> list[ExpectationValidationResult]:
+    """Validate under a lock: a GX context is not documented as safe for concurrent use.
+
+    GX 1.24 lists a failing column pair's values through Series.values, which pandas 3.1 deprecates
+    for zone-aware columns; only those listed values lose their zone, the failing rows do not.
+    """
+    with _LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray that drops timezone")
+        batch = _batch_definition(dataset).get_batch(batch_parameters={"dataframe": work})
+        outcome = batch.validate(_gx_suite(suite), result_format=_RESULT_FORMAT, expectation_parameters=parameters)
+    return list(outcome.results)
+
+
+def _exception_messages(info: Mapping[str, Any] | None) -> list[str]:
+    """GX reports either one exception or one per metric, keyed by metric id."""
+    if not info:
+        return []
+    if "raised_exception" in info:
+        return [str(info.get("exception_message"))] if info["raised_exception"] else []
+    return [message for value in info.values() if isinstance(value, Mapping) for message in _exception_messages(value)]
+
+
+def _failures(
+    dataset: str, suite: _Suite, results: Sequence[ExpectationValidationResult], rows: int
+) -> list[tuple[_Rule, np.ndarray]]:
+    """Failing row positions per rule; a rule that errored or cannot name its rows stops the run."""
+    rules = {rule.name: rule for rule in suite.rules}
+    problems: list[str] = []
+    failures: list[tuple[_Rule, np.ndarray]] = []
+    seen: set[str] = set()
+    for result in results:
+        rule = rules[result.expectation_config.meta["rule"]]
+        seen.add(rule.name)
+        messages = _exception_messages(result.exception_info)
+        if messages:
+            problems.append(f"{rule.label} raised {'; '.join(messages)}")
+            continue
+        if result.success:
+            continue
+        unexpected = result.result.get("unexpected_index_list")
+        count = result.result.get("unexpected_count")
+        if unexpected is None or len(unexpected) != count:
+            problems.append(f"{rule.label} failed without naming each failing row")
+            continue
+        positions = np.asarray(unexpected, dtype=np.int64)
+        if positions.size and (positions.min() < 0 or positions.max() >= rows):
+            problems.append(f"{rule.label} named rows outside the batch")
+            continue
+        failures.append((rule, positions))
+    missing = [rule.label for rule in suite.rules if rule.name not in seen]
+    if missing:
+        problems.append(f"no result for {', '.join(missing)}")
+    if problems:
+        raise ValidationRunError(f"{dataset}: validation with {suite.path.name} did not complete: {' | '.join(problems)}")
+    return failures
+
+
+def _utc_offsets(minutes: pd.Series) -> pd.Series:
+    sign = np.where(minutes < 0, "-", "+")
+    hours, rest = np.divmod(minutes.abs().fillna(0).astype(int), 60)
+    text = pd.Series([f"{s}{h:02d}:{m:02d}" for s, h, m in zip(sign, hours, rest)], dtype="string")
+    return text.mask(minutes.isna().to_numpy(), pd.NA)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """A value as the quarantine stores it, '' when missing: ISO timestamps, whole floats without '.0'.
+
+    Timestamps are formatted from local wall-clock time plus the offset per distinct offset: pandas
+    formats zone-aware timestamps one by one (40 s for 3.5 M rows, a file from the wrong month).
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        wall = series.dt.tz_localize(None)
+        minutes = (wall - series.dt.tz_convert("UTC").dt.tz_localize(None)) // pd.Timedelta(minutes=1)
+        text = wall.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string") + _per_distinct(minutes, _utc_offsets)
+    elif pd.api.types.is_datetime64_dtype(series.dtype):
+        text = series.dt.strftime("%Y-%m-%d").astype("string")
+    else:
+        text = series.astype("string")
+        if pd.api.types.is_float_dtype(series.dtype):
+            text = text.str.replace(r"\.0$", "", regex=True)
+    return text.fillna("")
+
+
+def _display(series: pd.Series) -> pd.Series:
+    """A value as a Dutch quality officer reads it in a reason: dates as dd-mm-yyyy, local time."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        text = series.dt.tz_localize(None).dt.strftime("%d-%m-%Y %H:%M").astype("string")
+    elif pd.api.types.is_datetime64_dtype(series.dtype):
+        text = series.dt.strftime("%d-%m-%Y").astype("string")
+    else:
+        text = _text(series).mask(series.isna().to_numpy(), pd.NA)
+    return text.fillna("missing")
+
+
+def _entries(rule: _Rule, work: pd.DataFrame, positions: np.ndarray, period: str) -> pd.DataFrame:
+    fields = {field for _, field, _, _ in string.Formatter().parse(rule.reason)} - _TEMPLATE_FIELDS - {None}
+    rows = work[list(dict.fromkeys(["source_row", *rule.reported, *fields]))].iloc[positions]
+    value = _text(rows[rule.reported[0]])
+    for column in rule.reported[1:]:
+        value = value + " | " + _text(rows[column])
+    reason = pd.Series("", index=rows.index, dtype="string")
+    for literal, field, _, _ in string.Formatter().parse(rule.reason):
+        reason = reason + literal
+        if field == "value":
+            reason = reason + _display(rows[rule.reported[0]])
+        elif field == "period":
+            reason = reason + period
+        elif field is not None:
+            reason = reason + _display(rows[field])
+    constant = partial(pd.Series, index=rows.index, dtype="string")
+    return pd.DataFrame(
+        {
+            "_position": positions,
+            "_order": rule.order,
+            "source_row": rows["source_row"],
+            "column_name": constant(", ".join(rule.reported)),
+            "value": value,
+            "expectation": constant(rule.label),
+            "reason": reason,
+        },
+        index=rows.index,
+    )
+
+
+def _quarantine_frame(entries: list[pd.DataFrame]) -> pd.DataFrame:
+    """File order, then suite order within a row: how a person works through the file."""
+    if not entries:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in QUARANTINE_COLUMNS.items()})
+    frame = pd.concat(entries, ignore_index=True).sort_values(["_position", "_order"])
+    return frame.drop(columns=["_position", "_order"]).astype(QUARANTINE_COLUMNS).reset_index(drop=True)

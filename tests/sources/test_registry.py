@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from footprint.errors import InputFileError, UsageError
+from footprint.sources import FORMATS, detect_format, get_format
+
+WriteFile = Callable[..., Path]
+
+SAMPLES = {
+    "fuelcard_nl_portal": (
+        "Datum;Tijd;Kaartnummer;Kenteken;Bestuurder;Station;Product;Hoeveelheid;Eenheid;Prijs per eenheid;Bedrag;Valuta;Kilometerstand\n"
+        "03-01-2024;07:42;7083540100012001;VGH-42-K;Jan de Vries;Shell;Diesel;62,35;L;1,859;115,91;EUR;123456\n"
+    ),
+    "meter_interval_csv": (
+        "EAN;871687120001042300\nAansluiting;Hoofdkantoor\nBegin;Einde;Verbruik;Eenheid;Richting;Status\n"
+        "2024-01-01T00:00:00+01:00;2024-01-01T00:15:00+01:00;1,2;kWh;Levering;Gemeten\n"
+    ),
+    "meter_monthly_csv": (
+        "EAN;Product;Periode van;Periode tot;Verbruik;Eenheid;Richting;Tarief;Status\n"
+        "871687140001042315;Gas;01-01-2024;01-02-2024;1.204;m3;Levering;Enkel;Gemeten\n"
+    ),
+    "flights_csv": "Vertrekdatum;Van;Naar;Afstand km;Klasse;Reizigers\n18-09-2023;AMS;BCN;1240;Economy;1\n",
+    "mileage_csv": "Datum;Medewerker;Vervoer;Brandstof;Kilometers;Omschrijving\n11-03-2024;A;Auto;Diesel;40;x\n",
+    "supplier_statement_csv": (
+        "Leverancier;Periode;Categorie;Omschrijving;Hoeveelheid;Eenheid;kg CO2e;Methode;Datakwaliteit\n"
+        "Hygiëna;2024-01;1;Doeken;10;st;1,2;LCA;primair\n"
+    ),
+}
+
+
+def test_every_registered_format_has_a_sample() -> None:
+    assert sorted(SAMPLES) == sorted(f.NAME for f in FORMATS)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_detected_from_content_not_name(write_file: WriteFile, name: str, encoding: str) -> None:
+    path = write_file(
+        SAMPLES[name], name="tankpas_export.csv" if name != "fuelcard_nl_portal" else "meterdata.txt", encoding=encoding
+    )
+    fmt = detect_format(path)
+    assert fmt.NAME == name
+    frame = fmt.read(path)
+    assert len(frame) == 1
+    assert frame["source_row"].tolist() == [4 if name == "meter_interval_csv" else 2]
+
+
+def test_get_format_by_name() -> None:
+    assert get_format("flights_csv").NAME == "flights_csv"
+
+
+def test_get_format_unknown_name_lists_known_ones() -> None:
+    with pytest.raises(UsageError, match="fuelcard_nl_portal"):
+        get_format("shell_api")
+
+
+def test_unknown_file_lists_known_formats(write_file: WriteFile) -> None:
+    path = write_file("Datum;Omschrijving;Bedrag\n01-01-2024;Koffie;3,50\n")
+    with pytest.raises(InputFileError) as caught:
+        detect_format(path)
+    assert caught.value.file == str(path)
+    for fmt in FORMATS:
+        assert fmt.NAME in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(b"", "empty", id="empty"),
+        pytest.param(b"\xef\xbb\xbf\r\n\r\n", "empty", id="bom-and-blank-lines"),
+        pytest.param(b"PK\x03\x04\x00\x00binary", "binary", id="xlsx-zip"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=reason):
+        detect_format(path)
+    with pytest.raises(InputFileError, match=reason):
+        get_format("flights_csv").read(path)
+
+
+def test_undecodable_text_is_a_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(SAMPLES["flights_csv"].encode() + b"18-09-2023;AMS;\x81\x8d;1240;Economy;1\n")
+    with pytest.raises(InputFileError, match="UTF-8"):
+        get_format("flights_csv").read(path)
+
+
+def test_forced_format_on_the_wrong_file_names_the_missing_header(write_file: WriteFile) -> None:
+    path = write_file(SAMPLES["flights_csv"])
+    with pytest.raises(InputFileError, match="not a mileage_csv file"):
+        get_format("mileage_csv").read(path)

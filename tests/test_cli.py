@@ -1,0 +1,66 @@
+"""The command line: exit codes 0 / 1 / 2 and one clear line instead of a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from footprint.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def company(tmp_path: Path) -> Path:
+    result = runner.invoke(app, ["init", str(tmp_path / "co"), "--organisation", "Test B.V."])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "co" / "footprint.yaml"
+
+
+def test_init_writes_a_valid_config_and_never_overwrites(company: Path) -> None:
+    assert (company.parent / ".env").read_text().startswith("FOOTPRINT_PSEUDONYM_KEY=")
+    again = runner.invoke(app, ["init", str(company.parent)])
+    assert again.exit_code == 2
+    assert "never overwrites" in again.output
+    status = runner.invoke(app, ["status", "--config", str(company)])
+    assert status.exit_code == 0, status.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["ingest", "--period", "2024-13"], id="month-13"),
+        pytest.param(["ingest", "--period", "2024-01", "--from", "2024-01"], id="period-and-range"),
+        pytest.param(["ingest", "--from", "2024-05", "--to", "2024-01"], id="range-backwards"),
+        pytest.param(["ingest"], id="no-period"),
+    ],
+)
+def test_bad_usage_exits_2_without_traceback(company: Path, args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--config", str(company)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "error:" in result.output
+
+
+def test_bad_configuration_exits_2_naming_the_key(company: Path) -> None:
+    company.write_text(company.read_text().replace("base_year: 2024", "base_year: 2019"))
+    result = runner.invoke(app, ["status", "--config", str(company)])
+    assert result.exit_code == 2
+    assert "base year 2019" in result.output
+
+
+def test_missing_config_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--config", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "no such configuration file" in result.output
+
+
+def test_factor_file_that_is_not_a_list_exits_with_message(company: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "factors.xlsx"
+    bogus.write_bytes(b"not a spreadsheet")
+    result = runner.invoke(app, ["factors", "load", str(bogus), "--config", str(company)])
+    assert result.exit_code in (1, 2)
+    assert "Traceback" not in result.output
+    assert "factors.xlsx" in result.output
