@@ -13,7 +13,6 @@ import hmac
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +82,23 @@ class RunSummary:
         return asdict(self)
 
 
-@lru_cache(maxsize=4)
-def _engine(url: str) -> sa.Engine:
-    engine = make_warehouse(url)
-    ensure_default_factors(engine)
-    return engine
+_ENGINES: dict[str, sa.Engine] = {}
 
 
 def warehouse(ws: Workspace) -> sa.Engine:
     """One engine per warehouse and process, schema applied and the default factor list loaded."""
-    return _engine(ws.warehouse_url)
+    engine = _ENGINES.get(ws.warehouse_url)
+    if engine is None:
+        engine = make_warehouse(ws.warehouse_url)
+        ensure_default_factors(engine)
+        _ENGINES[ws.warehouse_url] = engine
+    return engine
+
+
+def close_warehouses() -> None:
+    """Release every open warehouse: an embedded DuckDB file is locked while this process holds it."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
 
 
 def _period_date(period: str | dt.date) -> dt.date:

@@ -50,6 +50,9 @@ QUARANTINE_COLUMNS: Final[dict[str, str]] = {
 # normal event.
 _RESULT_FORMAT: Final = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 _TEMPLATE_FIELDS: Final = frozenset({"value", "period"})
+_PARAMETERS: Final = frozenset(
+    {"period_start_at", "period_end_at", "period_start_date", "period_end_date", "known_products", "known_plates", "known_eans"}
+)
 
 _LOCK = threading.Lock()
 _BATCH_DEFINITIONS: dict[str, BatchDefinition] = {}
@@ -88,7 +91,9 @@ class ValidationOutcome:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
+    """One expectation as footprint reads it: what it checks, which columns it reports, and why."""
+
     order: int
     name: str
     expectation_type: str
@@ -101,11 +106,13 @@ class _Rule:
         return f"{self.expectation_type}:{self.name}"
 
 
-@dataclass(frozen=True)
-class _Suite:
+@dataclass(frozen=True, eq=False)
+class Suite:
+    """A suite file checked and built once per validation, so it cannot fail halfway through a run."""
+
     path: Path
-    config: dict[str, Any]
-    rules: tuple[_Rule, ...]
+    expectations: ExpectationSuite
+    rules: tuple[Rule, ...]
 
 
 def _per_distinct(series: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -157,7 +164,7 @@ def suite_path(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> Path:
     return suite_dir / f"{dataset}.json"
 
 
-def load_suite(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> _Suite:
+def load_suite(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> Suite:
     """Read and check a suite file, so a typo in a rule stops the run instead of passing rows."""
     if dataset not in COLUMNS:
         raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(COLUMNS)}")
@@ -167,16 +174,16 @@ def load_suite(dataset: str, suite_dir: Path = EXPECTATIONS_DIR) -> _Suite:
     except (OSError, ValueError) as exc:
         raise ValidationRunError(f"{path}: cannot read the expectation suite: {exc}") from exc
     canonical = set(COLUMNS[dataset])
-    rules: list[_Rule] = []
+    rules: list[Rule] = []
     for number, expectation in enumerate(config.get("expectations", []), start=1):
         rules.append(_rule(path, number, expectation, canonical))
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
         raise ValidationRunError(f"{path}: rule names must be unique, got {names}")
-    return _Suite(path=path, config=config, rules=tuple(rules))
+    return Suite(path=path, expectations=_gx_suite(path, config), rules=tuple(rules))
 
 
-def _rule(path: Path, number: int, expectation: Mapping[str, Any], canonical: set[str]) -> _Rule:
+def _rule(path: Path, number: int, expectation: Mapping[str, Any], canonical: set[str]) -> Rule:
     where = f"{path}: expectation {number}"
     meta = expectation.get("meta") or {}
     kwargs = expectation.get("kwargs") or {}
@@ -188,11 +195,14 @@ def _rule(path: Path, number: int, expectation: Mapping[str, Any], canonical: se
     reported = tuple(meta.get("columns") or ([] if checked in _HELPERS else [checked]))
     if not reported or not set(reported) <= canonical:
         raise ValidationRunError(f"{where} must report canonical columns in meta.columns, got {list(reported)}")
+    parameters = {value["$PARAMETER"] for value in kwargs.values() if isinstance(value, dict) and "$PARAMETER" in value}
+    if not parameters <= _PARAMETERS:
+        raise ValidationRunError(f"{where} uses parameters {sorted(parameters - _PARAMETERS)}: none is supplied")
     allowed = _TEMPLATE_FIELDS | canonical | set(_HELPERS)
     fields = {field for _, field, _, _ in string.Formatter().parse(meta["reason"]) if field is not None}
     if not fields <= allowed:
         raise ValidationRunError(f"{where}: reason uses unknown fields {sorted(fields - allowed)}")
-    return _Rule(
+    return Rule(
         order=number,
         name=str(meta["rule"]),
         expectation_type=str(expectation.get("type")),
@@ -299,24 +309,38 @@ def _batch_definition(dataset: str) -> BatchDefinition:
     return _BATCH_DEFINITIONS[dataset]
 
 
-def _gx_suite(suite: _Suite) -> ExpectationSuite:
+def _gx_suite(path: Path, config: dict[str, Any]) -> ExpectationSuite:
     import great_expectations as gx
+    from great_expectations.exceptions import GreatExpectationsError
 
-    return gx.ExpectationSuite(**suite.config)
+    try:
+        suite = gx.ExpectationSuite(**config)
+    except (GreatExpectationsError, ValueError, TypeError) as exc:
+        raise ValidationRunError(f"{path}: not a valid expectation suite: {exc}") from exc
+    built = {(expectation.meta or {}).get("rule") for expectation in suite.expectations}
+    dropped = [item.get("type") for item in config.get("expectations", []) if item["meta"]["rule"] not in built]
+    if dropped:
+        raise ValidationRunError(f"{path}: not a valid expectation suite: GX cannot build {dropped}")
+    return suite
 
 
 def _run(
-    dataset: str, work: pd.DataFrame, suite: _Suite, parameters: dict[str, Any]
+    dataset: str, work: pd.DataFrame, suite: Suite, parameters: dict[str, Any]
 ) -> list[ExpectationValidationResult]:
     """Validate under a lock: a GX context is not documented as safe for concurrent use.
 
     GX 1.24 lists a failing column pair's values through Series.values, which pandas 3.1 deprecates
     for zone-aware columns; only those listed values lose their zone, the failing rows do not.
     """
+    from great_expectations.exceptions import GreatExpectationsError
+
     with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray that drops timezone")
         batch = _batch_definition(dataset).get_batch(batch_parameters={"dataframe": work})
-        outcome = batch.validate(_gx_suite(suite), result_format=_RESULT_FORMAT, expectation_parameters=parameters)
+        try:
+            outcome = batch.validate(suite.expectations, result_format=_RESULT_FORMAT, expectation_parameters=parameters)
+        except GreatExpectationsError as exc:
+            raise ValidationRunError(f"{dataset}: validation with {suite.path.name} failed: {exc}") from exc
     return list(outcome.results)
 
 
@@ -330,12 +354,12 @@ def _exception_messages(info: Mapping[str, Any] | None) -> list[str]:
 
 
 def _failures(
-    dataset: str, suite: _Suite, results: Sequence[ExpectationValidationResult], rows: int
-) -> list[tuple[_Rule, np.ndarray]]:
+    dataset: str, suite: Suite, results: Sequence[ExpectationValidationResult], rows: int
+) -> list[tuple[Rule, np.ndarray]]:
     """Failing row positions per rule; a rule that errored or cannot name its rows stops the run."""
     rules = {rule.name: rule for rule in suite.rules}
     problems: list[str] = []
-    failures: list[tuple[_Rule, np.ndarray]] = []
+    failures: list[tuple[Rule, np.ndarray]] = []
     seen: set[str] = set()
     for result in results:
         rule = rules[result.expectation_config.meta["rule"]]
@@ -401,7 +425,7 @@ def _display(series: pd.Series) -> pd.Series:
     return text.fillna("missing")
 
 
-def _entries(rule: _Rule, work: pd.DataFrame, positions: np.ndarray, period: str) -> pd.DataFrame:
+def _entries(rule: Rule, work: pd.DataFrame, positions: np.ndarray, period: str) -> pd.DataFrame:
     fields = {field for _, field, _, _ in string.Formatter().parse(rule.reason)} - _TEMPLATE_FIELDS - {None}
     rows = work[list(dict.fromkeys(["source_row", *rule.reported, *fields]))].iloc[positions]
     value = _text(rows[rule.reported[0]])

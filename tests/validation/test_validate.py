@@ -18,6 +18,7 @@ from footprint.validation import (
     ValidationContext,
     ValidationOutcome,
     ValidationRunError,
+    _PARAMETERS,
     _parameters,
     load_suite,
     validate,
@@ -161,20 +162,35 @@ def test_an_exception_inside_an_expectation_stops_the_run(
     assert isinstance(raised.value, FootprintError)
 
 
+NOT_NULL = "expect_column_values_to_not_be_null"
+
+
 @pytest.mark.parametrize(
-    ("meta", "message"),
+    ("expectation", "message"),
     [
-        pytest.param({"reason": "x"}, "meta.rule", id="no-rule-name"),
-        pytest.param({"rule": "r", "reason": "quantity {qty} is odd"}, "unknown fields", id="unknown-template-field"),
+        pytest.param({"type": NOT_NULL, "kwargs": {"column": "quantity"}, "meta": {"reason": "x"}}, "meta.rule",
+                     id="no-rule-name"),
+        pytest.param({"type": NOT_NULL, "kwargs": {"column": "quantity"},
+                      "meta": {"rule": "r", "reason": "quantity {qty} is odd"}}, "unknown fields",
+                     id="unknown-template-field"),
+        pytest.param({"type": NOT_NULL, "kwargs": {"column": "qty"}, "meta": {"rule": "r", "reason": "x"}},
+                     "neither a canonical column nor a helper", id="unknown-column"),
+        pytest.param({"type": "expect_column_values_to_be_in_set",
+                      "kwargs": {"column": "unit", "value_set": {"$PARAMETER": "known_units"}},
+                      "meta": {"rule": "r", "reason": "x"}}, "none is supplied", id="unknown-parameter"),
+        pytest.param({"type": "expect_column_values_to_be_lovely", "kwargs": {"column": "unit"},
+                      "meta": {"rule": "r", "reason": "x"}}, "not a valid expectation suite",
+                     id="unknown-expectation-type"),
     ],
 )
 def test_a_malformed_suite_is_refused(
-    meta: dict[str, str], message: str, tmp_path: Path, make_frame: Callable[..., pd.DataFrame], context: ValidationContext
+    expectation: dict[str, object],
+    message: str,
+    tmp_path: Path,
+    make_frame: Callable[..., pd.DataFrame],
+    context: ValidationContext,
 ) -> None:
-    suite = {"name": METER_USAGE, "expectations": [
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "quantity"}, "meta": meta}
-    ]}
-    (tmp_path / f"{METER_USAGE}.json").write_text(json.dumps(suite))
+    (tmp_path / f"{METER_USAGE}.json").write_text(json.dumps({"name": METER_USAGE, "expectations": [expectation]}))
 
     with pytest.raises(ValidationRunError, match=re.escape(message)):
         validate(METER_USAGE, make_frame(METER_USAGE), context, suite_dir=tmp_path)
@@ -234,7 +250,8 @@ def test_suite_file_is_named_after_its_dataset_and_uses_only_supplied_parameters
 
     assert suite["name"] == dataset
     assert load_suite(dataset).rules
-    assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) <= set(_parameters(context))
+    assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) <= _PARAMETERS
+    assert set(_parameters(context)) == _PARAMETERS
 
 
 def test_supplier_optional_values_may_be_missing(
