@@ -414,32 +414,35 @@ def _text(series: pd.Series) -> pd.Series:
     return text.fillna("")
 
 
-def _display(series: pd.Series) -> pd.Series:
-    """A value as a Dutch quality officer reads it in a reason: dates as dd-mm-yyyy, local time."""
+def _display(series: pd.Series, text: pd.Series) -> pd.Series:
+    """A value as a Dutch quality officer reads it in a reason: dd-mm-yyyy, local time.
+
+    Rearranged from the stored text rather than formatted again: a file from the wrong month
+    puts every row in quarantine.
+    """
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        text = series.dt.tz_localize(None).dt.strftime("%d-%m-%Y %H:%M").astype("string")
+        text = text.str.replace(r"^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d).*$", r"\3-\2-\1 \4", regex=True)
     elif pd.api.types.is_datetime64_dtype(series.dtype):
-        text = series.dt.strftime("%d-%m-%Y").astype("string")
-    else:
-        text = _text(series).mask(series.isna().to_numpy(), pd.NA)
-    return text.fillna("missing")
+        text = text.str.replace(r"^(\d{4})-(\d\d)-(\d\d)$", r"\3-\2-\1", regex=True)
+    return text.mask(series.isna().to_numpy(), "missing")
 
 
 def _entries(rule: Rule, work: pd.DataFrame, positions: np.ndarray, period: str) -> pd.DataFrame:
     fields = {field for _, field, _, _ in string.Formatter().parse(rule.reason)} - _TEMPLATE_FIELDS - {None}
-    rows = work[list(dict.fromkeys(["source_row", *rule.reported, *fields]))].iloc[positions]
-    value = _text(rows[rule.reported[0]])
+    columns = list(dict.fromkeys([*rule.reported, *fields]))
+    rows = work[["source_row", *columns]].iloc[positions]
+    texts = {column: _text(rows[column]) for column in columns}
+    value = texts[rule.reported[0]]
     for column in rule.reported[1:]:
-        value = value + " | " + _text(rows[column])
+        value = value + " | " + texts[column]
     reason = pd.Series("", index=rows.index, dtype="string")
     for literal, field, _, _ in string.Formatter().parse(rule.reason):
         reason = reason + literal
-        if field == "value":
-            reason = reason + _display(rows[rule.reported[0]])
-        elif field == "period":
+        if field == "period":
             reason = reason + period
         elif field is not None:
-            reason = reason + _display(rows[field])
+            column = rule.reported[0] if field == "value" else field
+            reason = reason + _display(rows[column], texts[column])
     constant = partial(pd.Series, index=rows.index, dtype="string")
     return pd.DataFrame(
         {

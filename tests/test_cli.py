@@ -64,3 +64,17 @@ def test_factor_file_that_is_not_a_list_exits_with_message(company: Path, tmp_pa
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.output
     assert "factors.xlsx" in result.output
+
+
+def test_ingest_prints_one_line_per_file_and_warns_on_quarantine(prefect_harness: None, tmp_path: Path) -> None:
+    from company_files import FUEL, METERS, write_company
+
+    config = write_company(tmp_path / "co", {"fuel.csv": FUEL.replace("-10,00;L", "tien;L"), "meters.csv": METERS})
+    result = runner.invoke(app, ["ingest", "--period", "2025-03", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "2025-03 " in line]
+    assert len(lines) == 2
+    assert any("fuel.csv: 3 read, 2 loaded, 1 quarantined, 1 non-fuel excluded" in line for line in lines)
+    again = runner.invoke(app, ["ingest", "--period", "2025-03", "--config", str(config)])
+    assert again.exit_code == 0
+    assert "0 file(s) loaded" in again.output
