@@ -11,6 +11,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from footprint.periods import format_period
@@ -19,8 +20,15 @@ _CHUNK = 1 << 20
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's content, remembered per (path, size, mtime): a month's files are hashed once."""
+    info = path.stat()
+    return _sha256_cached(str(path.resolve()), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

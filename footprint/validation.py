@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+    from great_expectations.datasource.fluent.interfaces import Batch
 
 EXPECTATIONS_DIR: Final = Path(__file__).resolve().parent.parent / "expectations"
 
@@ -51,7 +52,15 @@ QUARANTINE_COLUMNS: Final[dict[str, str]] = {
 _RESULT_FORMAT: Final = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 _TEMPLATE_FIELDS: Final = frozenset({"value", "period"})
 _PARAMETERS: Final = frozenset(
-    {"period_start_at", "period_end_at", "period_start_date", "period_end_date", "known_products", "known_plates", "known_eans"}
+    {
+        "period_start_at",
+        "period_end_at",
+        "period_start_date",
+        "period_end_date",
+        "known_products",
+        "known_plates",
+        "known_eans",
+    }
 )
 
 _LOCK = threading.Lock()
@@ -219,19 +228,23 @@ def validate(
     *,
     suite_dir: Path = EXPECTATIONS_DIR,
 ) -> ValidationOutcome:
-    """Split one parsed file into rows fit to load and quarantine entries that say what to fix."""
+    """Split parsed rows into rows fit to load and quarantine entries that say what to fix.
+
+    One file, or several concatenated with source_row renumbered: source_row must identify each row,
+    since quarantine entries and the "repeats row N" of duplicates name rows by it.
+    """
     suite = load_suite(dataset, suite_dir)
     _check_frame(dataset, frame)
     work = frame.reset_index(drop=True)
     for rule in suite.rules:
         if rule.checked in _HELPERS and rule.checked not in work.columns:
             work[rule.checked] = _HELPERS[rule.checked](work, rule.reported)
-    results = _run(dataset, work, suite, _parameters(context))
+    failures = _failures(dataset, suite, _run(dataset, work, suite, _parameters(context)), len(work))
 
     period = _period_label(context.period_start, context.period_end)
     failing = np.zeros(len(work), dtype=bool)
     entries: list[pd.DataFrame] = []
-    for rule, positions in _failures(dataset, suite, results, len(work)):
+    for rule, positions in failures:
         failing[positions] = True
         entries.append(_entries(rule, work, positions, period))
 
@@ -258,7 +271,7 @@ def _check_frame(dataset: str, frame: pd.DataFrame) -> None:
     if wrong:
         raise ValueError(f"{dataset} frame has non-canonical dtypes {wrong}: pass it through footprint.schemas.conform")
     if not frame["source_row"].is_unique:
-        raise ValueError(f"{dataset} frame repeats source_row values: validate one file at a time")
+        raise ValueError(f"{dataset} frame repeats source_row values: renumber rows when validating several files")
 
 
 def _parameters(context: ValidationContext) -> dict[str, Any]:
@@ -338,10 +351,21 @@ def _run(
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray that drops timezone")
         batch = _batch_definition(dataset).get_batch(batch_parameters={"dataframe": work})
         try:
-            outcome = batch.validate(suite.expectations, result_format=_RESULT_FORMAT, expectation_parameters=parameters)
+            outcome = batch.validate(
+                suite.expectations, result_format=_RESULT_FORMAT, expectation_parameters=parameters
+            )
         except GreatExpectationsError as exc:
             raise ValidationRunError(f"{dataset}: validation with {suite.path.name} failed: {exc}") from exc
+        finally:
+            _release(batch)
     return list(outcome.results)
+
+
+def _release(batch: Batch) -> None:
+    """The shared execution engine caches the last batch: drop it, or a validated frame outlives its run."""
+    manager = batch.datasource.get_execution_engine().batch_manager
+    manager.batch_data_cache.clear()
+    manager.reset_batch_cache()
 
 
 def _exception_messages(info: Mapping[str, Any] | None) -> list[str]:
@@ -384,14 +408,16 @@ def _failures(
     if missing:
         problems.append(f"no result for {', '.join(missing)}")
     if problems:
-        raise ValidationRunError(f"{dataset}: validation with {suite.path.name} did not complete: {' | '.join(problems)}")
+        raise ValidationRunError(
+            f"{dataset}: validation with {suite.path.name} did not complete: {' | '.join(problems)}"
+        )
     return failures
 
 
 def _utc_offsets(minutes: pd.Series) -> pd.Series:
     sign = np.where(minutes < 0, "-", "+")
     hours, rest = np.divmod(minutes.abs().fillna(0).astype(int), 60)
-    text = pd.Series([f"{s}{h:02d}:{m:02d}" for s, h, m in zip(sign, hours, rest)], dtype="string")
+    text = pd.Series([f"{s}{h:02d}:{m:02d}" for s, h, m in zip(sign, hours, rest, strict=True)], dtype="string")
     return text.mask(minutes.isna().to_numpy(), pd.NA)
 
 

@@ -120,3 +120,16 @@ def test_unreadable_file_is_rejected_by_name_and_the_others_load(tmp_path: Path,
     assert results["notes.csv"].outcome == "rejected"
     assert "notes.csv" in results["notes.csv"].message
     assert "fuelcard_nl_portal" in results["notes.csv"].message
+
+
+def test_a_duplicate_names_the_file_and_line_it_repeats(tmp_path: Path, warehouse_url: str) -> None:
+    first_row = FUEL.splitlines()[1]
+    ws = make_company(tmp_path / "co", warehouse_url, {"a.csv": FUEL, "b.csv": FUEL.splitlines()[0] + "\n" + first_row + "\n"})
+    try:
+        _ingest(ws)
+        with pipeline.warehouse(ws).connect() as conn:
+            reasons = conn.execute(sa.text("SELECT file_name, source_row, reason FROM quarantine")).all()
+    finally:
+        pipeline.close_warehouses()
+    assert [(f, r) for f, r, _ in reasons] == [("b.csv", 2)]
+    assert "repeats row 2 of a.csv" in reasons[0][2]

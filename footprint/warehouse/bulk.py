@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 
@@ -20,7 +21,7 @@ def is_duckdb(conn: sa.Connection) -> bool:
 
 
 @contextmanager
-def staged(conn: sa.Connection, frame: pd.DataFrame) -> Iterator[str]:
+def staged(conn: sa.Connection, frame: pd.DataFrame | pa.Table) -> Iterator[str]:
     """Make a DataFrame queryable by SQL on this connection for the duration of the block."""
     name = f"stage_{uuid.uuid4().hex[:12]}"
     if is_duckdb(conn):
@@ -31,22 +32,28 @@ def staged(conn: sa.Connection, frame: pd.DataFrame) -> Iterator[str]:
         finally:
             driver.unregister(name)
         return
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
     columns = ", ".join(f'"{col}" {_pg_type(frame[col])}' for col in frame.columns)
     conn.execute(sa.text(f'CREATE TEMPORARY TABLE "{name}" ({columns}) ON COMMIT DROP'))
     _copy_into(conn, name, frame)
     yield name
 
 
-def insert_frame(conn: sa.Connection, table: str, frame: pd.DataFrame) -> int:
-    """Append a frame's rows to a table by column name, in bulk; returns the number of rows."""
-    if frame.empty:
+def insert_frame(conn: sa.Connection, table: str, frame: pd.DataFrame | pa.Table) -> int:
+    """Append rows to a table by column name, in bulk; returns the number of rows.
+
+    An Arrow table is the cheap input for DuckDB (scanned in place, slices are zero-copy).
+    """
+    if len(frame) == 0:
         return 0
-    column_list = ", ".join(f'"{col}"' for col in frame.columns)
+    columns = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+    column_list = ", ".join(f'"{col}"' for col in columns)
     if is_duckdb(conn):
         with staged(conn, frame) as name:
             conn.execute(sa.text(f'INSERT INTO {table} ({column_list}) SELECT {column_list} FROM "{name}"'))
     else:
-        _copy_into(conn, table, frame)
+        _copy_into(conn, table, frame.to_pandas() if isinstance(frame, pa.Table) else frame)
     return len(frame)
 
 

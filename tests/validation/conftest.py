@@ -56,20 +56,51 @@ def _clean_rows(dataset: str) -> list[dict[str, Any]]:
                 "tariff": tariff,
                 "estimated": False,
             }
-            for row, start, tariff in [(2, "2024-01-01 00:00", "low"), (3, "2024-01-01 00:15", "low"), (4, "2024-01-31 23:45", None)]
+            for row, start, tariff in [
+                (2, "2024-01-01 00:00", "low"),
+                (3, "2024-01-01 00:15", "low"),
+                (4, "2024-01-31 23:45", None),
+            ]
         ]
     if dataset == SUPPLIER_ACTIVITY:
         common = {"period": JANUARY, "method": "supplier-specific", "data_quality": "primary", "description": None}
         return [
-            common | {"source_row": 2, "activity_date": pd.Timestamp("2024-01-09"), "supplier": "Reisbureau Noord",
-                      "activity_type": "flight", "quantity": 1200.0, "unit": "pkm", "distance_km": 600.0,
-                      "ghg_category": 6, "reported_kg_co2e": None},
-            common | {"source_row": 3, "activity_date": None, "supplier": "staff declarations",
-                      "activity_type": "private_car", "quantity": 350.0, "unit": "km", "distance_km": None,
-                      "ghg_category": 6, "reported_kg_co2e": None},
-            common | {"source_row": 4, "activity_date": pd.Timestamp("2024-01-31"), "supplier": "Afvalbedrijf West",
-                      "activity_type": "supplier_reported", "quantity": 812.0, "unit": "kg_co2e", "distance_km": None,
-                      "ghg_category": None, "reported_kg_co2e": 812.0},
+            common
+            | {
+                "source_row": 2,
+                "activity_date": pd.Timestamp("2024-01-09"),
+                "supplier": "Reisbureau Noord",
+                "activity_type": "flight",
+                "quantity": 1200.0,
+                "unit": "pkm",
+                "distance_km": 600.0,
+                "ghg_category": 6,
+                "reported_kg_co2e": None,
+            },
+            common
+            | {
+                "source_row": 3,
+                "activity_date": None,
+                "supplier": "staff declarations",
+                "activity_type": "private_car",
+                "quantity": 350.0,
+                "unit": "km",
+                "distance_km": None,
+                "ghg_category": 6,
+                "reported_kg_co2e": None,
+            },
+            common
+            | {
+                "source_row": 4,
+                "activity_date": pd.Timestamp("2024-01-31"),
+                "supplier": "Afvalbedrijf West",
+                "activity_type": "supplier_reported",
+                "quantity": 812.0,
+                "unit": "kg_co2e",
+                "distance_km": None,
+                "ghg_category": None,
+                "reported_kg_co2e": 812.0,
+            },
         ]
     raise ValueError(dataset)
 

@@ -14,11 +14,11 @@ import pytest
 from footprint.errors import FootprintError
 from footprint.schemas import DATASETS, FUEL_TRANSACTIONS, LOCAL_TZ, METER_USAGE, SUPPLIER_ACTIVITY, empty_frame
 from footprint.validation import (
+    _PARAMETERS,
     EXPECTATIONS_DIR,
     ValidationContext,
     ValidationOutcome,
     ValidationRunError,
-    _PARAMETERS,
     _parameters,
     load_suite,
     validate,
@@ -168,19 +168,43 @@ NOT_NULL = "expect_column_values_to_not_be_null"
 @pytest.mark.parametrize(
     ("expectation", "message"),
     [
-        pytest.param({"type": NOT_NULL, "kwargs": {"column": "quantity"}, "meta": {"reason": "x"}}, "meta.rule",
-                     id="no-rule-name"),
-        pytest.param({"type": NOT_NULL, "kwargs": {"column": "quantity"},
-                      "meta": {"rule": "r", "reason": "quantity {qty} is odd"}}, "unknown fields",
-                     id="unknown-template-field"),
-        pytest.param({"type": NOT_NULL, "kwargs": {"column": "qty"}, "meta": {"rule": "r", "reason": "x"}},
-                     "neither a canonical column nor a helper", id="unknown-column"),
-        pytest.param({"type": "expect_column_values_to_be_in_set",
-                      "kwargs": {"column": "unit", "value_set": {"$PARAMETER": "known_units"}},
-                      "meta": {"rule": "r", "reason": "x"}}, "none is supplied", id="unknown-parameter"),
-        pytest.param({"type": "expect_column_values_to_be_lovely", "kwargs": {"column": "unit"},
-                      "meta": {"rule": "r", "reason": "x"}}, "not a valid expectation suite",
-                     id="unknown-expectation-type"),
+        pytest.param(
+            {"type": NOT_NULL, "kwargs": {"column": "quantity"}, "meta": {"reason": "x"}},
+            "meta.rule",
+            id="no-rule-name",
+        ),
+        pytest.param(
+            {
+                "type": NOT_NULL,
+                "kwargs": {"column": "quantity"},
+                "meta": {"rule": "r", "reason": "quantity {qty} is odd"},
+            },
+            "unknown fields",
+            id="unknown-template-field",
+        ),
+        pytest.param(
+            {"type": NOT_NULL, "kwargs": {"column": "qty"}, "meta": {"rule": "r", "reason": "x"}},
+            "neither a canonical column nor a helper",
+            id="unknown-column",
+        ),
+        pytest.param(
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "unit", "value_set": {"$PARAMETER": "known_units"}},
+                "meta": {"rule": "r", "reason": "x"},
+            },
+            "none is supplied",
+            id="unknown-parameter",
+        ),
+        pytest.param(
+            {
+                "type": "expect_column_values_to_be_lovely",
+                "kwargs": {"column": "unit"},
+                "meta": {"rule": "r", "reason": "x"},
+            },
+            "not a valid expectation suite",
+            id="unknown-expectation-type",
+        ),
     ],
 )
 def test_a_malformed_suite_is_refused(
