@@ -78,3 +78,29 @@ def test_ingest_prints_one_line_per_file_and_warns_on_quarantine(prefect_harness
     again = runner.invoke(app, ["ingest", "--period", "2025-03", "--config", str(config)])
     assert again.exit_code == 0
     assert "0 file(s) loaded" in again.output
+
+
+def test_factors_load_an_older_list_once(company: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    from footprint.factors import shipped_list_path
+
+    workbook = openpyxl.load_workbook(shipped_list_path())
+    sheet = workbook.active
+    sheet.title = "Factoren 2024 dd 15-01-2024"
+    for row in sheet.iter_rows():
+        if isinstance(row[0].value, str) and row[0].value.strip() == "Grijze Stroom":
+            row[1].value = 0.536  # the 2024 value named in the reference README
+        if isinstance(row[0].value, str) and row[0].value.startswith("Factoren 2026"):
+            row[0].value = "Factoren 2024 dd 15-01-2024"
+    older = tmp_path / "co2emissiefactoren_2024.xlsx"
+    workbook.save(older)
+    first = runner.invoke(app, ["factors", "load", str(older), "--year", "2024", "--config", str(company)])
+    assert first.exit_code == 0, first.output
+    assert "loaded list 2024 version 2024-01-15" in first.output
+    again = runner.invoke(app, ["factors", "load", str(older), "--config", str(company)])
+    assert again.exit_code == 0
+    assert "nothing changed" in again.output
+    wrong_year = runner.invoke(app, ["factors", "load", str(older), "--year", "2023", "--config", str(company)])
+    assert wrong_year.exit_code == 1
+    assert "2023" in wrong_year.output and "Traceback" not in wrong_year.output
