@@ -171,6 +171,12 @@ def demo(
     run_ingest(config, periods, verbose=False)
     ws = open_workspace(Path(config))
     _print_year_totals(queries.year_totals(ws))
+    for used in queries.factor_lists_used(ws):
+        console.print(
+            f"Factors: co2emissiefactoren.nl list {used['list_year']} (version {used['version']}) for "
+            f"{int(used['first_year'])}-{int(used['last_year'])}; policy {ws.org.factor_policy.mode}, falling back to "
+            "the nearest list loaded (load older lists with `footprint factors load`)."
+        )
     stats = queries.quarantine_summary(ws)
     console.print(f"\nWarehouse: {ws.warehouse_url.removeprefix('duckdb:///')}")
     console.print(

@@ -94,3 +94,17 @@ def status(ws: Workspace, first: dt.date | None, last: dt.date | None) -> list[d
                     }
                 )
     return result
+
+
+def factor_lists_used(ws: Workspace) -> list[dict[str, Any]]:
+    """Which factor list version computed which years: a report must name the list it used."""
+    return _rows(
+        ws,
+        """
+        SELECT f.list_year, f.version, min(EXTRACT(YEAR FROM e.period)) AS first_year,
+               max(EXTRACT(YEAR FROM e.period)) AS last_year
+        FROM emissions e JOIN factors f ON f.factor_id = e.factor_id
+        GROUP BY f.list_year, f.version
+        ORDER BY f.list_year, f.version
+        """,
+    )
