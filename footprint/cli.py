@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from footprint import queries
-from footprint.config import CONFIG_FILE_NAME, Settings, open_workspace
+from footprint.config import CONFIG_FILE_NAME, Settings, normalise_plate, open_workspace
 from footprint.errors import FootprintError, UsageError
 from footprint.periods import format_period, month_range, parse_period
 
@@ -238,6 +238,47 @@ def status(
     console.print(table)
 
 
+@app.command()
+@_friendly
+def explain(
+    period: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
+    source: Annotated[str | None, typer.Option(help="Only this source, e.g. diesel, electricity, flights.")] = None,
+    meter: Annotated[str | None, typer.Option(help="Only this meter (EAN), vehicle (plate) or supplier.")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the largest rows to show.")] = 10,
+    config: ConfigOption = None,
+) -> None:
+    """Lead from a month's total down to the activity rows, raw file lines and factors behind it."""
+    ws = open_workspace(Path(_config_arg(config)))
+    subject = normalise_plate(meter) if meter and not meter.isdigit() else meter
+    found = queries.lineage(ws, parse_period(period), source, subject)
+    total = sum(s["emissions_kg_co2e"] for s in found["split"])
+    console.print(
+        f"{period}{' ' + source if source else ''}{' ' + meter if meter else ''}: "
+        f"{total:,.3f} kg CO2e from {len(found['rows'])} activity row(s)", highlight=False,
+    )
+    if not (meter or abs(total - found["reported_kg_co2e"]) <= 1e-6 * max(1.0, abs(total))):
+        raise FootprintError(
+            f"lineage total {total:.6f} kg differs from v_emissions_monthly {found['reported_kg_co2e']:.6f} kg"
+        )
+    for part in found["split"]:
+        console.print(
+            f"  scope {part['ladder_scope']} {part['source']}: {part['emissions_kg_co2e']:,.3f} kg "
+            f"= {part['activity_rows']} row(s) from {part['files']} file(s)", highlight=False,
+        )
+    for row in found["rows"][:limit]:
+        factor = (
+            f"x {row['factor_kg_co2e_per_unit']} ({row['factor_name']}, list {row['factor_list_year']} "
+            f"version {row['factor_list_version']})" if row["factor_id"] else "(reported by the supplier)"
+        )
+        console.print(
+            f"  {row['emissions_kg_co2e']:,.3f} kg = {row['quantity']:,.3f} {row['unit']} {factor}\n"
+            f"      <- {row['activity_table']} {row['activity_id']} ({row['subject']})\n"
+            f"      <- {row['file_name']} line {row['source_row']}, sha256 {row['file_sha256']}\n"
+            f"         stored at {row['stored_path']}",
+            highlight=False,
+        )
+
+
 @factors_app.command("load")
 @_friendly
 def factors_load(
@@ -247,7 +288,7 @@ def factors_load(
 ) -> None:
     """Load an official factor list, an older year's or a corrected version."""
     from footprint.factors import load_factor_list
-    from footprint.pipeline import warehouse
+    from footprint.pipeline import restate_for_factor_lists, warehouse
 
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
@@ -261,3 +302,29 @@ def factors_load(
         f"{result.factors_loaded} factors ({result.skipped} rows skipped)"
         + (f"; supersedes {', '.join(result.superseded_list_ids)}" if result.superseded_list_ids else "")
     )
+    _print_factor_restatements(ws, restate_for_factor_lists(ws))
+
+
+def _print_factor_restatements(ws: Any, restated: list[Any]) -> None:
+    """Per year: what the new list changed, and whether the base year moved beyond significance."""
+    if not restated:
+        console.print("No computed month changes factor list under the policy; nothing restated.")
+        return
+    by_year: dict[int, list[Any]] = {}
+    for item in restated:
+        by_year.setdefault(int(item.period[:4]), []).append(item)
+    policy = ws.org.factor_policy
+    for year, items in sorted(by_year.items()):
+        old = sum(i.old_kg_co2e for i in items)
+        new = sum(i.new_kg_co2e for i in items)
+        change = (new - old) / old * 100 if old else 0.0
+        console.print(
+            f"  restated {year}: {len(items)} month(s), {old / 1000:,.3f} -> {new / 1000:,.3f} t CO2e ({change:+.2f} %), "
+            f"list {items[0].old_factor_list} -> {items[0].new_factor_list}",
+            highlight=False,
+        )
+        if year == ws.org.base_year and abs(change) > policy.significance_pct:
+            console.print(
+                f"  [bold yellow]The base year {year} moves {change:+.2f} %, beyond the significance threshold of "
+                f"{policy.significance_pct:g} %: the ladder asks for a base-year recalculation.[/]"
+            )

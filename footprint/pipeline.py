@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from footprint.factors import (
     known_products,
     resolve_factors,
 )
-from footprint.periods import format_period, next_month
+from footprint.periods import format_period, next_month, parse_period
 from footprint.sources import detect_format
 from footprint.storage import FolderInbox, FolderRawStore, sha256_of
 from footprint.validation import ValidationContext, validate
@@ -81,9 +81,6 @@ class RunSummary:
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 _ENGINES: dict[str, sa.Engine] = {}
 _PARSE_THREADS = 2
@@ -105,13 +102,6 @@ def close_warehouses() -> None:
         _ENGINES.popitem()[1].dispose()
 
 
-def _period_date(period: str | dt.date) -> dt.date:
-    if isinstance(period, dt.date):
-        return period
-    year, month = period.split("-")
-    return dt.date(int(year), int(month), 1)
-
-
 def loaded_checksums(ws: Workspace) -> set[str]:
     with warehouse(ws).connect() as conn:
         return {row[0] for row in conn.execute(sa.text("SELECT file_sha256 FROM raw_files"))}
@@ -120,7 +110,7 @@ def loaded_checksums(ws: Workspace) -> set[str]:
 def pull_new_files(ws: Workspace, period: str) -> list[str]:
     """The inbox files of a period whose content has not been loaded before."""
     done = loaded_checksums(ws)
-    files = FolderInbox(ws.inbox).files_for(_period_date(period))
+    files = FolderInbox(ws.inbox).files_for(parse_period(period))
     return [str(path) for path in files if sha256_of(path) not in done]
 
 
@@ -232,7 +222,7 @@ def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.
 
 
 def _validation_context(ws: Workspace, period: str) -> ValidationContext:
-    start = _period_date(period)
+    start = parse_period(period)
     return ValidationContext(
         period_start=start,
         period_end=next_month(start),
@@ -320,7 +310,7 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     excluded = running[bounds[1:]] - running[bounds[:-1]]
     failing = pd.DataFrame({"file": batch.quarantine_file, "row": batch.quarantine["source_row"].to_numpy()})
     quarantined = np.bincount(failing.drop_duplicates()["file"].to_numpy(dtype=int), minlength=len(items))
-    month = _period_date(period)
+    month = parse_period(period)
     quarantine = batch.quarantine.assign(
         file_sha256=np.array([item.sha256 for item in items])[batch.quarantine_file],
         file_name=np.array([item.path.name for item in items])[batch.quarantine_file],
@@ -345,6 +335,7 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
         }
     )
     with warehouse(ws).begin() as conn:
+        replaced = _supersede_earlier_versions(conn, month, items)
         insert_frame(conn, dataset, pa.Table.from_pandas(rows, preserve_index=False))
         insert_frame(conn, "quarantine", quarantine)
         insert_frame(conn, "raw_files", raw_files)
@@ -361,9 +352,46 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             rows_quarantined=int(quarantined[i]),
             rows_excluded=int(excluded[i]),
             duration_s=finished - item.started,
+            message=f"corrected file: restates {replaced[item.sha256][:12]}" if item.sha256 in replaced else None,
         )
         for i, item in enumerate(items)
     ]
+
+
+def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list[_ParsedFile]) -> dict[str, str]:
+    """A file with the name of one already loaded for the month is its correction: restate.
+
+    The earlier version's activity, quarantine and emission rows go; its raw file stays in the
+    store and in raw_files, marked superseded; a restatement row keeps its total for comparison.
+    Returns new checksum -> replaced checksum.
+    """
+    replaced: dict[str, str] = {}
+    for item in items:
+        earlier = conn.execute(
+            sa.text(
+                "SELECT file_sha256, dataset FROM raw_files WHERE period = :period AND file_name = :name "
+                "AND superseded_by IS NULL AND file_sha256 <> :sha"
+            ),
+            {"period": month, "name": item.path.name, "sha": item.sha256},
+        ).all()
+        for old_sha, old_dataset in earlier:
+            params = {"old": old_sha, "new": item.sha256}
+            old_kg = conn.execute(
+                sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE file_sha256 = :old"), params
+            ).scalar_one()
+            for table in (old_dataset, "quarantine", "emissions"):
+                conn.execute(sa.text(f"DELETE FROM {table} WHERE file_sha256 = :old"), params)
+            conn.execute(sa.text("UPDATE raw_files SET superseded_by = :new WHERE file_sha256 = :old"), params)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO restatements (restatement_id, kind, period, file_name, old_file_sha256, "
+                    "new_file_sha256, old_kg_co2e, restated_at) VALUES "
+                    "(:id, 'corrected_file', :period, :name, :old, :new, :old_kg, CURRENT_TIMESTAMP)"
+                ),
+                {**params, "id": uuid.uuid4().hex, "period": month, "name": item.path.name, "old_kg": float(old_kg)},
+            )
+            replaced[item.sha256] = old_sha
+    return replaced
 
 
 def _store_and_parse(store: FolderRawStore, path: Path) -> FileResult | _ParsedFile:
@@ -478,7 +506,7 @@ def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame)
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
     """Recompute the emission rows of the period (and of months its files reach back to) in one transaction."""
     started = time.perf_counter()
-    month = _period_date(period)
+    month = parse_period(period)
     engine = warehouse(ws)
     lists: set[str] = set()
     with engine.begin() as conn:
@@ -487,6 +515,14 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
             resolved = resolve_factors(engine, each.year, ws.org.factor_policy)
             lists.add(f"{resolved.list_year} (version {resolved.version})")
             _recompute_period(conn, each, resolved.table)
+        conn.execute(
+            sa.text(
+                "UPDATE restatements SET new_kg_co2e = (SELECT coalesce(sum(e.emissions_kg_co2e), 0) FROM emissions e "
+                "WHERE e.file_sha256 = restatements.new_file_sha256) "
+                "WHERE kind = 'corrected_file' AND period = :period"
+            ),
+            {"period": month},
+        )
         rows, total = conn.execute(
             sa.text("SELECT count(*), coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
             {"period": month},
@@ -499,6 +535,54 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
         factor_list=", ".join(sorted(lists)),
         duration_s=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class FactorRestatement:
+    period: str
+    old_factor_list: str
+    new_factor_list: str
+    old_kg_co2e: float
+    new_kg_co2e: float
+
+
+def restate_for_factor_lists(ws: Workspace) -> list[FactorRestatement]:
+    """Recompute every computed month whose factor list changes under the policy; record each difference.
+
+    Called after a factor list is loaded: a correction or an earlier year's list may now be the one
+    the organisation's factor policy picks for some months, the base year included.
+    """
+    engine = warehouse(ws)
+    restated: list[FactorRestatement] = []
+    with engine.begin() as conn:
+        current = conn.execute(
+            sa.text(
+                "SELECT e.period, min(f.list_id), sum(e.emissions_kg_co2e) FROM emissions e "
+                "LEFT JOIN factors f ON f.factor_id = e.factor_id GROUP BY e.period ORDER BY e.period"
+            )
+        ).all()
+        for month, old_list, old_kg in current:
+            resolved = resolve_factors(engine, month.year, ws.org.factor_policy)
+            if resolved.list_id == old_list:
+                continue
+            _recompute_period(conn, month, resolved.table)
+            new_kg = conn.execute(
+                sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
+                {"period": month},
+            ).scalar_one()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO restatements (restatement_id, kind, period, old_factor_lists, new_factor_lists, "
+                    "old_kg_co2e, new_kg_co2e, restated_at) VALUES "
+                    "(:id, 'factor_list', :period, :old_list, :new_list, :old_kg, :new_kg, CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "id": uuid.uuid4().hex, "period": month, "old_list": old_list, "new_list": resolved.list_id,
+                    "old_kg": float(old_kg), "new_kg": float(new_kg),
+                },
+            )
+            restated.append(FactorRestatement(format_period(month), old_list, resolved.list_id, float(old_kg), float(new_kg)))
+    return restated
 
 
 def record_run(
@@ -519,7 +603,7 @@ def record_run(
     run_row = pd.DataFrame(
         {
             "run_id": [run_id],
-            "period": [_period_date(period)],
+            "period": [parse_period(period)],
             "started_at": [pd.Timestamp(started_at)],
             "finished_at": [pd.Timestamp(finished)],
             "status": [status],
@@ -558,5 +642,5 @@ def record_run(
     with warehouse(ws).begin() as conn:
         insert_frame(conn, "runs", run_row)
         insert_frame(conn, "run_files", file_rows)
-    return RunSummary(run_id, format_period(_period_date(period)), status, files, emissions, duration)
+    return RunSummary(run_id, format_period(parse_period(period)), status, files, emissions, duration)
 

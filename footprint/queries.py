@@ -108,3 +108,32 @@ def factor_lists_used(ws: Workspace) -> list[dict[str, Any]]:
         ORDER BY f.list_year, f.version
         """,
     )
+
+
+def lineage(
+    ws: Workspace, period: dt.date, source: str | None = None, subject: str | None = None
+) -> dict[str, Any]:
+    """A month's total, its split, and the emission rows behind it down to file and line."""
+    where = "period = :period" + (" AND source = :source" if source else "") + (" AND subject = :subject" if subject else "")
+    params = {"period": period, "source": source, "subject": subject}
+    split = _rows(
+        ws,
+        f"""
+        SELECT ladder_scope, source, count(*) AS activity_rows, count(DISTINCT file_sha256) AS files,
+               sum(emissions_kg_co2e) AS emissions_kg_co2e
+        FROM v_lineage WHERE {where}
+        GROUP BY ladder_scope, source ORDER BY ladder_scope, source
+        """,
+        **params,
+    )
+    view_filter = "period = :period" + (" AND source = :source" if source else "")
+    reported = _rows(ws, f"SELECT coalesce(sum(emissions_kg_co2e), 0) AS kg FROM v_emissions_monthly WHERE {view_filter}", **params)
+    rows = _rows(
+        ws,
+        f"""
+        SELECT * FROM v_lineage WHERE {where}
+        ORDER BY abs(emissions_kg_co2e) DESC, file_name, source_row
+        """,
+        **params,
+    )
+    return {"split": split, "reported_kg_co2e": float(reported[0]["kg"]), "rows": rows}

@@ -61,3 +61,21 @@ def write_company(root: Path, files: dict[str, str]) -> Path:
 def make_company(root: Path, warehouse_url: str, files: dict[str, str]) -> Workspace:
     config = write_company(root, files)
     return open_workspace(config, Settings(warehouse_url=warehouse_url, pseudonym_key="test-key"))
+
+
+def write_list_copy(target: Path, *, title: str, grey_kwh: float) -> None:
+    """A copy of the shipped 2026 list under another title, with grey electricity changed."""
+    import openpyxl
+
+    from footprint.factors import shipped_list_path
+
+    workbook = openpyxl.load_workbook(shipped_list_path())
+    sheet = workbook.active
+    sheet.title = title
+    for row in sheet.iter_rows():
+        first = row[0].value
+        if isinstance(first, str) and first.strip() == "Grijze Stroom":
+            row[1].value = grey_kwh
+        if isinstance(first, str) and first.startswith("Factoren 2026"):
+            row[0].value = title
+    workbook.save(target)

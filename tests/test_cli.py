@@ -81,20 +81,10 @@ def test_ingest_prints_one_line_per_file_and_warns_on_quarantine(prefect_harness
 
 
 def test_factors_load_an_older_list_once(company: Path, tmp_path: Path) -> None:
-    import openpyxl
+    from company_files import write_list_copy
 
-    from footprint.factors import shipped_list_path
-
-    workbook = openpyxl.load_workbook(shipped_list_path())
-    sheet = workbook.active
-    sheet.title = "Factoren 2024 dd 15-01-2024"
-    for row in sheet.iter_rows():
-        if isinstance(row[0].value, str) and row[0].value.strip() == "Grijze Stroom":
-            row[1].value = 0.536  # the 2024 value named in the reference README
-        if isinstance(row[0].value, str) and row[0].value.startswith("Factoren 2026"):
-            row[0].value = "Factoren 2024 dd 15-01-2024"
     older = tmp_path / "co2emissiefactoren_2024.xlsx"
-    workbook.save(older)
+    write_list_copy(older, title="Factoren 2024 dd 15-01-2024", grey_kwh=0.536)  # 2024 value from the reference README
     first = runner.invoke(app, ["factors", "load", str(older), "--year", "2024", "--config", str(company)])
     assert first.exit_code == 0, first.output
     assert "loaded list 2024 version 2024-01-15" in first.output

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from footprint import pipeline
 from footprint.config import Workspace
 from footprint.warehouse import bulk
-from company_files import ALL_FILES, FUEL, PERIOD, make_company
+from company_files import ALL_FILES, FUEL, PERIOD, make_company, write_list_copy
 
 # (market-based kg CO2e, location-based kg CO2e) per emission row, by hand.
 EXPECTED = [
@@ -133,3 +133,63 @@ def test_a_duplicate_names_the_file_and_line_it_repeats(tmp_path: Path, warehous
         pipeline.close_warehouses()
     assert [(f, r) for f, r, _ in reasons] == [("b.csv", 2)]
     assert "repeats row 2 of a.csv" in reasons[0][2]
+
+
+def _totals(ws: Workspace) -> dict[str, float]:
+    with pipeline.warehouse(ws).connect() as conn:
+        return dict(conn.execute(sa.text("SELECT source, sum(emissions_kg_co2e) FROM emissions GROUP BY source")).all())
+
+
+def test_a_corrected_file_restates_its_month(tmp_path: Path, warehouse_url: str) -> None:
+    corrected = FUEL.replace("Diesel;50,00;L", "Diesel;40,00;L")
+    ws = make_company(tmp_path / "co", warehouse_url, {"fuel.csv": FUEL})
+    try:
+        _ingest(ws)
+        inbox_file = ws.inbox / PERIOD / "fuel.csv"
+        inbox_file.write_text(corrected, encoding="utf-8")
+        [result] = _ingest(ws)
+        restated = _totals(ws)
+        with pipeline.warehouse(ws).connect() as conn:
+            restatement = conn.execute(
+                sa.text("SELECT kind, file_name, old_kg_co2e, new_kg_co2e FROM restatements")
+            ).one()
+            files = conn.execute(sa.text("SELECT superseded_by IS NULL FROM raw_files ORDER BY loaded_at")).scalars().all()
+            rows = conn.execute(sa.text("SELECT count(*) FROM fuel_transactions")).scalar_one()
+        stored = sorted(p.read_text(encoding="utf-8") for p in ws.raw_store.rglob("fuel.csv"))
+    finally:
+        pipeline.close_warehouses()
+    assert "restates" in result.message
+    assert restatement[:2] == ("corrected_file", "fuel.csv")
+    assert restatement[2] == pytest.approx(50 * 3.251 - 10 * 2.794)
+    assert restatement[3] == pytest.approx(40 * 3.251 - 10 * 2.794)
+    assert files == [False, True] and rows == 3
+    assert stored == sorted([FUEL, corrected])  # nothing is deleted from the raw store
+    fresh = make_company(tmp_path / "fresh", f"duckdb:///{tmp_path / 'fresh.duckdb'}", {"fuel.csv": corrected})
+    try:
+        [fresh_result] = _ingest(fresh)
+        assert fresh_result.outcome == "loaded"
+        assert _totals(fresh) == pytest.approx(restated)
+    finally:
+        pipeline.close_warehouses()
+
+
+def test_a_new_factor_list_restates_the_months_it_now_governs(company: Workspace, tmp_path: Path) -> None:
+    from footprint.factors import load_factor_list
+
+    _ingest(company)
+    before = _totals(company)
+    older = tmp_path / "co2emissiefactoren_2025.xlsx"
+    write_list_copy(older, title="Factoren 2025 dd 10-01-2025", grey_kwh=0.497)
+    load_factor_list(pipeline.warehouse(company), older)
+    [restated] = pipeline.restate_for_factor_lists(company)
+    assert (restated.period, restated.old_factor_list, restated.new_factor_list) == (
+        PERIOD, "co2ef-2026-20260820", "co2ef-2025-20250110"
+    )
+    # Only grey electricity differs in the copy: 1000 kWh x (0.497 - 0.483).
+    assert restated.new_kg_co2e - restated.old_kg_co2e == pytest.approx(1000 * (0.497 - 0.483))
+    after = _totals(company)
+    assert after["electricity"] == pytest.approx(1000 * 0.497)
+    assert {k: v for k, v in after.items() if k != "electricity"} == pytest.approx(
+        {k: v for k, v in before.items() if k != "electricity"}
+    )
+    assert pipeline.restate_for_factor_lists(company) == []

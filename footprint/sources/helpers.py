@@ -82,8 +82,8 @@ def normalise_key(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-def split_fields(line: str) -> list[str]:
-    return next(csv.reader([line], delimiter=SEPARATOR), [])
+def split_fields(line: str, separator: str = SEPARATOR) -> list[str]:
+    return next(csv.reader([line], delimiter=separator), [])
 
 
 def _to_utf8(raw: bytes, path: Path) -> bytes:
@@ -133,23 +133,23 @@ def head_lines(head: str) -> list[str]:
     return _LINE_BREAK.split(head)[:HEADER_SEARCH_LINES]
 
 
-def find_header(lines: Sequence[str], signature: Sequence[Column]) -> int | None:
+def find_header(lines: Sequence[str], signature: Sequence[Column], separator: str = SEPARATOR) -> int | None:
     """Index of the first line whose fields include every signature column (exports may have a preamble)."""
     for index, line in enumerate(lines):
-        if SEPARATOR not in line:
+        if separator not in line:
             continue
-        fields = split_fields(line)
+        fields = split_fields(line, separator)
         if all(any(column.accepts(f) for f in fields) for column in signature):
             return index
     return None
 
 
-def sniff_header(head: str, signature: Sequence[Column]) -> bool:
-    return find_header(head_lines(head), signature) is not None
+def sniff_header(head: str, signature: Sequence[Column], separator: str = SEPARATOR) -> bool:
+    return find_header(head_lines(head), signature, separator) is not None
 
 
 def _read_csv(
-    data: bytes, skip_rows: int, names: list[str], threads: bool
+    data: bytes, skip_rows: int, names: list[str], threads: bool, separator: str = SEPARATOR
 ) -> tuple[pa.Table, list[tuple[int | None, str]]]:
     invalid: list[tuple[int | None, str]] = []
 
@@ -160,7 +160,7 @@ def _read_csv(
     table = pacsv.read_csv(
         pa.BufferReader(data),
         read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=names, use_threads=threads),
-        parse_options=pacsv.ParseOptions(delimiter=SEPARATOR, ignore_empty_lines=False, invalid_row_handler=keep_aside),
+        parse_options=pacsv.ParseOptions(delimiter=separator, ignore_empty_lines=False, invalid_row_handler=keep_aside),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
             strings_can_be_null=False,
@@ -172,7 +172,7 @@ def _read_csv(
 
 
 def _with_ragged_rows(
-    table: pa.Table, invalid: list[tuple[int | None, str]], first_line: int
+    table: pa.Table, invalid: list[tuple[int | None, str]], first_line: int, separator: str = SEPARATOR
 ) -> tuple[pa.Table, np.ndarray]:
     """Put rows with too few or too many fields back in place, cut or padded to the header's width.
 
@@ -183,7 +183,7 @@ def _with_ragged_rows(
     if not invalid:
         return table, np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
     bad_lines = np.array([number for number, _ in invalid], dtype=np.int64)
-    padded = [(split_fields(text) + [""] * width)[:width] for _, text in invalid]
+    padded = [(split_fields(text, separator) + [""] * width)[:width] for _, text in invalid]
     bad = pa.table({name: pa.array([row[i] for row in padded], pa.string()) for i, name in enumerate(names)})
     total = table.num_rows + len(invalid)
     good_lines = np.setdiff1d(np.arange(first_line, first_line + total, dtype=np.int64), bad_lines)
@@ -204,24 +204,35 @@ def _without_blank_lines(table: pa.Table, source_row: np.ndarray) -> tuple[pa.Ta
     return table.filter(keep), source_row[keep.to_numpy(zero_copy_only=False)]
 
 
-def read_table(path: Path, format_name: str, columns: Sequence[Column], signature: Sequence[Column]) -> RawTable:
-    """Read a `;`-separated export into text cells keyed by each declared column's header.
-
-    Raises InputFileError for whole-file problems: empty, undecodable, no header, a required column missing.
-    """
+def read_text_bytes(path: Path) -> bytes:
+    """A text export's bytes as UTF-8 without BOM; empty, binary or undecodable files raise InputFileError."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
     _check_text(raw, path)
-    data = _to_utf8(raw, path)
+    return _to_utf8(raw, path)
+
+
+def read_table(
+    path: Path,
+    format_name: str,
+    columns: Sequence[Column],
+    signature: Sequence[Column],
+    separator: str = SEPARATOR,
+) -> RawTable:
+    """Read a `;`-separated (or `separator`-separated) export into text cells keyed by each declared column's header.
+
+    Raises InputFileError for whole-file problems: empty, undecodable, no header, a required column missing.
+    """
+    data = read_text_bytes(path)
     lines = head_lines(decode_head(data[:HEAD_BYTES]))
-    header_index = find_header(lines, signature)
+    header_index = find_header(lines, signature, separator)
     if header_index is None:
         wanted = ", ".join(repr(c.header) for c in signature)
         raise InputFileError(path, f"no header line with the columns {wanted}: not a {format_name} file")
     header_line = header_index + 1
-    fields = split_fields(lines[header_index])
+    fields = split_fields(lines[header_index], separator)
     positions: dict[str, int] = {}
     for column in columns:
         found = next((i for i, name in enumerate(fields) if column.accepts(name)), None)
@@ -236,10 +247,10 @@ def read_table(path: Path, format_name: str, columns: Sequence[Column], signatur
                 column=column.header,
             )
     names = [f"c{i}" for i in range(len(fields))]
-    table, invalid = _read_csv(data, header_line, names, threads=True)
+    table, invalid = _read_csv(data, header_line, names, threads=True, separator=separator)
     if invalid:
-        table, invalid = _read_csv(data, header_line, names, threads=False)
-    table, source_row = _with_ragged_rows(table, invalid, header_line + 1)
+        table, invalid = _read_csv(data, header_line, names, threads=False, separator=separator)
+    table, source_row = _with_ragged_rows(table, invalid, header_line + 1, separator)
     table, source_row = _without_blank_lines(table, source_row)
     cells = {
         column.header: (
@@ -251,7 +262,7 @@ def read_table(path: Path, format_name: str, columns: Sequence[Column], signatur
     }
     preamble = {
         normalise_name(parts[0]): parts[1].strip()
-        for parts in (split_fields(line) for line in lines[:header_index])
+        for parts in (split_fields(line, separator) for line in lines[:header_index])
         if len(parts) >= 2
     }
     return RawTable(

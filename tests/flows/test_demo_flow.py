@@ -7,6 +7,7 @@ written out by hand from the 2026 co2emissiefactoren.nl list (kg CO2e per unit, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -224,3 +225,46 @@ def test_targets_move_but_are_not_met(demo: DemoManifest) -> None:
         now = first_half[2026 * 10 + scope] / revenue[2026]
         assert 0 < 1 - now / base < target, (scope, 1 - now / base)
     assert totals[2025]["scope_2_kg_co2e"] < totals[2022]["scope_2_kg_co2e"]
+
+
+def test_every_total_decomposes_into_raw_rows(demo: DemoManifest) -> None:
+    ws = _workspace(demo)
+    with pipeline.warehouse(ws).connect() as conn:
+        reported = dict(
+            conn.execute(sa.text(
+                "SELECT period || ':' || ladder_scope || ':' || source, sum(emissions_kg_co2e) "
+                "FROM v_emissions_monthly GROUP BY ALL"
+            )).all()
+        )
+        traced = dict(
+            conn.execute(sa.text(
+                "SELECT period || ':' || ladder_scope || ':' || source, sum(emissions_kg_co2e) FROM v_lineage GROUP BY ALL"
+            )).all()
+        )
+        counts = conn.execute(sa.text("SELECT (SELECT count(*) FROM emissions), (SELECT count(*) FROM v_lineage)")).one()
+        files = conn.execute(sa.text("SELECT DISTINCT file_sha256, stored_path FROM v_lineage")).all()
+        fuel = conn.execute(sa.text(
+            "SELECT stored_path, source_row, quantity FROM v_lineage WHERE activity_table = 'fuel_transactions'"
+        )).all()
+    assert counts[0] == counts[1]
+    assert traced.keys() == reported.keys()
+    for key, kg in reported.items():
+        assert traced[key] == pytest.approx(kg, rel=1e-12, abs=1e-9), key
+    for sha, stored in files:
+        assert hashlib.sha256(Path(stored).read_bytes()).hexdigest() == sha
+    lines = {stored: Path(stored).read_bytes().decode("cp1252").splitlines() for stored, _, _ in fuel}
+    for stored, row, quantity in fuel:
+        assert f"{quantity:.2f}".replace(".", ",") in lines[stored][row - 1].split(";"), (stored, row)
+
+
+def test_explain_leads_from_a_month_to_file_lines(demo: DemoManifest) -> None:
+    from typer.testing import CliRunner
+
+    from footprint.cli import app
+
+    result = CliRunner().invoke(
+        app, ["explain", "--period", "2024-03", "--source", "diesel", "--limit", "3", "--config", str(demo.config_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "tankpas_transacties_2024-03.csv line" in result.output
+    assert "x 3.251 (Diesel B7, list 2026 version 2026-08-20)" in result.output
