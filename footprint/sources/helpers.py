@@ -322,6 +322,47 @@ def decimal(values: pa.Array) -> np.ndarray:
     return numbers
 
 
+_POINT_DECIMAL: Final = r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[+-]?\.\d+"
+_SIGNED_DIGITS: Final = r"[+-]?\d+|\d+[+-]"
+
+
+def point_decimal(values: pa.Array) -> np.ndarray:
+    """Numbers with a decimal point ("62.35", "-1250.5"); a comma before three digits groups thousands.
+
+    For exports in English conventions; anything else ("abc", "62,35", "1e5") is NaN.
+    """
+    result = _sql(
+        f"""
+        SELECT CASE WHEN regexp_full_match(trim(v), '{_POINT_DECIMAL}')
+            THEN TRY_CAST(replace(trim(v), ',', '') AS DOUBLE) END AS n
+        FROM cells
+        """,
+        v=values,
+    )
+    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
+    numbers[~np.isfinite(numbers)] = np.nan
+    return numbers
+
+
+def scaled_integer(values: pa.Array, scale: float) -> np.ndarray:
+    """Digits counting a small unit, signed before or after the number: with scale 0.01, "0000011591-" is -115.91.
+
+    Fixed-width exports write amounts in whole cents and put the sign last; anything else is NaN.
+    """
+    result = _sql(
+        f"""
+        SELECT CASE WHEN regexp_full_match(trim(v), '{_SIGNED_DIGITS}')
+            THEN TRY_CAST(regexp_replace(trim(v), '[+-]', '', 'g') AS DOUBLE)
+                * CASE WHEN contains(v, '-') THEN -1 ELSE 1 END END AS n
+        FROM cells
+        """,
+        v=values,
+    )
+    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64) * scale
+    numbers[~np.isfinite(numbers)] = np.nan
+    return numbers
+
+
 def integer(values: pa.Array) -> pd.Series:
     """The first run of digits ("3", "Cat. 3", "categorie 3") as Int64; none is <NA>."""
     result = _sql(r"SELECT TRY_CAST(NULLIF(regexp_extract(v, '\d+'), '') AS BIGINT) AS n FROM cells", v=values)
@@ -330,6 +371,7 @@ def integer(values: pa.Array) -> pd.Series:
 
 _OFFSET_FORMATS: Final = ("%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")
 DATE_FORMATS: Final = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+TIME_FORMATS: Final = ("%H:%M", "%H:%M:%S")
 # Years outside this window are misreadings (DuckDB's %Y takes "24" as the year 24), not activity.
 PLAUSIBLE_YEARS: Final = range(1900, 2200)
 
@@ -388,7 +430,12 @@ def local_date(values: pa.Array, formats: Sequence[str] = DATE_FORMATS) -> pd.Se
     return _plausible(result["d"].to_pandas()).astype("datetime64[s]")
 
 
-def local_datetime(dates: pa.Array, times: pa.Array) -> pd.Series:
+def local_datetime(
+    dates: pa.Array,
+    times: pa.Array,
+    date_formats: Sequence[str] = DATE_FORMATS,
+    time_formats: Sequence[str] = TIME_FORMATS,
+) -> pd.Series:
     """A local date plus a wall-clock time to aware Europe/Amsterdam time.
 
     A missing time counts as midnight (the date still places the row in its month); a time that is
@@ -396,13 +443,13 @@ def local_datetime(dates: pa.Array, times: pa.Array) -> pd.Series:
     clock not yet put forward (02:30 is 03:30 summer time); one in the doubled autumn hour takes the
     first (summer-time) occurrence.
     """
-    formats = [f"{d} {t}" for d in DATE_FORMATS for t in ("%H:%M", "%H:%M:%S")]
+    formats = [f"{d} {t}" for d in date_formats for t in time_formats]
     result = _sql(
         f"""
-        SELECT TRY_STRPTIME(
-            trim(d) || ' ' || coalesce(nullif(nullif(trim(t), ''), '-'), '00:00'),
-            {_formats(formats)}
-        ) AS at
+        SELECT CASE WHEN coalesce(nullif(trim(t), ''), '-') = '-'
+            THEN TRY_STRPTIME(trim(d), {_formats(date_formats)})
+            ELSE TRY_STRPTIME(trim(d) || ' ' || trim(t), {_formats(formats)})
+        END AS at
         FROM cells
         """,
         d=dates,
