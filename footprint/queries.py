@@ -54,7 +54,7 @@ def status(ws: Workspace, first: dt.date | None, last: dt.date | None) -> list[d
         """
         SELECT period, dataset, count(*) AS files, sum(rows_loaded) AS loaded,
                sum(rows_quarantined) AS quarantined
-        FROM raw_files GROUP BY period, dataset
+        FROM raw_files WHERE superseded_by IS NULL GROUP BY period, dataset
         """,
     )
     meters = _rows(ws, "SELECT period, ean, count(*) AS loaded FROM meter_usage GROUP BY period, ean")

@@ -1,8 +1,9 @@
--- Per month and file: rows read, loaded, quarantined and excluded, and the main quarantine reasons.
+-- Per month and file: rows read, loaded, quarantined and excluded, failed checks, and whether a
+-- corrected file has superseded it.
 CREATE OR REPLACE VIEW v_data_quality AS
 WITH files AS (
     SELECT period, dataset, source_format, file_name, file_sha256,
-           rows_read, rows_loaded, rows_quarantined, rows_excluded
+           rows_read, rows_loaded, rows_quarantined, rows_excluded, superseded_by
     FROM raw_files
 ),
 reasons AS (
@@ -25,6 +26,7 @@ SELECT
     CASE WHEN f.rows_read = 0 THEN 0.0 ELSE CAST(f.rows_quarantined AS DOUBLE PRECISION) / f.rows_read END
         AS quarantined_share,
     coalesce(r.failed_checks, 0) AS failed_checks,
-    coalesce(r.failed_rules, 0)  AS failed_rules
+    coalesce(r.failed_rules, 0)  AS failed_rules,
+    f.superseded_by
 FROM files f
 LEFT JOIN reasons r ON r.file_sha256 = f.file_sha256;
