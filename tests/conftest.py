@@ -10,6 +10,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -25,25 +26,34 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-def _postgres_database(name: str) -> str:
-    """A fresh PostgreSQL database; fails in CI when the server is absent, skips elsewhere."""
+def _admin(sql: str) -> None:
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(sql))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def _postgres_database(name: str) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards; fails in CI when the server is absent, skips elsewhere."""
+    try:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI at {POSTGRES_ADMIN_URL}: {exc}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL}")
-    finally:
-        admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
-def warehouse_url(request: pytest.FixtureRequest, tmp_path) -> str:
+def warehouse_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """The same test runs against the embedded default and against PostgreSQL."""
     if request.param == "duckdb":
-        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    return _postgres_database(f"footprint_test_{os.getpid()}")
+        yield f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+        return
+    with _postgres_database(f"footprint_test_{os.getpid()}") as url:
+        yield url
