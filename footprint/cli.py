@@ -38,6 +38,8 @@ app = typer.Typer(
 )
 factors_app = typer.Typer(help="Emission factor lists (co2emissiefactoren.nl).", no_args_is_help=True)
 app.add_typer(factors_app, name="factors")
+template_app = typer.Typer(help="Templates to hand to suppliers and staff.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -86,6 +88,7 @@ def _print_run(summary: Any) -> None:
             continue
         mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
         extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
+        extra += f" ({f.message})" if f.message else ""
         console.print(
             f"  {mark} {summary.period} {f.file_name}: {f.rows_read} read, {f.rows_loaded} loaded, "
             f"{f.rows_quarantined} quarantined{extra}",
@@ -277,6 +280,19 @@ def explain(
             f"         stored at {row['stored_path']}",
             highlight=False,
         )
+
+
+@template_app.command("supplier")
+@_friendly
+def template_supplier(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder to write the templates into.")] = Path("."),
+) -> None:
+    """Write the supplier-statement, mileage and flight templates (CSV and XLSX) with their explanation."""
+    from footprint.sources.supplier_template import write_supplier_template
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in write_supplier_template(directory):
+        console.print(str(path), highlight=False)
 
 
 @factors_app.command("load")

@@ -133,6 +133,40 @@ class FactorPolicy(_Strict):
         return self
 
 
+NON_FUEL = "non_fuel"  # fuel_cards.products value for an item bought with a fuel card that is not fuel
+
+
+class FuelCards(_Strict):
+    """The organisation's own fuel-card profiles and product names, beyond the ones footprint ships.
+
+    profiles: profile files (relative to footprint.yaml's folder), each a provider layout in the
+    format of footprint/data/fuelcard_profiles/*.yaml. products: a provider's product name -> the
+    fuel it is (diesel, petrol, ...: the fuels of the activity-factor mapping) or non_fuel.
+    """
+
+    profiles: list[Annotated[str, Field(min_length=1)]] = []
+    products: dict[str, str] = {}
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, products: dict[str, str]) -> dict[str, str]:
+        from footprint.factors.mapping import FUEL_KEY_PREFIX, load_activity_mapping, normalise_product
+
+        activities = load_activity_mapping().activities
+        fuels = sorted(k.removeprefix(FUEL_KEY_PREFIX) for k in activities if k.startswith(FUEL_KEY_PREFIX))
+        seen: dict[str, str] = {}
+        for product, target in products.items():
+            key = normalise_product(product)
+            if not key:
+                raise ValueError("a product name is empty")
+            if key in seen:
+                raise ValueError(f"product {product!r} is listed twice (also as {seen[key]!r})")
+            seen[key] = product
+            if target not in (*fuels, NON_FUEL):
+                raise ValueError(f"product {product!r} maps to {target!r}: use one of {', '.join(fuels)} or {NON_FUEL}")
+        return products
+
+
 class Locations(_Strict):
     inbox: str = "inbox"
     raw_store: str = "raw"
@@ -149,6 +183,7 @@ class OrganisationConfig(_Strict):
     targets: list[Target] = []
     factor_policy: FactorPolicy = FactorPolicy()
     locations: Locations = Locations()
+    fuel_cards: FuelCards = FuelCards()
 
     @model_validator(mode="after")
     def _references(self) -> "OrganisationConfig":

@@ -27,6 +27,7 @@ from footprint import schemas
 from footprint.config import Workspace
 from footprint.errors import FactorError, InputFileError
 from footprint.factors import (
+    ActivityMapping,
     classify_products,
     ensure_default_factors,
     flight_activity_key,
@@ -34,7 +35,10 @@ from footprint.factors import (
     resolve_factors,
 )
 from footprint.periods import format_period, next_month, parse_period
+from footprint.factors.products import product_mapping, unmapped_product_hints
 from footprint.sources import detect_format
+from footprint.sources.fuelcard_profile import skipped_records, user_formats
+from footprint.sources.helpers import read_head
 from footprint.storage import FolderInbox, FolderRawStore, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
@@ -127,9 +131,14 @@ def _activity_ids(sha: pd.Series, rows: pd.Series) -> pd.Series:
     return (sha.str.slice(0, 16) + "-" + rows.astype("int64").astype("string")).astype("string")
 
 
+def _product_mapping(ws: Workspace) -> ActivityMapping:
+    """Built-in product names, the fuel-card profiles' and the organisation's own, merged."""
+    return product_mapping(ws.org, ws.config_path.parent)
+
+
 def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.DataFrame:
     sites = {v.plate: v.site for v in ws.org.vehicles}
-    products = classify_products(frame["product"])
+    products = classify_products(frame["product"], _product_mapping(ws))
     fuel = products["fuel"].astype("string")
     excluded = products["excluded_reason"].astype("string")
     return pd.DataFrame(
@@ -226,7 +235,7 @@ def _validation_context(ws: Workspace, period: str) -> ValidationContext:
     return ValidationContext(
         period_start=start,
         period_end=next_month(start),
-        products=known_products(),
+        products=known_products(_product_mapping(ws)),
         eans=[m.ean for m in ws.org.meters],
         plates=[v.plate for v in ws.org.vehicles],
     )
@@ -301,6 +310,11 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     commit per period instead of one per file keeps a month of hundreds of meter files in seconds.
     """
     batch = _validate_batch(dataset, items, _validation_context(ws, period))
+    unmapped = batch.quarantine["expectation"].str.endswith(":product_mapped").to_numpy(dtype=bool)
+    if unmapped.any():
+        # Name the footprint.yaml line that would map the product, not just the failed rule.
+        hints = unmapped_product_hints(batch.quarantine["value"][unmapped], _product_mapping(ws))
+        batch.quarantine.loc[unmapped, "reason"] = hints.to_numpy()
     bounds = batch.good_bounds
     loaded = np.diff(bounds)
     sha = pd.Series(np.repeat([item.sha256 for item in items], loaded), dtype="string")
@@ -352,10 +366,18 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             rows_quarantined=int(quarantined[i]),
             rows_excluded=int(excluded[i]),
             duration_s=finished - item.started,
-            message=f"corrected file: restates {replaced[item.sha256][:12]}" if item.sha256 in replaced else None,
+            message=_file_notes(item, replaced.get(item.sha256)),
         )
         for i, item in enumerate(items)
     ]
+
+
+def _file_notes(item: _ParsedFile, replaced_sha: str | None) -> str | None:
+    notes = [f"corrected file: restates {replaced_sha[:12]}"] if replaced_sha else []
+    skipped = skipped_records(item.frame)
+    if skipped:
+        notes.append("skipped records: " + ", ".join(f"{kind} {count}" for kind, count in sorted(skipped.items())))
+    return "; ".join(notes) or None
 
 
 def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list[_ParsedFile]) -> dict[str, str]:
@@ -394,12 +416,16 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
     return replaced
 
 
-def _store_and_parse(store: FolderRawStore, path: Path) -> FileResult | _ParsedFile:
-    """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result."""
+def _store_and_parse(store: FolderRawStore, path: Path, own_formats: list[Any]) -> FileResult | _ParsedFile:
+    """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
+
+    The organisation's own fuel-card profiles are tried before the built-in formats.
+    """
     started = time.perf_counter()
     stored = store.put(path)
     try:
-        fmt = detect_format(path)
+        head = read_head(path)
+        fmt = next((f for f in own_formats if f.sniff(head)), None) or detect_format(path)
         frame = fmt.read(path)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
@@ -417,7 +443,8 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     results: list[FileResult] = []
     parsed: dict[str, list[_ParsedFile]] = {}
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
-        for item in pool.map(lambda p: _store_and_parse(store, Path(p)), paths):
+        own_formats = user_formats(ws.org, ws.config_path.parent)
+        for item in pool.map(lambda p: _store_and_parse(store, Path(p), own_formats), paths):
             if isinstance(item, FileResult):
                 results.append(item)
             elif item.sha256 in done:

@@ -50,6 +50,15 @@ factor_policy:
   mode: per_year
   significance_pct: 5
 
+# Fuel cards beyond the layouts and product names footprint ships: profiles are your own provider
+# layouts (copies of footprint/data/fuelcard_profiles/*.yaml, paths relative to this file); products
+# maps a product name on your fuel-card files to its fuel (diesel | petrol | lpg | cng | hvo100) or
+# non_fuel (counted, left out of the inventory). A quarantined unmapped product names the line to add.
+fuel_cards:
+  profiles: []
+  products: {{}}
+#  products: {{"Premium Diesel X": diesel, "Ruitenvloeistof": non_fuel}}
+
 # Where data lives, relative to this file. FOOTPRINT_INBOX, FOOTPRINT_RAW_STORE and
 # FOOTPRINT_WAREHOUSE_URL (e.g. postgresql://...) override these.
 locations:

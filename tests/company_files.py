@@ -46,10 +46,10 @@ Hygiena B.V.;2025-03;1;Schoonmaakmiddelen;100;kg;250,5;leverancierspecifiek;prim
 ALL_FILES = {"fuel.csv": FUEL, "meters.csv": METERS, "flights.csv": FLIGHTS, "km.csv": MILEAGE, "co2.csv": SUPPLIER}
 
 
-def write_company(root: Path, files: dict[str, str]) -> Path:
-    """footprint.yaml, a .env with a test key and the files in inbox/2025-03/; returns the config path."""
+def write_company(root: Path, files: dict[str, str], **config: object) -> Path:
+    """footprint.yaml (CONFIG plus any keys given), a .env with a test key and the files in inbox/2025-03/."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "footprint.yaml").write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    (root / "footprint.yaml").write_text(yaml.safe_dump({**CONFIG, **config}), encoding="utf-8")
     (root / ".env").write_text("FOOTPRINT_PSEUDONYM_KEY=test-key\n", encoding="utf-8")
     inbox = root / "inbox" / PERIOD
     inbox.mkdir(parents=True)
@@ -58,9 +58,9 @@ def write_company(root: Path, files: dict[str, str]) -> Path:
     return root / "footprint.yaml"
 
 
-def make_company(root: Path, warehouse_url: str, files: dict[str, str]) -> Workspace:
-    config = write_company(root, files)
-    return open_workspace(config, Settings(warehouse_url=warehouse_url, pseudonym_key="test-key"))
+def make_company(root: Path, warehouse_url: str, files: dict[str, str], **config: object) -> Workspace:
+    config_path = write_company(root, files, **config)
+    return open_workspace(config_path, Settings(warehouse_url=warehouse_url, pseudonym_key="test-key"))
 
 
 def write_list_copy(target: Path, *, title: str, grey_kwh: float) -> None:

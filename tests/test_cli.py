@@ -94,3 +94,13 @@ def test_factors_load_an_older_list_once(company: Path, tmp_path: Path) -> None:
     wrong_year = runner.invoke(app, ["factors", "load", str(older), "--year", "2023", "--config", str(company)])
     assert wrong_year.exit_code == 1
     assert "2023" in wrong_year.output and "Traceback" not in wrong_year.output
+
+
+def test_template_supplier_writes_files_footprint_reads_back(tmp_path: Path) -> None:
+    from footprint.sources import detect_format
+
+    result = runner.invoke(app, ["template", "supplier", "--dir", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    written = [Path(line) for line in result.output.split() if line.endswith((".csv", ".xlsx"))]
+    assert {p.suffix for p in written} == {".csv", ".xlsx"}
+    assert all(detect_format(p).NAME == "supplier_template" for p in written)

@@ -96,3 +96,35 @@ def test_missing_pseudonym_key_stops_instead_of_defaulting(tmp_path: Path, monke
     monkeypatch.delenv("FOOTPRINT_PSEUDONYM_KEY", raising=False)
     with pytest.raises(ConfigError, match="FOOTPRINT_PSEUDONYM_KEY"):
         open_workspace(_write(tmp_path, VALID), Settings())
+
+
+def test_fuel_cards_profiles_and_products_load(tmp_path: Path) -> None:
+    fuel_cards = {"profiles": ["profiles/my_card.yaml"], "products": {"Premium Diesel X": "diesel", "Ruitenvloeistof": "non_fuel"}}
+    org = load_org_config(_write(tmp_path, {**VALID, "fuel_cards": fuel_cards}))
+    assert org.fuel_cards.profiles == ["profiles/my_card.yaml"]
+    assert org.fuel_cards.products == {"Premium Diesel X": "diesel", "Ruitenvloeistof": "non_fuel"}
+    assert load_org_config(_write(tmp_path, VALID)).fuel_cards.products == {}
+
+
+@pytest.mark.parametrize(
+    ("fuel_cards", "expected"),
+    [
+        pytest.param(
+            {"products": {"Premium X": "kerosene"}},
+            "fuel_cards.products: product 'Premium X' maps to 'kerosene': use one of cng, diesel, hvo100, lpg, petrol or non_fuel",
+            id="unknown-fuel",
+        ),
+        pytest.param(
+            {"products": {"Premium X": "diesel", "premium  x": "petrol"}},
+            "product 'premium  x' is listed twice (also as 'Premium X')",
+            id="same-product-twice",
+        ),
+        pytest.param({"products": {" ": "diesel"}}, "a product name is empty", id="empty-name"),
+        pytest.param({"profiles": [""]}, "fuel_cards.profiles.0", id="empty-profile-path"),
+        pytest.param({"cards": []}, "fuel_cards.cards: is not a known key", id="unknown-key"),
+    ],
+)
+def test_wrong_fuel_cards_name_the_key_and_what_is_allowed(tmp_path: Path, fuel_cards: dict, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_org_config(_write(tmp_path, {**VALID, "fuel_cards": fuel_cards}))
+    assert expected in str(info.value)

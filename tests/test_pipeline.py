@@ -193,3 +193,25 @@ def test_a_new_factor_list_restates_the_months_it_now_governs(company: Workspace
         {k: v for k, v in before.items() if k != "electricity"}
     )
     assert pipeline.restate_for_factor_lists(company) == []
+
+
+def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehouse_url: str) -> None:
+    odd = FUEL.replace(";Euro 95;", ";Premium Benzine X;")
+    ws = make_company(tmp_path / "co", warehouse_url, {"fuel.csv": odd})
+    try:
+        [result] = _ingest(ws)
+        with pipeline.warehouse(ws).connect() as conn:
+            [(column, reason)] = conn.execute(sa.text("SELECT column_name, reason FROM quarantine")).all()
+    finally:
+        pipeline.close_warehouses()
+    assert (result.rows_loaded, result.rows_quarantined, column) == (2, 1, "product")
+    assert 'add to footprint.yaml fuel_cards: {products: {"Premium Benzine X": ' in reason
+    mapped = make_company(
+        tmp_path / "mapped", f"duckdb:///{tmp_path / 'mapped.duckdb'}", {"fuel.csv": odd},
+        fuel_cards={"products": {"Premium Benzine X": "petrol"}},
+    )
+    try:
+        [result] = _ingest(mapped)
+    finally:
+        pipeline.close_warehouses()
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)

@@ -14,12 +14,20 @@ import pandas as pd
 
 from footprint.errors import InputFileError, UsageError
 from footprint.sources import (
+    energy_overview_xlsx,
+    engie_csv,
     flights_csv,
     fuelcard_nl_portal,
+    fuelcard_shell_csv,
+    fuelcard_totalenergies_fixed,
+    greenchoice_csv,
+    liander_csv,
     meter_interval_csv,
     meter_monthly_csv,
     mileage_csv,
+    slimmemeterportal_xlsx,
     supplier_statement_csv,
+    supplier_template,
 )
 from footprint.sources.helpers import read_head
 
@@ -45,6 +53,16 @@ FORMATS: Final[list[SourceFormat]] = [
     flights_csv,
     mileage_csv,
     supplier_statement_csv,
+    fuelcard_shell_csv,
+    supplier_template,
+    # Real utility exports (issue "Real provider files"); the xlsx ones only see workbooks.
+    engie_csv,
+    liander_csv,
+    greenchoice_csv,
+    slimmemeterportal_xlsx,
+    energy_overview_xlsx,
+    # Fixed width, without a header line: checked after every format that has one.
+    fuelcard_totalenergies_fixed,
 ]
 
 
@@ -61,7 +79,9 @@ def detect_format(path: Path) -> SourceFormat:
     raise InputFileError(
         path,
         f"not a known source format (known: {', '.join(format_names())}); "
-        "if it is one of them with a different header, force it with --format",
+        "if it is one of them with a different header, force it with --format; "
+        "to add a format, write a module in footprint/sources/ and add it to FORMATS in "
+        "footprint/sources/__init__.py (see footprint/sources/README.md, 'Adding a format')",
     )
 
 

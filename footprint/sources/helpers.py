@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from footprint.config import normalise_plate
 from footprint.errors import InputFileError
 from footprint.schemas import LOCAL_TZ
+from footprint.sources import sheets
 
 HEAD_BYTES: Final = 64 * 1024
 HEADER_SEARCH_LINES: Final = 30
@@ -119,14 +120,25 @@ def decode_head(raw: bytes) -> str:
 
 
 def read_head(path: Path) -> str:
-    """The first few KB of a file as text: what format detection looks at."""
+    """The first few KB of a file as text: what format detection looks at.
+
+    A workbook (xlsx, xls, ods) gives its first sheet's first rows instead, behind a marker line
+    (see footprint.sources.sheets): only spreadsheet formats recognise that head.
+    """
     try:
         with path.open("rb") as handle:
             raw = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    if sheets.is_workbook_bytes(raw):
+        return sheets.sheet_head(path)
     _check_text(raw, path)
     return decode_head(raw)
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines split at CRLF, CR or LF only (never at other characters str.splitlines takes as breaks)."""
+    return _LINE_BREAK.split(text)
 
 
 def head_lines(head: str) -> list[str]:
@@ -226,6 +238,8 @@ def read_table(
     Raises InputFileError for whole-file problems: empty, undecodable, no header, a required column missing.
     """
     data = read_text_bytes(path)
+    if not data.endswith((b"\n", b"\r")):
+        data += b"\n"  # pyarrow cannot skip a header line that has no line end (a header-only export)
     lines = head_lines(decode_head(data[:HEAD_BYTES]))
     header_index = find_header(lines, signature, separator)
     if header_index is None:
@@ -358,7 +372,10 @@ def scaled_integer(values: pa.Array, scale: float) -> np.ndarray:
         """,
         v=values,
     )
-    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64) * scale
+    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
+    divisor = 1 / scale
+    # Dividing by 100 gives 14.95 where multiplying by 0.01 gives 14.950000000000001.
+    numbers = numbers / round(divisor) if abs(divisor - round(divisor)) < 1e-9 else numbers * scale
     numbers[~np.isfinite(numbers)] = np.nan
     return numbers
 
@@ -386,6 +403,12 @@ def _plausible(moments: pd.Series) -> pd.Series:
 
 def _formats(formats: Sequence[str]) -> str:
     return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+
+
+def strptime_each(expression: str, formats: Sequence[str]) -> str:
+    """SQL trying the formats one at a time. Given a list of formats with %z, DuckDB 1.5's
+    TRY_STRPTIME rolls an impossible date over (31-02 becomes 03-03) instead of returning NULL."""
+    return "COALESCE(" + ", ".join(f"TRY_STRPTIME({expression}, '{f}')" for f in formats) + ")"
 
 
 def instant(values: pa.Array) -> pd.Series:
@@ -417,7 +440,7 @@ def instant(values: pa.Array) -> pd.Series:
     )
     if unread.any():
         rows = np.flatnonzero(unread)
-        retry = _sql(f"SELECT TRY_STRPTIME(trim(v), {_formats(_OFFSET_FORMATS)}) AS t FROM cells", v=values.take(rows))[
+        retry = _sql(f"SELECT {strptime_each('trim(v)', _OFFSET_FORMATS)} AS t FROM cells", v=values.take(rows))[
             "t"
         ].to_pandas()
         aware.iloc[rows] = retry.dt.tz_convert(LOCAL_TZ).astype(f"datetime64[us, {LOCAL_TZ}]").array

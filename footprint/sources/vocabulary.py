@@ -61,6 +61,56 @@ METER_UNITS: Final = {
     "mj": ("GJ", 0.001),
 }
 
+# Energy carriers of a grid connection, as a user names them in `--ean carrier=EAN` and providers in a
+# type column (Engie: "Elektriciteit", "Gas"). Canonical: electricity, gas.
+CARRIERS: Final = {
+    "electricity": "electricity",
+    "elektriciteit": "electricity",
+    "stroom": "electricity",
+    "e": "electricity",
+    "gas": "gas",
+    "aardgas": "gas",
+    "g": "gas",
+}
+
+# The canonical unit a carrier's usage is metered in.
+CARRIER_UNITS: Final = {"electricity": "kWh", "gas": "m3"}
+
+# A peak flag (Engie's "Piek"): peak hours are the high (normal) tariff, the rest the low one.
+PEAK_FLAGS: Final = {
+    "true": "high",
+    "1": "high",
+    "ja": "high",
+    "yes": "high",
+    "false": "low",
+    "0": "low",
+    "nee": "low",
+    "no": "low",
+}
+
+# A "Geschat?" (estimated?) column: Y/N, J/N, Ja/Nee.
+YES_NO: Final = {
+    "y": True,
+    "j": True,
+    "ja": True,
+    "yes": True,
+    "true": True,
+    "n": False,
+    "nee": False,
+    "no": False,
+    "false": False,
+}
+
+# Column groups of a supplier's energy overview workbook (Eneco, Oxxio): the text before "[unit]".
+OVERVIEW_GROUPS: Final = {
+    "stroom": ("electricity", "consumption"),
+    "elektriciteit": ("electricity", "consumption"),
+    "stroom teruglevering": ("electricity", "feed_in"),
+    "elektriciteit teruglevering": ("electricity", "feed_in"),
+    "teruglevering": ("electricity", "feed_in"),
+    "gas": ("gas", "consumption"),
+}
+
 FUEL_UNITS: Final = {
     "l": "l",
     "ltr": "l",

@@ -29,11 +29,27 @@ SAMPLES = {
         "Leverancier;Periode;Categorie;Omschrijving;Hoeveelheid;Eenheid;kg CO2e;Methode;Datakwaliteit\n"
         "Hygiëna;2024-01;1;Doeken;10;st;1,2;LCA;primair\n"
     ),
+    "fuelcard_shell_csv": (
+        "transactionDate,transactionTime,cardPAN,vehicleRegistration,productName,quantity,creditDebitCode\n"
+        "20240103,07:42:10,7002********1234,VGH-42-K,Shell FuelSave Diesel,62.35,D\n"
+    ),
+    "supplier_template": (
+        "footprint template;mileage;version 1\nDatum;Vervoer;Brandstof auto;Zakelijke km\n11-03-2024;Auto;Diesel;40\n"
+    ),
+    "fuelcard_totalenergies_fixed": "HD20240201".ljust(500)
+    + "\n"
+    + ("BR20240103074200".ljust(35) + "VGH-42-K".ljust(88) + "Excellium Diesel".ljust(30) + "L  000006235+").ljust(500)
+    + "\n",
 }
+FIRST_DATA_ROW = {"meter_interval_csv": 4, "supplier_template": 3}
+SAMPLES["engie_csv"] = '"Datum","EAN","Verbruik","Type","Piek"\n"2024-01-01T00:00:00+01:00","871687120001042300","0.742","Elektriciteit","false"\n'
+# Their smallest file needs an --ean, two readings or a workbook: detected and read from real exports
+# in test_utility_exports.py.
+TESTED_WITH_REAL_EXPORTS = {"greenchoice_csv", "liander_csv", "slimmemeterportal_xlsx", "energy_overview_xlsx"}
 
 
 def test_every_registered_format_has_a_sample() -> None:
-    assert sorted(SAMPLES) == sorted(f.NAME for f in FORMATS)
+    assert sorted(SAMPLES.keys() | TESTED_WITH_REAL_EXPORTS) == sorted(f.NAME for f in FORMATS)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -46,7 +62,7 @@ def test_detected_from_content_not_name(write_file: WriteFile, name: str, encodi
     assert fmt.NAME == name
     frame = fmt.read(path)
     assert len(frame) == 1
-    assert frame["source_row"].tolist() == [4 if name == "meter_interval_csv" else 2]
+    assert frame["source_row"].tolist() == [FIRST_DATA_ROW.get(name, 2)]
 
 
 def test_get_format_by_name() -> None:

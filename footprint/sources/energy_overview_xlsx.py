@@ -1,0 +1,254 @@
+"""Daily usage overview workbook of Eneco and its brand Oxxio ("Verbruik_<from>-<to>.xlsx").
+
+A two-row header: a group row naming the carrier and unit over each block of columns, then the
+column names. One row per day.
+
+    row 1:         | Stroom [kWh]                                                                              | Gas [m3]                        | Stroom teruglevering[kWh] ...
+    row 2:  Datum  | Meterstand laagtarief (El 1) | Meterstand hoogtarief (El 2) | Verbruik laag tarief | Verbruik hoog tarief | Geschat? | Meterstand | Verbruik | Geschat? | Meterstand laagtarief (El 3) | ... | Teruglevering laag tarief | Teruglevering hoog tarief | Geschat?
+    row 3:  2023-06-05 | 15626 | 17771 | 3 | 8 | N | 11052 | 1 | N | 0 | 0 | 0 | 0 | N
+
+Groups: "Stroom" is electricity consumption, "Stroom teruglevering" electricity feed-in, "Gas" gas
+consumption; the unit is the one in brackets. The usage columns ("Verbruik ...", "Teruglevering
+...") give the usage of that day (00:00 to 00:00 the next day, local time, so the 23- and 25-hour days
+come out right); "laag"/"hoog" in the name is the low/high tariff, no tariff word is a single tariff.
+Geschat? (Y/N) marks the group's values of that day as estimated. The meter readings are not used for
+the figures: they cross-check them, and a day whose usage does not match the difference between its
+readings and the next day's (a meter replacement, a missing reading) is reported as a note.
+
+The workbook holds no EAN: the user gives it (`--ean`). An overview with electricity and gas needs
+both: `--ean electricity=<EAN> --ean gas=<EAN>`, or two plain EANs that the 871687120/871687140
+prefixes tell apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from footprint import schemas
+from footprint.errors import InputFileError
+from footprint.sources import helpers, meters, sheets
+from footprint.sources.meters import EanOption, Note
+from footprint.sources.vocabulary import CARRIER_UNITS, METER_UNITS, OVERVIEW_GROUPS, YES_NO
+
+NAME: Final = "energy_overview_xlsx"
+DATASET: Final = schemas.METER_USAGE
+CONTAINER: Final = "sheet"
+HEADER: Final = ("Datum", "Verbruik ...", "Teruglevering ...", "Meterstand ...", "Geschat?")
+SIGNATURE: Final = ("group row: 'Stroom [kWh]' / 'Gas [m3]'", "Datum", "Verbruik ...")
+
+_GROUP: Final = re.compile(r"^\s*(?P<name>[^\[\]]*?)\s*(\[(?P<unit>[^\]]*)\])?\s*$")
+
+
+@dataclass
+class _Group:
+    title: str
+    carrier: str
+    direction: str
+    unit: str
+    multiplier: float
+    usage: list[tuple[int, str, str]] = field(default_factory=list)  # (column, name, tariff)
+    readings: dict[str, tuple[int, str]] = field(default_factory=dict)  # tariff -> (column, name)
+    estimated: int | None = None
+
+
+@dataclass
+class _Layout:
+    header: int
+    date: int
+    groups: list[_Group]
+    ignored: list[str]
+
+
+def _tariff(name: str) -> str:
+    key = helpers.normalise_key(name)
+    if "laag" in key or "dal" in key:
+        return "low"
+    if "hoog" in key or "normaal" in key:
+        return "high"
+    return "single"
+
+
+def _group_of(title: str) -> _Group | None:
+    match = _GROUP.match(title)
+    if match is None:
+        return None
+    known = OVERVIEW_GROUPS.get(helpers.normalise_key(match["name"]))
+    if known is None:
+        return None
+    carrier, direction = known
+    unit, multiplier = CARRIER_UNITS[carrier], 1.0
+    if match["unit"]:
+        unit, multiplier = METER_UNITS.get(helpers.normalise_key(match["unit"]), (None, 1.0))
+        if unit is None:
+            return None
+    return _Group(title=title.strip(), carrier=carrier, direction=direction, unit=unit, multiplier=multiplier)
+
+
+def _layout(rows: list[list[str]]) -> _Layout | None:
+    """The header row (Datum, ...) below a group row with at least one known group."""
+    for index in range(1, min(len(rows), sheets.HEAD_ROWS)):
+        names = rows[index]
+        date = next((i for i, cell in enumerate(names) if helpers.normalise_name(cell) == "datum"), None)
+        if date is None:
+            continue
+        titles = rows[index - 1]
+        groups: list[_Group] = []
+        ignored: list[str] = []
+        current: _Group | None = None
+        for column, name in enumerate(names):
+            title = titles[column] if column < len(titles) else ""
+            if title.strip():
+                current = _group_of(title)
+                if current is None:
+                    ignored.append(title.strip())
+                else:
+                    groups.append(current)
+            if current is None or column == date or not name.strip():
+                continue
+            key = helpers.normalise_key(name)
+            if key.startswith(("verbruik", "teruglevering", "levering")):
+                current.usage.append((column, name.strip(), _tariff(name)))
+            elif key.startswith("meterstand"):
+                current.readings.setdefault(_tariff(name), (column, name.strip()))
+            elif key.startswith("geschat"):
+                current.estimated = column
+        groups = [g for g in groups if g.usage]
+        if groups:
+            return _Layout(header=index, date=date, groups=groups, ignored=ignored)
+    return None
+
+
+def sniff(head: str) -> bool:
+    return _layout(sheets.head_rows(head)) is not None
+
+
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    return read_with_report(path, ean=ean)[0]
+
+
+def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
+    sheet = sheets.read_sheet(path, NAME)
+    layout = _layout(sheet.header_rows())
+    if layout is None:
+        raise InputFileError(
+            path,
+            "no two-row header (a group row such as 'Stroom [kWh]' or 'Gas [m3]' above a row with 'Datum' and "
+            f"'Verbruik ...' columns): not an {NAME} file",
+        )
+    carriers = list(dict.fromkeys(g.carrier for g in layout.groups))
+    codes = meters.assign_eans(ean, carriers, path)
+    notes: list[Note] = [
+        Note("ignored_column", f"column group {title!r} is not a known carrier or unit; not read")
+        for title in layout.ignored
+    ]
+    body, source_row = sheet.body(layout.header + 1)
+    day = sheets.dates(body[layout.date], helpers.local_date)
+    day = day.where((day.dt.year >= helpers.PLAUSIBLE_YEARS.start) & (day.dt.year < helpers.PLAUSIBLE_YEARS.stop))
+    start = helpers.at_local_midnight(day)
+    end = helpers.at_local_midnight(day + pd.Timedelta(days=1))
+    n = len(body)
+    pieces: list[pd.DataFrame] = []
+    mismatch: list[pd.DataFrame] = []
+    order = 0
+    for group in layout.groups:
+        estimated = (
+            helpers.lookup(sheets.texts(body[group.estimated]), YES_NO)
+            if group.estimated is not None
+            else pd.Series(pd.NA, index=range(n), dtype="boolean")
+        )
+        for column, name, tariff in group.usage:
+            quantity = sheets.numbers(body[column], helpers.decimal) * group.multiplier
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "at": np.arange(n),
+                        "order": order,
+                        "ean": codes[group.carrier],
+                        "quantity": quantity,
+                        "unit": group.unit,
+                        "direction": group.direction,
+                        "tariff": tariff,
+                        "estimated": estimated.to_numpy(dtype=object, na_value=None),
+                    }
+                )
+            )
+            order += 1
+            if tariff in group.readings:
+                mismatch.append(_mismatch(group, name, quantity, body[group.readings[tariff][0]], day))
+    rows = pd.concat(pieces, ignore_index=True).sort_values(["at", "order"], kind="stable")
+    at = rows["at"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "source_row": source_row[at],
+            "ean": rows["ean"].to_numpy(dtype=object),
+            "interval_start": start.iloc[at].reset_index(drop=True),
+            "interval_end": end.iloc[at].reset_index(drop=True),
+            "period": helpers.month_start(start.iloc[at].reset_index(drop=True)),
+            "quantity": rows["quantity"].to_numpy(dtype="float64"),
+            "unit": rows["unit"].to_numpy(dtype=object),
+            "direction": rows["direction"].to_numpy(dtype=object),
+            "tariff": rows["tariff"].to_numpy(dtype=object),
+            "estimated": pd.array(rows["estimated"].to_numpy(dtype=object), dtype="boolean"),
+        }
+    )
+    frame = schemas.conform(frame, DATASET)
+    notes += _mismatch_notes(mismatch, source_row, day)
+    notes += meters.interval_notes(frame, "days") + meters.negative_notes(frame)
+    return frame, meters.capped(notes)
+
+
+def _mismatch(group: _Group, name: str, usage: np.ndarray, readings: pd.Series, day: pd.Series) -> pd.DataFrame:
+    """Days whose usage is not the next day's reading minus this day's (only where the next row is the next day)."""
+    value = sheets.numbers(readings, helpers.decimal) * group.multiplier
+    following = np.append(value[1:], np.nan)
+    days = day.to_numpy(dtype="datetime64[D]")
+    next_day = np.append(days[1:], np.datetime64("NaT"))
+    consecutive = (next_day - days) == np.timedelta64(1, "D")
+    difference = following - value
+    checked = consecutive & np.isfinite(difference) & np.isfinite(usage)
+    wrong = np.flatnonzero(checked & ~np.isclose(difference, usage, rtol=0, atol=1e-6))
+    return pd.DataFrame(
+        {
+            "at": wrong,
+            "title": group.title,
+            "name": name,
+            "usage": usage[wrong],
+            "reading": value[wrong],
+            "following": following[wrong],
+        }
+    )
+
+
+def _mismatch_notes(parts: list[pd.DataFrame], source_row: np.ndarray, day: pd.Series) -> list[Note]:
+    if not parts:
+        return []
+    found = pd.concat(parts, ignore_index=True).sort_values("at", kind="stable")
+    rows = found["at"].unique()
+    listed = found[found["at"].isin(rows[: meters.MAX_NOTES_PER_KIND])]
+    notes: list[Note] = []
+    for at, group in listed.groupby("at", sort=True):
+        when = pd.Timestamp(day.iloc[at]).strftime("%d-%m-%Y")
+        detail = "; ".join(
+            f"{title} {name} {usage:g} (readings {reading:g} -> {following:g})"
+            for title, name, usage, reading, following in group[
+                ["title", "name", "usage", "reading", "following"]
+            ].itertuples(index=False)
+        )
+        notes.append(
+            Note(
+                "usage_mismatch",
+                f"the usage of {when} does not match the meter readings of that day and the next: {detail}. "
+                "A meter replaced or a reading missing? The file's usage is used as it is",
+                row=int(source_row[at]),
+            )
+        )
+    extra = len(rows) - meters.MAX_NOTES_PER_KIND
+    if extra > 0:
+        notes.append(Note("usage_mismatch", f"... and {extra} more days like this not listed", count=extra))
+    return notes

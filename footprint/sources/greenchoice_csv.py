@@ -1,0 +1,74 @@
+"""GreenChoice meter readings: cumulative electricity readings per day, newest first.
+
+    OpnameDatum;StandNormaal;StandDal;TerugleveringNormaal;TerugleveringDal
+    2023-08-02;874;824;1608;722
+    2023-08-01;868;822;1588;722
+
+Each row is the meter's state at the start (00:00) of OpnameDatum, in kWh: StandNormaal and
+StandDal are consumption at the high and low tariff, TerugleveringNormaal and TerugleveringDal
+feed-in. Usage is the difference between consecutive readings of a register in date order: the
+row of 2023-08-02 gives the usage of 1 August (2023-08-01 00:00 to 2023-08-02 00:00); a missing
+day makes the interval longer. The oldest reading gives no usage (nothing before it is known).
+A reading lower than the one before starts a new series (see meters.usage_from_readings).
+
+The file holds no EAN: the user gives it (`--ean`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from footprint import schemas
+from footprint.sources import helpers, meters
+from footprint.sources.helpers import Column
+from footprint.sources.meters import EanOption, Note, Register
+
+NAME: Final = "greenchoice_csv"
+DATASET: Final = schemas.METER_USAGE
+
+HEADER: Final = (
+    Column("OpnameDatum", aliases=("Opname datum",)),
+    Column("StandNormaal"),
+    Column("StandDal"),
+    Column("TerugleveringNormaal", required=False),
+    Column("TerugleveringDal", required=False),
+)
+SIGNATURE: Final = HEADER[:3]
+# column -> (direction, tariff)
+REGISTERS: Final = {
+    "StandNormaal": ("consumption", "high"),
+    "StandDal": ("consumption", "low"),
+    "TerugleveringNormaal": ("feed_in", "high"),
+    "TerugleveringDal": ("feed_in", "low"),
+}
+
+
+def sniff(head: str) -> bool:
+    return helpers.sniff_header(head, SIGNATURE)
+
+
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    return read_with_report(path, ean=ean)[0]
+
+
+def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
+    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
+    code = meters.assign_eans(ean, [meters.ELECTRICITY], path)[meters.ELECTRICITY]
+    n = len(table)
+    registers = [
+        Register(name, direction, tariff, helpers.decimal(table[name]))
+        for name, (direction, tariff) in REGISTERS.items()
+        if name in table.present
+    ]
+    frame, notes = meters.readings_to_usage(
+        registers,
+        day=helpers.local_date(table["OpnameDatum"]),
+        source_row=table.source_row,
+        ean=helpers.constant(code, n, "string"),
+        unit=helpers.constant(meters.unit_of(meters.ELECTRICITY), n, "string"),
+    )
+    frame = schemas.conform(frame, DATASET)
+    return frame, meters.capped(notes)

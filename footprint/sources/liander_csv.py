@@ -1,0 +1,127 @@
+"""Liander (grid operator) export of daily meter readings, comma-separated, lines padded with spaces.
+
+    eancodeasn,meternummer,meterreadingdate,reading1,usage1,reading2,usage2,reading3,usage3,reading4,usage4
+    871687120061402458,E0045003866355817,05-06-2023,15626.2,,17771.9,,0,,0,
+    871687120061402458,E0045003866355817,06-06-2023,15630.4,4.2,17779.4,7.5,0,0,0,0
+    871687140013926764,G0039001721304017,05-06-2023,11052.7,,,,,,,
+
+One row per connection (eancodeasn), meter and day; the reading is the meter's state at the start
+(00:00) of meterreadingdate, with a decimal point. Registers of an electricity meter (meter number
+E...): reading1 consumption low tariff, reading2 consumption high tariff, reading3 feed-in low,
+reading4 feed-in high. This was read from the data: weekend days, which run entirely on the low
+tariff, add only to reading1 and reading3, and the supplier's overview of the same connection
+(Oxxio sample) shows reading1 as "Meterstand laagtarief (El 1)" and reading3 as El 3. A gas meter
+(meter number G...) has reading1 only (m3, single tariff). A meter number starting with neither
+letter takes the carrier from the EAN (871687120... electricity, 871687140... gas); otherwise the unit
+is left empty and validation quarantines the rows.
+
+Usage is computed from the cumulative readings (see meters.usage_from_readings), not taken from the
+usageN columns (they are the same differences, rounded, and are used to cross-check in the tests):
+the row of 06-06-2023 gives the usage of 5 June. A new meter number on the same EAN (a meter
+replacement) or a reading lower than the one before (a counter reset) starts a new series; the
+interval across it has no quantity and `read_with_report` returns a note for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from footprint import schemas
+from footprint.sources import helpers, meters
+from footprint.sources.helpers import Column
+from footprint.sources.meters import EanOption, Note, Register
+from footprint.sources.vocabulary import CARRIER_UNITS
+
+NAME: Final = "liander_csv"
+DATASET: Final = schemas.METER_USAGE
+SEPARATOR: Final = ","
+
+HEADER: Final = (
+    Column("eancodeasn", aliases=("ean", "eancode")),
+    Column("meternummer", required=False),
+    Column("meterreadingdate"),
+    Column("reading1"),
+    Column("usage1", required=False),
+    Column("reading2", required=False),
+    Column("usage2", required=False),
+    Column("reading3", required=False),
+    Column("usage3", required=False),
+    Column("reading4", required=False),
+    Column("usage4", required=False),
+)
+SIGNATURE: Final = (HEADER[0], HEADER[2], HEADER[3])
+# column -> (direction, tariff) on an electricity meter
+ELECTRICITY_REGISTERS: Final = {
+    "reading1": ("consumption", "low"),
+    "reading2": ("consumption", "high"),
+    "reading3": ("feed_in", "low"),
+    "reading4": ("feed_in", "high"),
+}
+GAS_REGISTERS: Final = {"reading1": ("consumption", "single")}
+
+
+def sniff(head: str) -> bool:
+    return helpers.sniff_header(head, SIGNATURE, SEPARATOR)
+
+
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    """All EANs in the file, or only those given with `ean`."""
+    return read_with_report(path, ean=ean)[0]
+
+
+def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
+    table = helpers.read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
+    eans = helpers.text(table["eancodeasn"])
+    meter = helpers.text(table["meternummer"])
+    keep = meters.selected_eans(eans, ean, path)
+    carrier = _carrier(meter, eans)
+    unit = carrier.map(CARRIER_UNITS).astype("string")
+    is_gas = carrier.eq(meters.GAS).fillna(False).to_numpy(dtype=bool)
+    day = helpers.local_date(table["meterreadingdate"])
+    registers: list[Register] = []
+    for name, (direction, tariff) in ELECTRICITY_REGISTERS.items():
+        if name not in table.present:
+            continue
+        reading = helpers.point_decimal(table[name])
+        reading[~keep] = np.nan
+        if name in GAS_REGISTERS:
+            electric = reading.copy()
+            electric[is_gas] = np.nan
+            gas = reading.copy()
+            gas[~is_gas] = np.nan
+            registers.append(Register(f"{name} ({tariff} {direction})", direction, tariff, electric))
+            gas_direction, gas_tariff = GAS_REGISTERS[name]
+            registers.append(Register(f"{name} (gas)", gas_direction, gas_tariff, gas))
+        else:
+            reading[is_gas] = np.nan
+            registers.append(Register(f"{name} ({tariff} {direction})", direction, tariff, reading))
+    frame, notes = meters.readings_to_usage(
+        registers, day=day.where(keep), source_row=table.source_row, ean=eans, unit=unit, meter=meter
+    )
+    frame = schemas.conform(frame, DATASET)
+    unknown = carrier.isna().to_numpy() & keep & meter.notna().to_numpy()
+    if unknown.any():
+        first = int(table.source_row[np.flatnonzero(unknown)[0]])
+        notes.append(
+            Note(
+                "carrier",
+                f"{int(unknown.sum())} rows whose meter number starts with neither E nor G and whose EAN is not in "
+                "the 871687120/871687140 ranges: the unit is left empty",
+                row=first,
+            )
+        )
+    return frame, meters.capped(notes)
+
+
+def _carrier(meter: pd.Series, eans: pd.Series) -> pd.Series:
+    """E... meters are electricity, G... gas; otherwise the EAN's prefix decides."""
+    letter = meter.str.strip().str[:1].str.upper()
+    by_meter = letter.map({"E": meters.ELECTRICITY, "G": meters.GAS}).astype("string")
+    by_prefix = pd.Series(pd.NA, index=eans.index, dtype="string")
+    for prefix, carrier in meters.EAN_PREFIX_CARRIERS.items():
+        by_prefix = by_prefix.mask(eans.str.startswith(prefix).fillna(False), carrier)
+    return by_meter.fillna(by_prefix)

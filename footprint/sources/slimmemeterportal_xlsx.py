@@ -1,0 +1,159 @@
+"""SlimmeMeterPortal interval export: one workbook per connection and year, 15-minute or hourly.
+
+    datum_tijd                 levering_normaal  levering_laag  teruglevering_normaal  teruglevering_laag  buitentemperatuur
+    01-01-2023 00:15:00 +0100                    0,11                                  0,00                -
+
+Cells are text with decimal commas; `-` is missing. The timestamp marks the END of the interval (the
+first row of the year is 00:15, or 01:00 in an hourly file); its UTC offset keeps the doubled autumn
+hour apart. The interval length is read from the timestamps (the most common distance between
+consecutive rows).
+
+Registers: levering_* is consumption, teruglevering_* feed-in; *_normaal is the high tariff, *_laag
+the low one. In each interval only the register of the tariff then running has a value, the other
+cell is empty: an empty cell is a register that did not run and gives no row. An interval where
+both cells of a direction are empty, or a `-`, gives a row with a missing quantity (quarantined).
+buitentemperatuur (outside temperature) is not read.
+
+The EAN is only in the file's name, which is never read: the user gives it (`--ean`). The carrier
+comes from the layout: tariff columns (levering_normaal/levering_laag) are an electricity meter
+(kWh). A layout with a single `levering` column does not say: the EAN decides (871687120... is
+electricity, 871687140... gas, m3), or the user writes `--ean gas=<EAN>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from footprint import schemas
+from footprint.errors import InputFileError
+from footprint.sources import helpers, meters, sheets
+from footprint.sources.meters import EanOption, Note
+
+NAME: Final = "slimmemeterportal_xlsx"
+DATASET: Final = schemas.METER_USAGE
+CONTAINER: Final = "sheet"
+
+TIMESTAMP: Final = "datum_tijd"
+# column -> (direction, tariff); a tariff of None is a single-register column.
+REGISTERS: Final = {
+    "levering_normaal": ("consumption", "high"),
+    "levering_laag": ("consumption", "low"),
+    "teruglevering_normaal": ("feed_in", "high"),
+    "teruglevering_laag": ("feed_in", "low"),
+    "levering": ("consumption", None),
+    "teruglevering": ("feed_in", None),
+}
+# What the header row holds (a workbook's header is matched by `_is_header`, not helpers.Column).
+HEADER: Final = (TIMESTAMP, *REGISTERS, "buitentemperatuur")
+SIGNATURE: Final = (TIMESTAMP, "levering_normaal | levering_laag | levering")
+_KEYS: Final = {helpers.normalise_name(name): name for name in (TIMESTAMP, *REGISTERS)}
+
+
+def _columns(cells: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _KEYS.get(helpers.normalise_name(cell))
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+def _is_header(cells: list[str]) -> bool:
+    found = _columns(cells)
+    return TIMESTAMP in found and any(name.startswith("levering") for name in found)
+
+
+def sniff(head: str) -> bool:
+    return sheets.find_row(sheets.head_rows(head), _is_header) is not None
+
+
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    return read_with_report(path, ean=ean)[0]
+
+
+def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
+    sheet = sheets.read_sheet(path, NAME)
+    header = sheets.find_row(sheet.header_rows(), _is_header)
+    if header is None:
+        raise InputFileError(
+            path, f"no header row with 'datum_tijd' and a 'levering...' column: not a {NAME} file", column=TIMESTAMP
+        )
+    columns = _columns(sheet.header_rows()[header])
+    registers = [name for name in REGISTERS if name in columns]
+    split = any(REGISTERS[name][1] is not None for name in registers)
+    notes: list[Note] = []
+    if split:
+        code = meters.assign_eans(ean, [meters.ELECTRICITY], path)[meters.ELECTRICITY]
+        carrier = meters.ELECTRICITY
+        notes.append(Note("carrier", f"electricity (kWh): the layout has tariff columns; EAN {code}"))
+    else:
+        carrier, code, how = meters.carrier_of_given_ean(ean, path)
+        notes.append(Note("carrier", f"{carrier} ({meters.unit_of(carrier)}): {how}"))
+    body, source_row = sheet.body(header + 1)
+    end = meters.dutch_instant(sheets.texts(body[columns[TIMESTAMP]]))
+    step = meters.interval_steps(end, np.zeros(len(end), dtype=np.int64))
+    start = end - pd.to_timedelta(step)
+
+    pieces: list[pd.DataFrame] = []
+    for direction in ("consumption", "feed_in"):
+        names = [name for name in registers if REGISTERS[name][0] == direction]
+        if not names:
+            continue
+        blank = {name: sheets.is_blank(body[columns[name]]) for name in names}
+        for order, name in enumerate(names):
+            tariff = REGISTERS[name][1] or "single"
+            rows = ~blank[name]
+            quantity = sheets.numbers(body[columns[name]], helpers.decimal)
+            pieces.append(_piece(rows, quantity, direction, tariff, order))
+        all_blank = np.logical_and.reduce([blank[name] for name in names])
+        if all_blank.any():
+            tariff = (REGISTERS[names[0]][1] or "single") if len(names) == 1 else None
+            pieces.append(_piece(all_blank, np.full(len(body), np.nan), direction, tariff, len(names)))
+    # The header has a levering column, so there is at least one piece.
+    index = pd.concat(pieces, ignore_index=True).sort_values(["at", "direction_order", "order"], kind="stable")
+    at = index["at"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "source_row": source_row[at],
+            "ean": helpers.constant(code, len(at), "string"),
+            "interval_start": start.iloc[at].reset_index(drop=True),
+            "interval_end": end.iloc[at].reset_index(drop=True),
+            "quantity": index["quantity"].to_numpy(),
+            "unit": helpers.constant(meters.unit_of(carrier), len(at), "string"),
+            "direction": index["direction"].to_numpy(),
+            "tariff": pd.array(index["tariff"].to_numpy(), dtype="string"),
+            "estimated": helpers.constant(False, len(at), "boolean"),
+        }
+    )
+    frame["period"] = helpers.month_start(frame["interval_start"])
+    frame = schemas.conform(frame, DATASET)
+    notes += meters.interval_notes(frame) + meters.negative_notes(frame)
+    unread = frame["interval_end"].isna().to_numpy()
+    if unread.any():
+        first = int(frame["source_row"].to_numpy()[unread][0])
+        notes.append(
+            Note(
+                "unreadable_time",
+                f"{int(unread.sum())} rows without a readable datum_tijd (first on row {first}): "
+                "validation quarantines them",
+            )
+        )
+    return frame, meters.capped(notes)
+
+
+def _piece(rows: np.ndarray, quantity: np.ndarray, direction: str, tariff: str | None, order: int) -> pd.DataFrame:
+    at = np.flatnonzero(rows)
+    return pd.DataFrame(
+        {
+            "at": at,
+            "quantity": quantity[at],
+            "direction": direction,
+            "direction_order": 0 if direction == "consumption" else 1,
+            "tariff": tariff,
+            "order": order,
+        }
+    )
