@@ -27,7 +27,7 @@ from rich.table import Table
 
 from footprint import queries
 from footprint.config import CONFIG_FILE_NAME, Settings, normalise_plate, open_workspace
-from footprint.errors import FootprintError, UsageError
+from footprint.errors import FootprintError, InputFileError, UsageError
 from footprint.periods import format_period, month_range, parse_period
 
 app = typer.Typer(
@@ -280,6 +280,33 @@ def explain(
             f"         stored at {row['stored_path']}",
             highlight=False,
         )
+
+
+@app.command()
+@_friendly
+def parse(
+    file: Annotated[Path, typer.Argument(help="An export footprint can read (see footprint/sources/README.md).")],
+    out: Annotated[Path, typer.Option("--out", help="Canonical CSV to write.")],
+    format_name: Annotated[str | None, typer.Option("--format", help="Force a format instead of detecting it.")] = None,
+    ean: Annotated[
+        list[str] | None,
+        typer.Option(help="EAN for an export that names none; 'gas=EAN' / 'electricity=EAN' when it holds both."),
+    ] = None,
+) -> None:
+    """Convert one utility export into canonical interval rows (CSV), to check or convert files yourself."""
+    from footprint.sources.convert import parse_file, write_canonical_csv
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    try:
+        parsed = parse_file(file, format_name=format_name, ean=ean or None)
+    except InputFileError as exc:
+        # For `parse` an unreadable file is the user's call to fix (format, --ean): exit 2.
+        raise UsageError(str(exc)) from None
+    rows = write_canonical_csv(parsed.frame, out, file.name)
+    console.print(f"{file.name}: {parsed.format_name}, {rows} row(s) written to {out}", highlight=False)
+    for note in parsed.notes:
+        console.print(f"  note: {note}", highlight=False)
 
 
 @template_app.command("supplier")

@@ -416,17 +416,28 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
     return replaced
 
 
-def _store_and_parse(store: FolderRawStore, path: Path, own_formats: list[Any]) -> FileResult | _ParsedFile:
+def _eans_in_name(name: str, eans: list[str]) -> list[str] | None:
+    """Configured EANs that a file's name carries: the only meter identity some exports have."""
+    found = [ean for ean in eans if ean in name]
+    return found or None
+
+
+def _store_and_parse(
+    store: FolderRawStore, path: Path, own_formats: list[Any], eans: list[str]
+) -> FileResult | _ParsedFile:
     """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
 
-    The organisation's own fuel-card profiles are tried before the built-in formats.
+    The organisation's own fuel-card profiles are tried before the built-in formats. An export that
+    names no meter inside (a metering portal's yearly xlsx, a supplier's overview) is matched to the
+    configured meter whose EAN stands in its file name.
     """
     started = time.perf_counter()
     stored = store.put(path)
     try:
         head = read_head(path)
         fmt = next((f for f in own_formats if f.sniff(head)), None) or detect_format(path)
-        frame = fmt.read(path)
+        needs_ean = getattr(fmt, "NEEDS_EAN", False)
+        frame = fmt.read(path, ean=_eans_in_name(path.name, eans)) if needs_ean else fmt.read(path)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
     return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started)
@@ -444,7 +455,8 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     parsed: dict[str, list[_ParsedFile]] = {}
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
         own_formats = user_formats(ws.org, ws.config_path.parent)
-        for item in pool.map(lambda p: _store_and_parse(store, Path(p), own_formats), paths):
+        eans = [m.ean for m in ws.org.meters]
+        for item in pool.map(lambda p: _store_and_parse(store, Path(p), own_formats, eans), paths):
             if isinstance(item, FileResult):
                 results.append(item)
             elif item.sha256 in done:

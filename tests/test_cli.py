@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,40 @@ def test_template_supplier_writes_files_footprint_reads_back(tmp_path: Path) -> 
     written = [Path(line) for line in result.output.split() if line.endswith((".csv", ".xlsx"))]
     assert {p.suffix for p in written} == {".csv", ".xlsx"}
     assert all(detect_format(p).NAME == "supplier_template" for p in written)
+
+
+REAL = Path(__file__).parent / "sources" / "real_samples"
+
+
+def test_parse_writes_canonical_rows_of_a_real_export(tmp_path: Path) -> None:
+    out = tmp_path / "gc.csv"
+    sample = REAL / "GreenChoice" / "meterstanden_stroom_2023.csv"
+    missing = runner.invoke(app, ["parse", str(sample), "--out", str(out)])
+    assert missing.exit_code == 2 and "--ean" in missing.output
+    result = runner.invoke(app, ["parse", str(sample), "--ean", "871687120058657526", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "ean,start,end,quantity,unit,direction,tariff,estimated,source_file,source_row"
+    totals: dict[tuple[str, str], float] = {}
+    for row in csv.DictReader(lines):
+        key = (row["direction"], row["tariff"])
+        totals[key] = totals.get(key, 0.0) + float(row["quantity"])
+    readings = list(csv.DictReader(sample.read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    register = {
+        ("consumption", "high"): "StandNormaal",
+        ("consumption", "low"): "StandDal",
+        ("feed_in", "high"): "TerugleveringNormaal",
+        ("feed_in", "low"): "TerugleveringDal",
+    }
+    # Usage by differencing must add up to the last reading minus the first, per register.
+    expected = {k: float(readings[0][col]) - float(readings[-1][col]) for k, col in register.items()}
+    assert totals == pytest.approx(expected)
+    assert "note:" in result.output
+
+
+def test_parse_of_an_unknown_file_lists_the_formats_and_exits_2(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Kolom A;Kolom B\n1;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["parse", str(odd), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2
+    assert "slimmemeterportal_xlsx" in result.output and "Adding a format" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from footprint import pipeline
 from footprint.config import Workspace
@@ -215,3 +216,47 @@ def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehou
     finally:
         pipeline.close_warehouses()
     assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+
+
+def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path: Path) -> None:
+    """A SlimmeMeterPortal year file names its meter only in the file name; January loads, the rest waits."""
+    import datetime as dt
+    import shutil
+
+    import openpyxl
+
+    from footprint.config import Settings, open_workspace
+
+    sample = Path(__file__).parent / "sources" / "real_samples" / "SlimmeMeterPortal" / "data_2023_871687140002948685.xlsx"
+    root = tmp_path / "co"
+    config = {
+        "organisation": "Portaal B.V.", "base_year": 2023, "years": {2023: {"revenue_eur": 1e6, "fte": 5}},
+        "sites": [{"id": "hq", "name": "Kantoor"}],
+        "meters": [{"ean": "871687140002948685", "carrier": "natural_gas", "site": "hq"}],
+    }
+    (root / "inbox" / "2023-01").mkdir(parents=True)
+    (root / "footprint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    shutil.copy(sample, root / "inbox" / "2023-01" / sample.name)
+    ws = open_workspace(root / "footprint.yaml", Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
+    try:
+        results = pipeline.load_files(ws, "2023-01", pipeline.pull_new_files(ws, "2023-01"))
+        pipeline.compute_emissions(ws, "2023-01")
+        [result] = results
+        with pipeline.warehouse(ws).connect() as conn:
+            m3, kg = conn.execute(sa.text("SELECT sum(quantity), sum(emissions_kg_co2e) FROM emissions")).one()
+    finally:
+        pipeline.close_warehouses()
+    # Independently from the cells: the timestamp ends the hour, so January is (1 Jan 00:00, 1 Feb 00:00].
+    sheet = openpyxl.load_workbook(sample, read_only=True).active
+    january = 0.0
+    rows = 0
+    for stamp, delivered, *_ in sheet.iter_rows(min_row=2, values_only=True):
+        rows += 1
+        end = dt.datetime.strptime(stamp, "%d-%m-%Y %H:%M:%S %z")
+        if end <= dt.datetime(2023, 2, 1, tzinfo=end.tzinfo) and delivered not in (None, "", "-"):
+            january += float(delivered.replace(",", "."))
+    assert result.outcome == "loaded" and result.rows_read == rows
+    assert result.rows_loaded == 31 * 24
+    assert result.rows_quarantined == rows - 31 * 24
+    assert m3 == pytest.approx(january)
+    assert kg == pytest.approx(january * 2.134)

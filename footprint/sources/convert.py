@@ -3,7 +3,7 @@ footprint's canonical meter-usage CSV, plus the notes a person should read (mete
 counter resets, gaps, usage that does not match the readings).
 
     ean,start,end,quantity,unit,direction,tariff,estimated,source_file,source_row
-    871687120058657526,2023-01-01T00:00:00+01:00,2023-01-01T00:15:00+01:00,0.11,kWh,consumption,low,false,data_2023.xlsx,2
+    871687120058657526,2023-01-01T00:00:00+01:00,2023-01-01T00:15:00+01:00,0.11,kWh,consumption,low,false,d.xlsx,2
 
 Timestamps are ISO-8601 local time with their UTC offset, so the doubled autumn hour stays two distinct
 intervals; a missing value is an empty field. The text is built a whole column at a time (pandas

@@ -3,9 +3,18 @@
 A two-row header: a group row naming the carrier and unit over each block of columns, then the
 column names. One row per day.
 
-    row 1:         | Stroom [kWh]                                                                              | Gas [m3]                        | Stroom teruglevering[kWh] ...
-    row 2:  Datum  | Meterstand laagtarief (El 1) | Meterstand hoogtarief (El 2) | Verbruik laag tarief | Verbruik hoog tarief | Geschat? | Meterstand | Verbruik | Geschat? | Meterstand laagtarief (El 3) | ... | Teruglevering laag tarief | Teruglevering hoog tarief | Geschat?
-    row 3:  2023-06-05 | 15626 | 17771 | 3 | 8 | N | 11052 | 1 | N | 0 | 0 | 0 | 0 | N
+    column  row 1 (groups)              row 2 (names)                    row 3 (a day)
+    A                                       Datum                            2023-06-05
+    B       Stroom [kWh]                    Meterstand laagtarief (El 1)     15626
+    C                                       Meterstand hoogtarief (El 2)     17771
+    D                                       Verbruik laag tarief             3
+    E                                       Verbruik hoog tarief             8
+    F                                       Geschat?                         N
+    G       Gas [m3]                        Meterstand                       11052
+    H                                       Verbruik                         1
+    I                                       Geschat?                         N
+    J       Stroom teruglevering[kWh]       Meterstand laagtarief (El 3)     0
+    ...                                     Teruglevering laag tarief, Teruglevering hoog tarief, Geschat?
 
 Groups: "Stroom" is electricity consumption, "Stroom teruglevering" electricity feed-in, "Gas" gas
 consumption; the unit is the one in brackets. The usage columns ("Verbruik ...", "Teruglevering
@@ -38,6 +47,7 @@ from footprint.sources.vocabulary import CARRIER_UNITS, METER_UNITS, OVERVIEW_GR
 
 NAME: Final = "energy_overview_xlsx"
 DATASET: Final = schemas.METER_USAGE
+NEEDS_EAN: Final = True  # the export names no meter: the EAN comes from --ean or the file name
 CONTAINER: Final = "sheet"
 HEADER: Final = ("Datum", "Verbruik ...", "Teruglevering ...", "Meterstand ...", "Geschat?")
 SIGNATURE: Final = ("group row: 'Stroom [kWh]' / 'Gas [m3]'", "Datum", "Verbruik ...")

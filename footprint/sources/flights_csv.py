@@ -39,7 +39,7 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
     """description reads "AMS-BCN Economy": the route in IATA codes and the class as written."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)

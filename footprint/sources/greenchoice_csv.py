@@ -28,6 +28,7 @@ from footprint.sources.meters import EanOption, Note, Register
 
 NAME: Final = "greenchoice_csv"
 DATASET: Final = schemas.METER_USAGE
+NEEDS_EAN: Final = True  # the export names no meter: the EAN comes from --ean or the file name
 
 HEADER: Final = (
     Column("OpnameDatum", aliases=("Opname datum",)),

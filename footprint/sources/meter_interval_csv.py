@@ -38,11 +38,14 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path) -> pd.DataFrame:
-    """Without a Richting column every row is consumption (levering); without Tarief the tariff is <NA>."""
+def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
+    """Without a Richting column every row is consumption (levering); without Tarief the tariff is <NA>.
+
+    A given `ean` stands in for a missing `EAN;...` line; the file's own EAN wins.
+    """
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)
-    preamble_ean = table.preamble.get(helpers.normalise_name(PREAMBLE_EAN))
+    preamble_ean = table.preamble.get(helpers.normalise_name(PREAMBLE_EAN)) or ean
     if "EAN" in table.present:
         ean = helpers.text(table["EAN"])
         if preamble_ean:
@@ -51,7 +54,9 @@ def read(path: Path) -> pd.DataFrame:
         ean = helpers.constant(preamble_ean, n, "string")
     else:
         raise InputFileError(
-            path, "no EAN: expected a line 'EAN;<18 digits>' above the header or an EAN column", column="EAN"
+            path,
+            "no EAN: expected a line 'EAN;<18 digits>' above the header or an EAN column; or give it with --ean",
+            column="EAN",
         )
     direction = (
         helpers.lookup(table["Richting"], DIRECTIONS)

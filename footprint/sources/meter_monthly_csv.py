@@ -37,7 +37,7 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
     """The Product column (Elektriciteit, Gas, ...) is not read: the carrier comes from the meter's configuration."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     start = helpers.at_local_midnight(helpers.local_date(table["Periode van"]))

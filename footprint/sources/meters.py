@@ -71,7 +71,9 @@ def capped(notes: Sequence[Note]) -> list[Note]:
             kept.append(note)
         else:
             rest[note.kind] = rest.get(note.kind, 0) + note.count
-    kept += [Note(kind, f"... and {count} more like this ({kind}) not listed", count=count) for kind, count in rest.items()]
+    kept += [
+        Note(kind, f"... and {count} more like this ({kind}) not listed", count=count) for kind, count in rest.items()
+    ]
     return kept
 
 
@@ -284,7 +286,8 @@ def interval_notes(frame: pd.DataFrame, what: str = "intervals") -> list[Note]:
     usable = frame.dropna(subset=["interval_start", "interval_end"])
     if usable.empty:
         return []
-    usable = usable.drop_duplicates(["ean", "direction", "interval_start", "interval_end"]).sort_values(keys + ["interval_start"])
+    usable = usable.drop_duplicates(["ean", "direction", "interval_start", "interval_end"])
+    usable = usable.sort_values(keys + ["interval_start"])
     same = (usable["ean"].eq(usable["ean"].shift())) & (usable["direction"].eq(usable["direction"].shift()))
     same = same.fillna(False).to_numpy(dtype=bool)
     previous_end = usable["interval_end"].shift()
@@ -311,7 +314,8 @@ def interval_notes(frame: pd.DataFrame, what: str = "intervals") -> list[Note]:
             Note(
                 "overlap",
                 f"the interval from {format_moment(start.iloc[index])} overlaps the one before it "
-                f"(EAN {usable['ean'].iloc[index]}, {usable['direction'].iloc[index]}): a repeated or shifted timestamp",
+                f"(EAN {usable['ean'].iloc[index]}, {usable['direction'].iloc[index]}): "
+                "a repeated or shifted timestamp",
                 row=int(usable["source_row"].iloc[index]),
             )
         )
@@ -540,7 +544,9 @@ def readings_to_usage(
     has_reading = np.logical_or.reduce([np.isfinite(r.reading) for r in registers]) if registers else np.zeros(0, bool)
     undated = np.isnat(days) & has_reading
     for position in _shown(np.flatnonzero(undated)):
-        notes.append(Note("skipped_reading", "the reading date cannot be read; row skipped", row=int(source_row[position])))
+        notes.append(
+            Note("skipped_reading", "the reading date cannot be read; row skipped", row=int(source_row[position]))
+        )
     notes += _rest(np.flatnonzero(undated), "skipped_reading")
     pieces: list[pd.DataFrame] = []
     for order, register in enumerate(registers):

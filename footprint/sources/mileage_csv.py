@@ -41,7 +41,7 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
     """An empty Brandstof on a car row means unknown fuel; a word not in the list is <NA> (quarantined)."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)

@@ -1,7 +1,7 @@
 """SlimmeMeterPortal interval export: one workbook per connection and year, 15-minute or hourly.
 
-    datum_tijd                 levering_normaal  levering_laag  teruglevering_normaal  teruglevering_laag  buitentemperatuur
-    01-01-2023 00:15:00 +0100                    0,11                                  0,00                -
+    datum_tijd                 levering_normaal levering_laag teruglevering_normaal teruglevering_laag buitentemperatuur
+    01-01-2023 00:15:00 +0100                  0,11                                0,00               -
 
 Cells are text with decimal commas; `-` is missing. The timestamp marks the END of the interval (the
 first row of the year is 00:15, or 01:00 in an hourly file); its UTC offset keeps the doubled autumn
@@ -35,6 +35,7 @@ from footprint.sources.meters import EanOption, Note
 
 NAME: Final = "slimmemeterportal_xlsx"
 DATASET: Final = schemas.METER_USAGE
+NEEDS_EAN: Final = True  # the export names no meter: the EAN comes from --ean or the file name
 CONTAINER: Final = "sheet"
 
 TIMESTAMP: Final = "datum_tijd"

@@ -40,7 +40,7 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
     """Periode is a month (YYYY-MM); activity_date stays empty because a statement covers a month, not a day."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)

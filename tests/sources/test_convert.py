@@ -78,7 +78,8 @@ def test_the_first_line_is_the_plain_header(tmp_path: Path) -> None:
     parsed = parse_file(LIANDER)
     out = tmp_path / "liander.csv"
     write_canonical_csv(parsed.frame, out, "csv_bijlage.csv")
-    assert out.read_text().splitlines()[0] == "ean,start,end,quantity,unit,direction,tariff,estimated,source_file,source_row"
+    header = "ean,start,end,quantity,unit,direction,tariff,estimated,source_file,source_row"
+    assert out.read_text().splitlines()[0] == header
 
 
 def test_missing_values_are_empty_fields_and_odd_text_is_quoted(tmp_path: Path) -> None:
@@ -112,14 +113,14 @@ def test_the_ean_requirement_reaches_the_user() -> None:
         parse_file(SMP_ELECTRICITY)
 
 
-def test_an_ean_for_a_format_that_names_its_own_is_refused(write_file: WriteFile) -> None:
-    path = write_file(
-        "EAN;871687120001042300\nBegin;Einde;Verbruik;Eenheid;Status\n"
-        "2024-01-01T00:00:00+01:00;2024-01-01T00:15:00+01:00;1,2;kWh;Gemeten\n"
-    )
-    assert len(parse_file(path).frame) == 1
-    with pytest.raises(UsageError, match="meter_interval_csv files name their own EAN"):
-        parse_file(path, ean=ELECTRICITY_EAN)
+def test_an_interval_file_takes_ean_only_where_it_names_none(write_file: WriteFile) -> None:
+    rows = "Begin;Einde;Verbruik;Eenheid;Status\n2024-01-01T00:00:00+01:00;2024-01-01T00:15:00+01:00;1,2;kWh;Gemeten\n"
+    own = write_file("EAN;871687120001042300\n" + rows)
+    assert parse_file(own, ean=ELECTRICITY_EAN).frame["ean"].tolist() == ["871687120001042300"]
+    bare = write_file(rows)
+    with pytest.raises(InputFileError, match="--ean"):
+        parse_file(bare)
+    assert parse_file(bare, ean=ELECTRICITY_EAN).frame["ean"].tolist() == [ELECTRICITY_EAN]
 
 
 def test_an_unsupported_file_says_which_formats_exist_and_how_to_add_one(write_file: WriteFile) -> None:

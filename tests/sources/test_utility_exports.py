@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from footprint import schemas
@@ -26,7 +27,9 @@ from footprint.sources import (
     engie_csv,
     get_format,
     greenchoice_csv,
+    helpers,
     liander_csv,
+    meters,
     slimmemeterportal_xlsx,
 )
 
@@ -337,8 +340,10 @@ def test_liander_usage_is_last_minus_first_reading_and_the_first_day_has_none() 
     rows = _liander_rows()
     electricity = [r for r in rows if r["eancodeasn"] == HOUSE_ELECTRICITY]
     frame = liander_csv.read(LIANDER)
-    low = frame[(frame["ean"] == HOUSE_ELECTRICITY) & (frame["tariff"] == "low") & (frame["direction"] == "consumption")]
-    assert low["quantity"].sum() == pytest.approx(float(electricity[-1]["reading1"]) - float(electricity[0]["reading1"]))
+    house = frame[frame["ean"] == HOUSE_ELECTRICITY]
+    low = house[(house["tariff"] == "low") & (house["direction"] == "consumption")]
+    first, last = float(electricity[0]["reading1"]), float(electricity[-1]["reading1"])
+    assert low["quantity"].sum() == pytest.approx(last - first)
     assert low["source_row"].min() == 3  # row 2 is the first reading: no usage before it is known
     assert low.iloc[0]["interval_start"] == pd.Timestamp("2023-06-05", tz="Europe/Amsterdam")
     assert low.iloc[0]["interval_end"] == pd.Timestamp("2023-06-06", tz="Europe/Amsterdam")
@@ -385,7 +390,8 @@ def test_liander_meter_replacement_and_counter_reset_start_new_series_and_are_re
     path.write_text(LIANDER_REPLACED)
     frame, notes = liander_csv.read_with_report(path)
     low = frame[(frame["direction"] == "consumption") & (frame["tariff"] == "low")].set_index("source_row")
-    assert low["quantity"].to_dict() == pytest.approx({3: 3.0, 4: np.nan, 5: 2.0, 6: np.nan, 7: 1.0, 8: 1.0}, nan_ok=True)
+    expected_low = {3: 3.0, 4: np.nan, 5: 2.0, 6: np.nan, 7: 1.0, 8: 1.0}
+    assert low["quantity"].to_dict() == pytest.approx(expected_low, nan_ok=True)
     high = frame[(frame["direction"] == "consumption") & (frame["tariff"] == "high")].set_index("source_row")
     # Row 7's reading2 is unreadable: 05-03 to 07-03 is one interval on row 8.
     assert high["quantity"].to_dict() == pytest.approx({3: 1.0, 4: np.nan, 5: 1.0, 6: 1.0, 8: 2.0}, nan_ok=True)
@@ -490,14 +496,16 @@ def test_energy_overview_reports_usage_that_the_readings_contradict() -> None:
 
 
 def test_energy_overview_with_gas_needs_both_eans() -> None:
-    with pytest.raises(InputFileError, match=r"no EAN in this file: give it with --ean \(this export holds electricity and gas"):
+    holds_both = r"no EAN in this file: give it with --ean \(this export holds electricity and gas"
+    with pytest.raises(InputFileError, match=holds_both):
         energy_overview_xlsx.read(OXXIO)
     with pytest.raises(InputFileError, match="no EAN for the gas data"):
         energy_overview_xlsx.read(OXXIO, ean=HOUSE_ELECTRICITY)
     with pytest.raises(InputFileError, match="cannot tell which carrier"):
         energy_overview_xlsx.read(OXXIO, ean=["871694840000000001", "871694840000000018"])
     frame = energy_overview_xlsx.read(OXXIO, ean=["electricity=871694840000000001", "gas=871694840000000018"])
-    assert set(zip(frame["ean"], frame["unit"], strict=True)) == {("871694840000000001", "kWh"), ("871694840000000018", "m3")}
+    pairs = set(zip(frame["ean"], frame["unit"], strict=True))
+    assert pairs == {("871694840000000001", "kWh"), ("871694840000000018", "m3")}
 
 
 def test_energy_overview_electricity_only_refuses_a_gas_ean() -> None:
@@ -539,6 +547,10 @@ def test_a_workbook_no_format_knows_lists_the_formats_and_how_to_add_one(tmp_pat
 # --- cells and layouts the samples do not show --------------------------------------------------
 
 
+def _or_none(value: object) -> object:
+    return None if pd.isna(value) else value
+
+
 def _workbook(tmp_path: Path, rows: list[list[object]], name: str = "export.xlsx") -> Path:
     workbook = openpyxl.Workbook()
     for row in rows:
@@ -563,7 +575,7 @@ def test_slimmemeterportal_empty_dash_and_garbage_cells(tmp_path: Path) -> None:
     )
     frame = slimmemeterportal_xlsx.read(path, ean=SMP_ELECTRICITY_EAN)
     got = [
-        (r.source_row, r.direction, None if pd.isna(r.tariff) else r.tariff, None if np.isnan(r.quantity) else r.quantity)
+        (r.source_row, r.direction, _or_none(r.tariff), _or_none(r.quantity))
         for r in frame.itertuples()
     ]
     assert got == [
@@ -626,12 +638,11 @@ def test_notes_are_capped_per_kind(tmp_path: Path) -> None:
 
 def test_impossible_dates_with_an_offset_are_missing_not_rolled_over() -> None:
     """DuckDB 1.5 rolls 31 February over to 3 March when TRY_STRPTIME gets a list of %z formats."""
-    import pyarrow as pa
-
-    from footprint.sources import helpers, meters
-
-    assert helpers.instant(pa.array(["2023-02-31T09:15+0200", "2023-02-28T09:15+0100"])).isna().tolist() == [True, False]
-    parsed = meters.dutch_instant(pa.array(["31-02-2023 09:15:00 +0200", "29-10-2023 02:00:00 +0100", "29-10-2023 02:30"]))
+    instants = helpers.instant(pa.array(["2023-02-31T09:15+0200", "2023-02-28T09:15+0100"]))
+    assert instants.isna().tolist() == [True, False]
+    parsed = meters.dutch_instant(
+        pa.array(["31-02-2023 09:15:00 +0200", "29-10-2023 02:00:00 +0100", "29-10-2023 02:30"])
+    )
     assert pd.isna(parsed.iloc[0])
     assert parsed.iloc[1] == pd.Timestamp("2023-10-29T02:00:00+01:00")
     assert pd.isna(parsed.iloc[2])  # the doubled hour without an offset is ambiguous

@@ -68,7 +68,9 @@ SHEET_BASES = {
 cell_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=25)
 garbage_text = st.one_of(
     cell_text,
-    st.sampled_from(["-", "", " ", "0,5", "1.250,5", "1.250", "abc", "31-02-2023", "2023-13-01", "NaN", "1e308", ";", '"', ",,"]),
+    st.sampled_from(
+        ["-", "", " ", "0,5", "1.250,5", "1.250", "abc", "31-02-2023", "2023-13-01", "NaN", "1e308", ";", '"', ",,"]
+    ),
     st.from_regex(r"\d{1,2}-\d{1,2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", fullmatch=True),
     st.from_regex(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", fullmatch=True),
     st.from_regex(r"-?\d{0,6}[.,]?\d{0,4}", fullmatch=True),
