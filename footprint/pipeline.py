@@ -39,6 +39,7 @@ from footprint.factors.products import product_mapping, unmapped_product_hints
 from footprint.sources import detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources.helpers import read_head
+from footprint.sources.sheets import first_sheet_name
 from footprint.storage import FolderInbox, FolderRawStore, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
@@ -250,6 +251,7 @@ class _ParsedFile:
     fmt: Any
     frame: pd.DataFrame
     started: float
+    sheet: str | None
 
 
 def _prepare(dataset: str, frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> pd.DataFrame:
@@ -341,6 +343,7 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             "period": month,
             "size_bytes": [item.size_bytes for item in items],
             "stored_path": [item.stored_path for item in items],
+            "source_sheet": pd.array([item.sheet for item in items], dtype="string"),
             "rows_read": batch.sizes,
             "rows_loaded": loaded,
             "rows_quarantined": quarantined,
@@ -440,7 +443,8 @@ def _store_and_parse(
         frame = fmt.read(path, ean=_eans_in_name(path.name, eans)) if needs_ean else fmt.read(path)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
-    return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started)
+    sheet = first_sheet_name(path)
+    return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet)
 
 
 def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]:

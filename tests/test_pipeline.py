@@ -194,6 +194,13 @@ def test_a_new_factor_list_restates_the_months_it_now_governs(company: Workspace
         {k: v for k, v in before.items() if k != "electricity"}
     )
     assert pipeline.restate_for_factor_lists(company) == []
+    fresh = make_company(tmp_path / "fresh", f"duckdb:///{tmp_path / 'fresh.duckdb'}", ALL_FILES)
+    try:
+        load_factor_list(pipeline.warehouse(fresh), older)
+        _ingest(fresh)
+        assert _totals(fresh) == pytest.approx(after)
+    finally:
+        pipeline.close_warehouses()
 
 
 def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehouse_url: str) -> None:
@@ -244,6 +251,7 @@ def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path
         [result] = results
         with pipeline.warehouse(ws).connect() as conn:
             m3, kg = conn.execute(sa.text("SELECT sum(quantity), sum(emissions_kg_co2e) FROM emissions")).one()
+            traced = conn.execute(sa.text("SELECT DISTINCT file_name, source_sheet FROM v_lineage")).all()
     finally:
         pipeline.close_warehouses()
     # Independently from the cells: the timestamp ends the hour, so January is (1 Jan 00:00, 1 Feb 00:00].
@@ -260,3 +268,4 @@ def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path
     assert result.rows_quarantined == rows - 31 * 24
     assert m3 == pytest.approx(january)
     assert kg == pytest.approx(january * 2.134)
+    assert traced == [(sample.name, "Data for 2023")]

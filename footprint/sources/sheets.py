@@ -37,6 +37,15 @@ def is_workbook_bytes(raw: bytes) -> bool:
     return raw.startswith(_WORKBOOK_MAGIC)
 
 
+def first_sheet_name(path: Path) -> str | None:
+    """The sheet every workbook reader here reads (the first), for lineage; None for a text file."""
+    with open(path, "rb") as handle:
+        if not is_workbook_bytes(handle.read(8)):
+            return None
+    names = CalamineWorkbook.from_path(str(path)).sheet_names
+    return names[0] if names else None
+
+
 def _first_sheet_rows(path: Path, nrows: int | None = None) -> list[list[Any]]:
     """The first sheet's cells from A1 on (empty rows and columns above and left of the data kept)."""
     try:

@@ -32,7 +32,8 @@ SELECT
     e.factor_kg_co2e_per_unit,
     e.emissions_kg_co2e,
     e.location_emissions_kg_co2e,
-    e.data_quality
+    e.data_quality,
+    r.source_sheet
 FROM emissions e
 JOIN activities a ON a.activity_table = e.activity_table AND a.activity_id = e.activity_id
 JOIN raw_files r ON r.file_sha256 = e.file_sha256

@@ -53,4 +53,4 @@ def test_schema_applies_once(warehouse_url: str) -> None:
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version FROM schema_migrations")).scalars().all()
     engine.dispose()
-    assert sorted(versions) == ["001_schema", "002_restatements"]
+    assert sorted(versions) == ["001_schema", "002_restatements", "003_source_sheet"]
