@@ -231,10 +231,11 @@ def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.
     )
 
 
-def _validation_context(ws: Workspace, period: str) -> ValidationContext:
+def _validation_context(ws: Workspace, period: str, reach_back: bool = False) -> ValidationContext:
+    """A monthly file must hold its month; a multi-month export may reach back to the base year, not forward."""
     start = parse_period(period)
     return ValidationContext(
-        period_start=start,
+        period_start=min(start, dt.date(ws.org.base_year, 1, 1)) if reach_back else start,
         period_end=next_month(start),
         products=known_products(_product_mapping(ws)),
         eans=[m.ean for m in ws.org.meters],
@@ -311,7 +312,8 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     Every file is then all in or all out, with its quarantined rows and its raw_files record; one
     commit per period instead of one per file keeps a month of hundreds of meter files in seconds.
     """
-    batch = _validate_batch(dataset, items, _validation_context(ws, period))
+    reach_back = any(_spans_months(item) for item in items)
+    batch = _validate_batch(dataset, items, _validation_context(ws, period, reach_back))
     unmapped = batch.quarantine["expectation"].str.endswith(":product_mapped").to_numpy(dtype=bool)
     if unmapped.any():
         # Name the footprint.yaml line that would map the product, not just the failed rule.
@@ -375,6 +377,10 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     ]
 
 
+def _spans_months(item: _ParsedFile) -> bool:
+    return bool(getattr(item.fmt, "SPANS_MONTHS", False))
+
+
 def _file_notes(item: _ParsedFile, replaced_sha: str | None) -> str | None:
     notes = [f"corrected file: restates {replaced_sha[:12]}"] if replaced_sha else []
     skipped = skipped_records(item.frame)
@@ -392,9 +398,12 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
     """
     replaced: dict[str, str] = {}
     for item in items:
+        # A multi-month export downloaded again later (more months, corrections) lands in a later
+        # month's folder: for those the name alone identifies the earlier version.
+        same_month = "" if _spans_months(item) else "period = :period AND "
         earlier = conn.execute(
             sa.text(
-                "SELECT file_sha256, dataset FROM raw_files WHERE period = :period AND file_name = :name "
+                f"SELECT file_sha256, dataset FROM raw_files WHERE {same_month}file_name = :name "
                 "AND superseded_by IS NULL AND file_sha256 <> :sha"
             ),
             {"period": month, "name": item.path.name, "sha": item.sha256},
@@ -456,7 +465,7 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     store = FolderRawStore(ws.raw_store)
     done = loaded_checksums(ws)
     results: list[FileResult] = []
-    parsed: dict[str, list[_ParsedFile]] = {}
+    parsed: dict[tuple[str, bool], list[_ParsedFile]] = {}
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
         own_formats = user_formats(ws.org, ws.config_path.parent)
         eans = [m.ean for m in ws.org.meters]
@@ -467,8 +476,8 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
                 results.append(FileResult(item.path.name, item.sha256, "skipped", message="already loaded (same content)"))
             else:
                 done.add(item.sha256)
-                parsed.setdefault(item.fmt.DATASET, []).append(item)
-    for dataset, items in parsed.items():
+                parsed.setdefault((item.fmt.DATASET, _spans_months(item)), []).append(item)
+    for (dataset, _), items in parsed.items():
         results.extend(_load_dataset(ws, period, dataset, items))
     return results
 

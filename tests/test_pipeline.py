@@ -269,3 +269,58 @@ def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path
     assert m3 == pytest.approx(january)
     assert kg == pytest.approx(january * 2.134)
     assert traced == [(sample.name, "Data for 2023")]
+
+
+def test_a_year_export_reaches_back_and_a_later_download_replaces_it(tmp_path: Path) -> None:
+    """Delivered in June with half a year, then again in December with all of it: counted once."""
+    import shutil
+
+    import openpyxl
+
+    from footprint.config import Settings, open_workspace
+
+    sample = Path(__file__).parent / "sources" / "real_samples" / "SlimmeMeterPortal" / "data_2023_871687140002948685.xlsx"
+    root = tmp_path / "co"
+    config = {
+        "organisation": "Portaal B.V.", "base_year": 2023, "years": {2023: {"revenue_eur": 1e6, "fte": 5}},
+        "sites": [{"id": "hq", "name": "Kantoor"}],
+        "meters": [{"ean": "871687140002948685", "carrier": "natural_gas", "site": "hq"}],
+    }
+    root.mkdir()
+    (root / "footprint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    workbook = openpyxl.load_workbook(sample)
+    sheet = workbook.active
+    cells = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
+    first_half = [r for r in cells if r[0][3:5] <= "06" and r[0][6:10] == "2023"]
+    sheet.delete_rows(2 + len(first_half), sheet.max_row)
+    for month, source in (("2023-06", None), ("2023-12", sample)):
+        folder = root / "inbox" / month
+        folder.mkdir(parents=True)
+        if source is None:
+            workbook.save(folder / sample.name)
+        else:
+            shutil.copy(source, folder / sample.name)
+
+    def delivered(rows: list[tuple]) -> float:
+        return sum(float(r[1].replace(",", ".")) for r in rows if r[1] not in (None, "", "-"))
+
+    ws = open_workspace(root / "footprint.yaml", Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
+    try:
+        for month in ("2023-06", "2023-12"):
+            [result] = pipeline.load_files(ws, month, pipeline.pull_new_files(ws, month))
+            pipeline.compute_emissions(ws, month)
+            with pipeline.warehouse(ws).connect() as conn:
+                m3, months = conn.execute(sa.text("SELECT sum(quantity), count(DISTINCT period) FROM emissions")).one()
+            if month == "2023-06":
+                assert (result.rows_quarantined, months) == (0, 6)
+                assert m3 == pytest.approx(delivered(first_half))
+        with pipeline.warehouse(ws).connect() as conn:
+            restatement = conn.execute(sa.text("SELECT kind, old_kg_co2e, new_kg_co2e FROM restatements")).one()
+    finally:
+        pipeline.close_warehouses()
+    assert "restates" in result.message
+    assert (result.rows_loaded, result.rows_quarantined, months) == (len(cells), 0, 12)
+    assert m3 == pytest.approx(delivered(cells))
+    assert restatement[0] == "corrected_file"
+    assert restatement[1] == pytest.approx(delivered(first_half) * 2.134)
+    assert restatement[2] == pytest.approx(delivered(cells) * 2.134)

@@ -47,6 +47,7 @@ from footprint.sources.vocabulary import CARRIER_UNITS, METER_UNITS, OVERVIEW_GR
 
 NAME: Final = "energy_overview_xlsx"
 DATASET: Final = schemas.METER_USAGE
+SPANS_MONTHS: Final = True  # an export of a year or more: rows may reach back before the delivery month
 NEEDS_EAN: Final = True  # the export names no meter: the EAN comes from --ean or the file name
 CONTAINER: Final = "sheet"
 HEADER: Final = ("Datum", "Verbruik ...", "Teruglevering ...", "Meterstand ...", "Geschat?")

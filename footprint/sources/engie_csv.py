@@ -25,6 +25,7 @@ from footprint.sources.vocabulary import CARRIER_UNITS, CARRIERS, PEAK_FLAGS
 
 NAME: Final = "engie_csv"
 DATASET: Final = schemas.METER_USAGE
+SPANS_MONTHS: Final = True  # an export of a year or more: rows may reach back before the delivery month
 SEPARATOR: Final = ","
 
 HEADER: Final = (

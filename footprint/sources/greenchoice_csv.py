@@ -28,6 +28,7 @@ from footprint.sources.meters import EanOption, Note, Register
 
 NAME: Final = "greenchoice_csv"
 DATASET: Final = schemas.METER_USAGE
+SPANS_MONTHS: Final = True  # an export of a year or more: rows may reach back before the delivery month
 NEEDS_EAN: Final = True  # the export names no meter: the EAN comes from --ean or the file name
 
 HEADER: Final = (

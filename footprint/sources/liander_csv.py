@@ -38,6 +38,7 @@ from footprint.sources.vocabulary import CARRIER_UNITS
 
 NAME: Final = "liander_csv"
 DATASET: Final = schemas.METER_USAGE
+SPANS_MONTHS: Final = True  # an export of a year or more: rows may reach back before the delivery month
 SEPARATOR: Final = ","
 
 HEADER: Final = (
