@@ -33,6 +33,7 @@ from footprint.sources import sheets
 HEAD_BYTES: Final = 64 * 1024
 HEADER_SEARCH_LINES: Final = 30
 SEPARATOR: Final = ";"
+SEPARATORS: Final = (";", ",", "\t")  # what spreadsheet programs write when a user re-saves an export
 MISSING_MARKERS: Final = frozenset({"", "-"})
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _BOM: Final = codecs.BOM_UTF8
@@ -156,8 +157,22 @@ def find_header(lines: Sequence[str], signature: Sequence[Column], separator: st
     return None
 
 
+def locate_header(
+    lines: Sequence[str], signature: Sequence[Column], separator: str = SEPARATOR
+) -> tuple[int, str] | None:
+    """The header line and its separator: the format's own first, then those files are re-saved with."""
+    for candidate in (separator, *(s for s in SEPARATORS if s != separator)):
+        index = find_header(lines, signature, candidate)
+        if index is not None:
+            return index, candidate
+    return None
+
+
 def sniff_header(head: str, signature: Sequence[Column], separator: str = SEPARATOR) -> bool:
-    return find_header(head_lines(head), signature, separator) is not None
+    """Whether a text export's header carries the signature; a workbook's head (NUL marker) never does."""
+    if head.startswith("\x00"):
+        return False
+    return locate_header(head_lines(head), signature, separator) is not None
 
 
 def _read_csv(
@@ -241,10 +256,11 @@ def read_table(
     if not data.endswith((b"\n", b"\r")):
         data += b"\n"  # pyarrow cannot skip a header line that has no line end (a header-only export)
     lines = head_lines(decode_head(data[:HEAD_BYTES]))
-    header_index = find_header(lines, signature, separator)
-    if header_index is None:
+    located = locate_header(lines, signature, separator)
+    if located is None:
         wanted = ", ".join(repr(c.header) for c in signature)
         raise InputFileError(path, f"no header line with the columns {wanted}: not a {format_name} file")
+    header_index, separator = located
     header_line = header_index + 1
     fields = split_fields(lines[header_index], separator)
     positions: dict[str, int] = {}

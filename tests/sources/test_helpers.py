@@ -98,3 +98,25 @@ def test_header_columns_match_ignoring_case_and_punctuation() -> None:
     assert column.accepts(" AFSTAND (KM) ")
     assert column.accepts("afstand")
     assert not column.accepts("Afstand mijl")
+
+
+def test_a_reexported_file_with_another_separator_reads_the_same(tmp_path: Path) -> None:
+    from footprint.sources import detect_format, engie_csv, meter_monthly_csv
+
+    monthly = (
+        "EAN;Product;Periode van;Periode tot;Verbruik;Eenheid;Richting;Tarief;Status\n"
+        "871687120002084552;Elektriciteit;01-03-2024;01-04-2024;2.464;kWh;Levering;Normaal;Gemeten\n"
+    )
+    semicolons = tmp_path / "a.csv"
+    tabs = tmp_path / "b.csv"
+    semicolons.write_text(monthly, encoding="utf-8")
+    tabs.write_text(monthly.replace(";", "\t"), encoding="utf-8")
+    assert detect_format(tabs) is meter_monthly_csv
+    assert meter_monthly_csv.read(tabs).equals(meter_monthly_csv.read(semicolons))
+    engie = tmp_path / "engie.tsv"
+    engie.write_text(
+        "Datum\tEAN\tVerbruik\tType\tPiek\n2021-12-25T00:00:00+01:00\t871687120061402458\t0.742\tElektriciteit\tfalse\n",
+        encoding="utf-8",
+    )
+    assert detect_format(engie) is engie_csv
+    assert engie_csv.read(engie)["quantity"].tolist() == [0.742]
