@@ -39,7 +39,7 @@ from footprint.factors.products import product_mapping, unmapped_product_hints
 from footprint.sources import detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources.helpers import read_head
-from footprint.sources.sheets import first_sheet_name
+from footprint.sources.sheets import data_sheet_name
 from footprint.storage import FolderInbox, FolderRawStore, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
@@ -452,7 +452,7 @@ def _store_and_parse(
         frame = fmt.read(path, ean=_eans_in_name(path.name, eans)) if needs_ean else fmt.read(path)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
-    sheet = first_sheet_name(path)
+    sheet = data_sheet_name(path, fmt.sniff)
     return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet)
 
 

@@ -29,6 +29,7 @@ from footprint.sources import (
     supplier_statement_csv,
     supplier_template,
 )
+from footprint.sources import sheets
 from footprint.sources.helpers import read_head
 
 
@@ -71,11 +72,16 @@ def format_names() -> list[str]:
 
 
 def detect_format(path: Path) -> SourceFormat:
-    """The format whose header the file's first lines match; the first match in FORMATS wins."""
+    """The format whose header the file's first lines match; the first match in FORMATS wins.
+
+    For a workbook every sheet is looked at, in order: data may follow a cover sheet.
+    """
     head = read_head(path)
-    for fmt in FORMATS:
-        if fmt.sniff(head):
-            return fmt
+    heads = sheets.sheet_heads(path) if head.startswith(sheets.SHEET_HEAD_MARKER) else [head]
+    for each in heads:
+        for fmt in FORMATS:
+            if fmt.sniff(each):
+                return fmt
     raise InputFileError(
         path,
         f"not a known source format (known: {', '.join(format_names())}); "

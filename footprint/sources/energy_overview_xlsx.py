@@ -144,7 +144,7 @@ def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    sheet = sheets.read_sheet(path, NAME)
+    sheet = sheets.read_sheet(path, NAME, sniff)
     layout = _layout(sheet.header_rows())
     if layout is None:
         raise InputFileError(

@@ -37,22 +37,50 @@ def is_workbook_bytes(raw: bytes) -> bool:
     return raw.startswith(_WORKBOOK_MAGIC)
 
 
-def first_sheet_name(path: Path) -> str | None:
-    """The sheet every workbook reader here reads (the first), for lineage; None for a text file."""
+def _is_workbook(path: Path) -> bool:
     with open(path, "rb") as handle:
-        if not is_workbook_bytes(handle.read(8)):
-            return None
-    names = CalamineWorkbook.from_path(str(path)).sheet_names
-    return names[0] if names else None
+        return is_workbook_bytes(handle.read(8))
 
 
-def _first_sheet_rows(path: Path, nrows: int | None = None) -> list[list[Any]]:
-    """The first sheet's cells from A1 on (empty rows and columns above and left of the data kept)."""
-    try:
+def _sheet_names(path: Path) -> list[str]:
+    return _guarded(path, lambda: CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def data_sheet(path: Path, sniff: Callable[[str], bool] | None = None) -> int:
+    """Index of the sheet a reader takes: the first whose head `sniff` recognises, else the first.
+
+    Workbooks often carry a cover or explanation sheet before (or after) the data.
+    """
+    if sniff is not None:
+        for index, head in enumerate(sheet_heads(path)):
+            if sniff(head):
+                return index
+    return 0
+
+
+def data_sheet_name(path: Path, sniff: Callable[[str], bool] | None = None) -> str | None:
+    """The name of that sheet, for lineage; None for a text file."""
+    if not _is_workbook(path):
+        return None
+    names = _sheet_names(path)
+    return names[data_sheet(path, sniff)] if names else None
+
+
+def _sheet_rows(path: Path, index: int = 0, nrows: int | None = None) -> list[list[Any]]:
+    """One sheet's cells from A1 on (empty rows and columns above and left of the data kept)."""
+
+    def rows() -> list[list[Any]]:
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
             raise InputFileError(path, "a spreadsheet without sheets")
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False, nrows=nrows)
+        return workbook.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=nrows)
+
+    return _guarded(path, rows)
+
+
+def _guarded(path: Path, work: Callable[[], Any]) -> Any:
+    try:
+        return work()
     except InputFileError:
         raise
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -81,11 +109,16 @@ def render_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
     return [[_cell_text(v) for v in row] for row in rows]
 
 
-def sheet_head(path: Path) -> str:
-    """The first sheet's first rows as text, behind SHEET_HEAD_MARKER: what detection of a workbook looks at."""
-    rows = _first_sheet_rows(path, nrows=HEAD_ROWS)
+def sheet_head(path: Path, index: int = 0) -> str:
+    """A sheet's first rows as text, behind SHEET_HEAD_MARKER: what detection of a workbook looks at."""
+    rows = _sheet_rows(path, index, nrows=HEAD_ROWS)
     lines = [CELL_SEPARATOR.join(cells) for cells in render_rows(rows)]
     return "\n".join([SHEET_HEAD_MARKER, *lines])
+
+
+def sheet_heads(path: Path) -> list[str]:
+    """The head of every sheet, in workbook order."""
+    return [sheet_head(path, index) for index in range(len(_sheet_names(path)))]
 
 
 def head_rows(head: str) -> list[list[str]]:
@@ -127,8 +160,8 @@ class Sheet:
         return frame, source_row
 
 
-def read_sheet(path: Path, format_name: str) -> Sheet:
-    """The first sheet of a workbook; anything that is not a readable workbook raises InputFileError."""
+def read_sheet(path: Path, format_name: str, sniff: Callable[[str], bool] | None = None) -> Sheet:
+    """The data sheet of a workbook (see data_sheet); anything that is not a readable workbook raises InputFileError."""
     try:
         with path.open("rb") as handle:
             magic = handle.read(8)
@@ -138,7 +171,7 @@ def read_sheet(path: Path, format_name: str) -> Sheet:
         raise InputFileError(path, "the file is empty")
     if not is_workbook_bytes(magic):
         raise InputFileError(path, f"not a spreadsheet (xlsx): a {format_name} file is an Excel workbook")
-    return Sheet(path=path, rows=_first_sheet_rows(path))
+    return Sheet(path=path, rows=_sheet_rows(path, data_sheet(path, sniff)))
 
 
 def _kinds(cells: pd.Series) -> pd.Series:

@@ -78,7 +78,7 @@ def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    sheet = sheets.read_sheet(path, NAME)
+    sheet = sheets.read_sheet(path, NAME, sniff)
     header = sheets.find_row(sheet.header_rows(), _is_header)
     if header is None:
         raise InputFileError(

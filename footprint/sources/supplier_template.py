@@ -278,7 +278,7 @@ def _read_csv(path: Path) -> tuple[Kind, _Cells, np.ndarray]:
 
 
 def _read_xlsx(path: Path) -> tuple[Kind, _Cells, np.ndarray]:
-    sheet = sheets.read_sheet(path, NAME)
+    sheet = sheets.read_sheet(path, NAME, sniff)
     rows = sheet.header_rows()
     found = _find_kind(rows)
     if found is None:
