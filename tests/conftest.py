@@ -14,6 +14,13 @@ from contextlib import contextmanager  # noqa: E402
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# In CI the property tests replay the same examples every run, so a landing never hangs on chance;
+# locally they explore new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get("FOOTPRINT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
