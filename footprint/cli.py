@@ -5,6 +5,7 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -239,6 +240,37 @@ def status(
             row["status"], style=style,
         )
     console.print(table)
+
+
+def _half(text: str) -> str:
+    if not re.match(r"^\d{4}H[12]$", text):
+        raise UsageError(f"half year {text!r} is written like 2025H1 or 2025H2")
+    return text
+
+
+def run_report(config: str, half: str, out: Path, lang: str) -> dict[str, str]:
+    """Write one half-year report through the Prefect flow; returns the artefacts' paths."""
+    from flows.halfyear_report import halfyear_report
+
+    return halfyear_report(half, str(out), config, lang)
+
+
+@app.command()
+@_friendly
+def report(
+    half: Annotated[str, typer.Option(help="Half year: 2025H1, or 2025H2 for the whole year to date.")],
+    lang: Annotated[str, typer.Option(help="Language: nl or en.")] = "nl",
+    out: Annotated[Path | None, typer.Option(help="Folder for the report (default: reports/<half> beside footprint.yaml).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the half-year report: report.html, report.xlsx, summary.json and charts."""
+    if lang not in ("nl", "en"):
+        raise UsageError(f"--lang {lang!r}: use nl or en")
+    config_path = _config_arg(config)
+    ws = open_workspace(Path(config_path))
+    target = (out or ws.config_path.parent / "reports" / _half(half)).resolve()
+    for name, path in run_report(config_path, _half(half), target, lang).items():
+        console.print(f"  {name}: {path}", highlight=False)
 
 
 @app.command()

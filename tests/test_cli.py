@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,18 @@ def test_parse_of_an_unknown_file_lists_the_formats_and_exits_2(tmp_path: Path) 
     result = runner.invoke(app, ["parse", str(odd), "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 2
     assert "slimmemeterportal_xlsx" in result.output and "Adding a format" in result.output
+
+
+def test_report_writes_the_half_year_artefacts_through_the_flow(prefect_harness: None, tmp_path: Path) -> None:
+    from company_files import ALL_FILES, write_company
+
+    config = write_company(tmp_path / "co", ALL_FILES)
+    assert runner.invoke(app, ["ingest", "--period", "2025-03", "--config", str(config)]).exit_code == 0
+    bad = runner.invoke(app, ["report", "--half", "2025-1", "--config", str(config)])
+    assert bad.exit_code == 2 and "2025H1" in bad.output
+    result = runner.invoke(app, ["report", "--half", "2025H1", "--lang", "en", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "co" / "reports" / "2025H1"
+    assert {p.name for p in out.iterdir()} >= {"summary.json", "report.xlsx", "report.html", "charts"}
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["half"] == "2025H1"

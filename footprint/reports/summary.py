@@ -1,0 +1,448 @@
+"""The half-year report's figures as one JSON-ready dict (schema: SUMMARY_SCHEMA.md beside this file).
+
+Every figure comes from the warehouse's BI views and tables, aggregated in SQL and shaped with
+pandas; nothing here loops over data rows. Emissions are exact kg CO2e (floats, never rounded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from footprint.config import Workspace
+from footprint.errors import UsageError
+from footprint.periods import format_period
+from footprint.pipeline import warehouse
+from footprint.queries import status
+
+SCHEMA_VERSION = "1.0"
+
+PRO_RATA_RULE = (
+    "revenue_eur and fte are the configured figures of the calendar year (footprint.yaml `years`), "
+    "taken pro rata for the months covered: figure x months / 12 (H1: 6/12, year to date to December: 12/12). "
+    "Intensity = kg CO2e / (pro-rata revenue in million EUR) and kg CO2e / pro-rata FTE. "
+    "Comparison periods (base year, previous year) use the same months and their own year's figures."
+)
+TARGET_RULE = (
+    "The metric is the ladder scope's market-based kg CO2e over the report's months, per million EUR revenue "
+    "(per_revenue), per FTE (per_fte) or absolute, compared with the same months of the base year. "
+    "change_pct = (metric / base metric - 1) x 100; achieved_reduction_pct = -change_pct. The straight path "
+    "runs from 0 % in the base year to reduction_pct in the target year: expected_reduction_pct = reduction_pct x "
+    "(year - base_year) / (target_year - base_year), capped at reduction_pct. on_track = achieved >= expected."
+)
+
+_HALF = re.compile(r"^(\d{4})H([12])$")
+
+
+def parse_half(half: str) -> tuple[int, int]:
+    """'2025H1' -> (2025, 1). H2 reports the full year (year to date)."""
+    match = _HALF.match(half.strip().upper())
+    if not match:
+        raise UsageError(f"half {half!r} is not a half year written as YYYYH1 or YYYYH2, e.g. 2025H1")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _frame(ws: Workspace, sql: str, **params: Any) -> pd.DataFrame:
+    with warehouse(ws).connect() as conn:
+        result = conn.execute(sa.text(sql), params)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _clean(value: Any) -> Any:
+    """numpy/pandas scalars -> plain JSON values; NaN -> None; dates -> ISO text."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.astype(object).to_dict(orient="records")]
+
+
+def _months(year: int, last_month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, last_month, 1)
+
+
+_EMISSIONS_SQL = """
+SELECT year, month, ladder_scope, ghg_scope, ghg_category, site_id, source, unit,
+       sum(quantity) AS quantity, sum(emissions_kg_co2e) AS kg, sum(location_emissions_kg_co2e) AS location_kg,
+       sum(primary_kg_co2e) AS primary_kg, sum(activity_rows) AS activity_rows
+FROM v_emissions_monthly
+WHERE period >= :start AND period <= :end
+GROUP BY year, month, ladder_scope, ghg_scope, ghg_category, site_id, source, unit
+"""
+
+
+def _emissions(ws: Workspace, start: dt.date, end: dt.date) -> pd.DataFrame:
+    frame = _frame(ws, _EMISSIONS_SQL, start=start, end=end)
+    for column in ("quantity", "kg", "location_kg", "primary_kg"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def _scope_totals(frame: pd.DataFrame) -> dict[str, float]:
+    sums = frame.groupby("ladder_scope")["kg"].sum() if len(frame) else pd.Series(dtype=float)
+    out = {f"scope_{s}_kg_co2e": float(sums.get(s, 0.0)) for s in (1, 2, 3)}
+    out["total_kg_co2e"] = float(frame["kg"].sum()) if len(frame) else 0.0
+    return out
+
+
+def _totals(frame: pd.DataFrame) -> dict[str, Any]:
+    """Totals and breakdowns of one period's emissions (market-based unless the key says location)."""
+    by_ladder = frame.groupby("ladder_scope", as_index=False).agg(
+        emissions_kg_co2e=("kg", "sum"), location_emissions_kg_co2e=("location_kg", "sum"))
+    by_ghg = (
+        frame.assign(ghg_category=frame["ghg_category"].astype(object).where(frame["ghg_category"].notna(), None))
+        .groupby(["ghg_scope", "ghg_category"], as_index=False, dropna=False)
+        .agg(emissions_kg_co2e=("kg", "sum"), location_emissions_kg_co2e=("location_kg", "sum"))
+    )
+    by_ghg = by_ghg.sort_values(["ghg_scope", "ghg_category"], na_position="first")
+    # A few aggregated rows: categories as whole numbers (or null), not the floats NULLs force on pandas.
+    by_ghg["ghg_category"] = pd.Series(
+        [None if pd.isna(v) else int(v) for v in by_ghg["ghg_category"]], index=by_ghg.index, dtype=object)
+    by_source = frame.groupby(["ladder_scope", "source", "unit"], as_index=False).agg(
+        quantity=("quantity", "sum"), emissions_kg_co2e=("kg", "sum"),
+        location_emissions_kg_co2e=("location_kg", "sum"), activity_rows=("activity_rows", "sum"))
+    by_site = (
+        frame.assign(site_id=frame["site_id"].fillna("(organisation-wide)"))
+        .groupby(["site_id", "ladder_scope"], as_index=False)
+        .agg(emissions_kg_co2e=("kg", "sum"), location_emissions_kg_co2e=("location_kg", "sum"))
+    )
+    electricity = frame[frame["source"] == "electricity"]
+    total = float(frame["kg"].sum())
+    return {
+        **_scope_totals(frame),
+        "total_location_based_kg_co2e": float(frame["location_kg"].sum()),
+        "electricity": {
+            "market_based_kg_co2e": float(electricity["kg"].sum()),
+            "location_based_kg_co2e": float(electricity["location_kg"].sum()),
+            "kwh": float(electricity.loc[electricity["unit"] == "kWh", "quantity"].sum()),
+        },
+        "by_ladder_scope": _records(by_ladder.sort_values("ladder_scope")),
+        "by_ghg_scope": _records(by_ghg),
+        "by_source": _records(by_source.sort_values(["ladder_scope", "emissions_kg_co2e"], ascending=[True, False])),
+        "by_site": _records(by_site.sort_values(["site_id", "ladder_scope"])),
+        "primary_kg_co2e": float(frame["primary_kg"].sum()),
+        "secondary_kg_co2e": total - float(frame["primary_kg"].sum()),
+    }
+
+
+def _year_figures(ws: Workspace, year: int, months: int) -> dict[str, Any]:
+    figures = ws.org.years.get(year)
+    if figures is None:
+        return {"revenue_eur": None, "fte": None, "note": f"no revenue_eur/fte configured for {year}"}
+    share = months / 12
+    return {"revenue_eur": figures.revenue_eur * share, "fte": figures.fte * share}
+
+
+def _intensity(kg: float, figures: dict[str, Any]) -> dict[str, float | None]:
+    revenue, fte = figures.get("revenue_eur"), figures.get("fte")
+    return {
+        "kg_co2e_per_million_eur": kg / (revenue / 1e6) if revenue else None,
+        "kg_co2e_per_fte": kg / fte if fte else None,
+    }
+
+
+def _period_block(ws: Workspace, frame: pd.DataFrame, year: int, last_month: int) -> dict[str, Any]:
+    scopes = _scope_totals(frame)
+    figures = _year_figures(ws, year, last_month)
+    block: dict[str, Any] = {
+        "year": year,
+        "from": f"{year:04d}-01",
+        "to": f"{year:04d}-{last_month:02d}",
+        "has_data": bool(len(frame)),
+        **scopes,
+        "revenue_eur_pro_rata": figures.get("revenue_eur"),
+        "fte_pro_rata": figures.get("fte"),
+        "intensity": {
+            key: _intensity(value, figures) for key, value in scopes.items()
+        },
+    }
+    if "note" in figures:
+        block["note"] = figures["note"]
+    return block
+
+
+def _change_pct(now: float | None, then: float | None) -> float | None:
+    if now is None or then in (None, 0):
+        return None
+    return (now / then - 1) * 100
+
+
+def target_progress(
+    base_value: float | None,
+    current_value: float | None,
+    base_year: int,
+    target_year: int,
+    reduction_pct: float,
+    year: int,
+) -> dict[str, Any]:
+    """Progress of one target: achieved reduction against the straight path at `year` (see TARGET_RULE)."""
+    span = target_year - base_year
+    fraction = min(max((year - base_year) / span, 0.0), 1.0) if span > 0 else 1.0
+    expected = reduction_pct * fraction
+    change = _change_pct(current_value, base_value)
+    achieved = -change if change is not None else None
+    return {
+        "base_value": base_value,
+        "current_value": current_value,
+        "change_pct": change,
+        "achieved_reduction_pct": achieved,
+        "expected_reduction_pct": expected,
+        "path_value": base_value * (1 - expected / 100) if base_value is not None else None,
+        "target_value": base_value * (1 - reduction_pct / 100) if base_value is not None else None,
+        "on_track": (achieved >= expected - 1e-9) if achieved is not None else None,
+    }
+
+
+_METRIC_KEY = {"per_revenue": "kg_co2e_per_million_eur", "per_fte": "kg_co2e_per_fte"}
+_METRIC_UNIT = {"per_revenue": "kg CO2e per million EUR", "per_fte": "kg CO2e per FTE", "absolute": "kg CO2e"}
+
+
+def _metric(kg: float, basis: str, figures: dict[str, Any]) -> float | None:
+    if basis == "absolute":
+        return kg
+    return _intensity(kg, figures)[_METRIC_KEY[basis]]
+
+
+def _targets(ws: Workspace, year: int, last_month: int) -> list[dict[str, Any]]:
+    """Each target's progress this year, and its history for every configured year with data."""
+    org = ws.org
+    if not org.targets:
+        return []
+    history = _frame(
+        ws,
+        """
+        SELECT year, ladder_scope, sum(emissions_kg_co2e) AS kg
+        FROM v_emissions_monthly
+        WHERE month <= :last_month AND year >= :base_year AND year <= :year
+        GROUP BY year, ladder_scope
+        """,
+        last_month=last_month, base_year=org.base_year, year=year,
+    )
+    kg = {(int(r.year), int(r.ladder_scope)): float(r.kg) for r in history.itertuples()}
+    out = []
+    for target in org.targets:
+        scope, basis = int(target.ladder_scope), str(target.basis)
+
+        def value(y: int) -> float | None:
+            if (y, scope) not in kg and not any(k[0] == y for k in kg):
+                return None  # no data at all that year
+            return _metric(kg.get((y, scope), 0.0), basis, _year_figures(ws, y, last_month))
+
+        progress = target_progress(value(org.base_year), value(year), org.base_year, target.target_year,
+                                   target.reduction_pct, year)
+        years = sorted({y for y, _ in kg} | {org.base_year, year})
+        out.append({
+            "id": target.id,
+            "ladder_scope": scope,
+            "basis": basis,
+            "unit": _METRIC_UNIT[basis],
+            "base_year": org.base_year,
+            "target_year": target.target_year,
+            "reduction_pct": target.reduction_pct,
+            "year": year,
+            "months": f"01-{last_month:02d}",
+            **progress,
+            "history": [
+                {"year": y, "value": value(y),
+                 "path_value": target_progress(value(org.base_year), None, org.base_year, target.target_year,
+                                               target.reduction_pct, y)["path_value"]}
+                for y in years
+            ],
+        })
+    return out
+
+
+def _energy(ws: Workspace, start: dt.date, end: dt.date) -> dict[str, Any]:
+    frame = _frame(
+        ws,
+        """
+        SELECT carrier, direction, unit, sum(quantity) AS quantity, sum(estimated_quantity) AS estimated_quantity,
+               max(meters_or_vehicles) AS max_meters_or_vehicles_per_site_month, sum(activity_rows) AS activity_rows
+        FROM v_energy_monthly WHERE period >= :start AND period <= :end
+        GROUP BY carrier, direction, unit ORDER BY carrier, direction, unit
+        """,
+        start=start, end=end,
+    )
+    monthly = _frame(
+        ws,
+        """
+        SELECT period, carrier, direction, unit, sum(quantity) AS quantity
+        FROM v_energy_monthly WHERE period >= :start AND period <= :end
+        GROUP BY period, carrier, direction, unit ORDER BY period, carrier
+        """,
+        start=start, end=end,
+    )
+    return {"by_carrier": _records(frame), "monthly": _records(monthly)}
+
+
+def _data_quality(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str, Any]) -> dict[str, Any]:
+    files = _frame(
+        ws,
+        """
+        SELECT period, dataset, count(*) AS files, sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
+               sum(rows_quarantined) AS rows_quarantined, sum(rows_excluded) AS rows_excluded
+        FROM v_data_quality
+        WHERE period >= :start AND period <= :end AND superseded_by IS NULL
+        GROUP BY period, dataset ORDER BY period, dataset
+        """,
+        start=start, end=end,
+    )
+    total = totals["total_kg_co2e"]
+    estimated = _frame(
+        ws,
+        """
+        SELECT carrier, unit, sum(estimated_quantity) AS estimated_quantity
+        FROM v_energy_monthly WHERE period >= :start AND period <= :end AND estimated_quantity <> 0
+        GROUP BY carrier, unit ORDER BY carrier
+        """,
+        start=start, end=end,
+    )
+    files_num = files[["rows_read", "rows_quarantined"]].astype(float) if len(files) else None
+    return {
+        "primary_kg_co2e": totals["primary_kg_co2e"],
+        "secondary_kg_co2e": totals["secondary_kg_co2e"],
+        "primary_share": totals["primary_kg_co2e"] / total if total else None,
+        "secondary_share": totals["secondary_kg_co2e"] / total if total else None,
+        "rows_read": int(files_num["rows_read"].sum()) if files_num is not None else 0,
+        "rows_quarantined": int(files_num["rows_quarantined"].sum()) if files_num is not None else 0,
+        "files_per_month": _records(files),
+        "estimated_energy": _records(estimated),
+    }
+
+
+def _missing(ws: Workspace, start: dt.date, end: dt.date) -> dict[str, Any]:
+    rows = pd.DataFrame(status(ws, start, end))
+    if rows.empty:
+        return {"count": 0, "months_without_any_file": [], "items": []}
+    missing = rows[rows["status"] == "missing"][["period", "source"]]
+    all_sources = rows[~rows["source"].str.startswith("meter ")]
+    found = all_sources.groupby("period")["files"].sum()
+    empty_months = sorted(found[found == 0].index.tolist())
+    by_month = missing.groupby("period")["source"].apply(list).reset_index()
+    return {
+        "count": int(len(missing)),
+        "months_without_any_file": empty_months,
+        "items": _records(missing),
+        "by_month": [{"period": r["period"], "sources": list(r["source"])} for r in by_month.to_dict("records")],
+    }
+
+
+def _factor_lists(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    frame = _frame(
+        ws,
+        """
+        SELECT f.list_id, f.list_year, f.version, l.source AS list_source, l.source_file,
+               count(*) AS emission_rows, sum(e.emissions_kg_co2e) AS emissions_kg_co2e,
+               min(e.period) AS first_period, max(e.period) AS last_period
+        FROM emissions e JOIN factors f ON f.factor_id = e.factor_id
+        LEFT JOIN factor_lists l ON l.list_id = f.list_id
+        WHERE e.period >= :start AND e.period <= :end
+        GROUP BY f.list_id, f.list_year, f.version, l.source, l.source_file
+        ORDER BY f.list_year, f.version
+        """,
+        start=start, end=end,
+    )
+    return _records(frame)
+
+
+def _restatements(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    frame = _frame(
+        ws,
+        """
+        SELECT restatement_id, kind, period, file_name, old_factor_lists, new_factor_lists,
+               old_kg_co2e, new_kg_co2e, restated_at
+        FROM restatements WHERE period >= :start AND period <= :end
+        ORDER BY period, restated_at
+        """,
+        start=start, end=end,
+    )
+    return _records(frame)
+
+
+def _monthly(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    monthly = frame.groupby(["year", "month", "ladder_scope"], as_index=False).agg(
+        emissions_kg_co2e=("kg", "sum"), location_emissions_kg_co2e=("location_kg", "sum"))
+    return _records(monthly.sort_values(["year", "month", "ladder_scope"]))
+
+
+def build_summary(ws: Workspace, half: str) -> dict[str, Any]:
+    """All figures of the half-year report for '2025H1' (Jan-Jun) or '2025H2' (Jan-Dec, year to date)."""
+    year, h = parse_half(half)
+    last_month = 6 if h == 1 else 12
+    start, end = _months(year, last_month)
+    org = ws.org
+
+    current = _emissions(ws, start, end)
+    base = _emissions(ws, *_months(org.base_year, last_month))
+    previous = _emissions(ws, *_months(year - 1, last_month))
+    totals = _totals(current)
+    half_only = None
+    if h == 2:
+        second = current[current["month"] >= 7] if len(current) else current
+        half_only = {"from": f"{year:04d}-07", "to": f"{year:04d}-12", **_scope_totals(second)}
+
+    current_block = _period_block(ws, current, year, last_month)
+    base_block = _period_block(ws, base, org.base_year, last_month)
+    previous_block = _period_block(ws, previous, year - 1, last_month)
+
+    def changes(other: dict[str, Any]) -> dict[str, Any]:
+        keys = ("scope_1_kg_co2e", "scope_2_kg_co2e", "scope_3_kg_co2e", "total_kg_co2e")
+        return {
+            "absolute_change_pct": {k: _change_pct(current_block[k], other[k]) for k in keys},
+            "per_million_eur_change_pct": {
+                k: _change_pct(current_block["intensity"][k]["kg_co2e_per_million_eur"],
+                               other["intensity"][k]["kg_co2e_per_million_eur"]) for k in keys},
+            "per_fte_change_pct": {
+                k: _change_pct(current_block["intensity"][k]["kg_co2e_per_fte"],
+                               other["intensity"][k]["kg_co2e_per_fte"]) for k in keys},
+        }
+
+    dq = _data_quality(ws, start, end, totals)
+    missing = _missing(ws, start, end)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "organisation": org.organisation,
+        "half": f"{year}H{h}",
+        "period": {"from": format_period(start), "to": format_period(end), "months": last_month,
+                   "year_to_date": True, "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+        "base_year": org.base_year,
+        "units": {"emissions": "kg CO2e (market-based unless the key says location)", "intensity_revenue":
+                  "kg CO2e per million EUR revenue", "intensity_fte": "kg CO2e per FTE"},
+        "emissions": totals,
+        "second_half_only": half_only,
+        "monthly_emissions": _monthly(current),
+        "base_year_monthly_emissions": _monthly(base),
+        "energy": _energy(ws, start, end),
+        "comparison": {
+            "pro_rata_rule": PRO_RATA_RULE,
+            "current": current_block,
+            "base_year": base_block,
+            "previous_year": previous_block,
+            "vs_base_year": changes(base_block),
+            "vs_previous_year": changes(previous_block),
+        },
+        "targets": {"rule": TARGET_RULE, "items": _targets(ws, year, last_month)},
+        "data_quality": dq,
+        "missing": missing,
+        "factor_lists": _factor_lists(ws, start, end),
+        "restatements": _restatements(ws, start, end),
+        "alerts": [],
+        "measures": None,
+    }

@@ -1,0 +1,112 @@
+"""report.xlsx: one sheet per section of the summary plus the emission rows behind the period (v_lineage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import sqlalchemy as sa
+from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.utils import get_column_letter
+
+from footprint.config import Workspace
+from footprint.pipeline import warehouse
+from footprint.reports.summary import parse_half
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [item for k, v in value.items() for item in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    return [(prefix, value)]
+
+
+def _write_cell(sheet: Any, row: int, column: int, value: Any) -> None:
+    if isinstance(value, (list, dict)):
+        value = str(value)
+    if isinstance(value, (dt.datetime, pd.Timestamp)) and getattr(value, "tzinfo", None) is not None:
+        value = value.isoformat()
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # Text that looks like a formula stays text: a report never evaluates what a file said.
+        cell.value = value
+        cell.data_type = TYPE_STRING
+
+
+def _table_sheet(book: openpyxl.Workbook, title: str, rows: list[dict[str, Any]], empty: str) -> None:
+    sheet = book.create_sheet(title[:31])
+    if not rows:
+        _write_cell(sheet, 1, 1, empty)
+        return
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    for c, name in enumerate(columns, start=1):
+        _write_cell(sheet, 1, c, name)
+        sheet.column_dimensions[get_column_letter(c)].width = max(12, min(40, len(name) + 2))
+    for r, row in enumerate(rows, start=2):
+        for c, name in enumerate(columns, start=1):
+            _write_cell(sheet, r, c, row.get(name))
+    sheet.freeze_panes = "A2"
+
+
+def _key_value_sheet(book: openpyxl.Workbook, title: str, data: dict[str, Any]) -> None:
+    sheet = book.create_sheet(title[:31])
+    _write_cell(sheet, 1, 1, "key")
+    _write_cell(sheet, 1, 2, "value")
+    sheet.column_dimensions["A"].width = 60
+    sheet.column_dimensions["B"].width = 30
+    for r, (key, value) in enumerate(_flatten(data), start=2):
+        _write_cell(sheet, r, 1, key)
+        _write_cell(sheet, r, 2, value)
+
+
+def lineage_rows(ws: Workspace, half: str) -> pd.DataFrame:
+    year, h = parse_half(half)
+    with warehouse(ws).connect() as conn:
+        result = conn.execute(
+            sa.text("SELECT * FROM v_lineage WHERE period >= :start AND period <= :end "
+                    "ORDER BY period, ladder_scope, source, file_name, source_row"),
+            {"start": dt.date(year, 1, 1), "end": dt.date(year, 6 if h == 1 else 12, 1)},
+        )
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def write_workbook(ws: Workspace, summary: dict[str, Any], path: Path) -> Path:
+    """Write report.xlsx; emissions are exact kg CO2e as in summary.json."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    e = summary["emissions"]
+    _key_value_sheet(book, "1 Overview", {
+        "organisation": summary["organisation"], "half": summary["half"], "period": summary["period"],
+        "base_year": summary["base_year"], "schema_version": summary["schema_version"],
+        "emissions": {k: v for k, v in e.items() if not isinstance(v, list)},
+        "second_half_only": summary["second_half_only"] or "n/a (H1)",
+    })
+    _table_sheet(book, "1 By ladder scope", e["by_ladder_scope"], "no emissions in the period")
+    _table_sheet(book, "1 By GHG scope", e["by_ghg_scope"], "no emissions in the period")
+    _table_sheet(book, "1 By source", e["by_source"], "no emissions in the period")
+    _table_sheet(book, "1 By site", e["by_site"], "no emissions in the period")
+    _table_sheet(book, "1 Energy per carrier", summary["energy"]["by_carrier"], "no energy data in the period")
+    _table_sheet(book, "1 Monthly emissions", summary["monthly_emissions"] + summary["base_year_monthly_emissions"],
+                 "no emissions")
+    _key_value_sheet(book, "2 Comparison", summary["comparison"])
+    _table_sheet(book, "3 Targets", [{k: v for k, v in t.items() if k != "history"}
+                                     for t in summary["targets"]["items"]], "no targets configured")
+    _table_sheet(book, "4 Alerts", summary["alerts"], "no alerts recorded")
+    dq = summary["data_quality"]
+    _key_value_sheet(book, "5 Data quality", {k: v for k, v in dq.items() if not isinstance(v, list)})
+    _table_sheet(book, "5 Files per month", dq["files_per_month"], "no files in the period")
+    _table_sheet(book, "5 Missing", summary["missing"]["items"], "no months or sources missing")
+    _table_sheet(book, "6 Factor lists", summary["factor_lists"], "no factor list used")
+    _table_sheet(book, "6 Restatements", summary["restatements"], "no restatements in the period")
+    _table_sheet(book, "7 Measures", [], "measures are not configured")
+    _table_sheet(book, "8 Projects", [], "per-project reports are not built yet")
+    rows = lineage_rows(ws, summary["half"])
+    _table_sheet(book, "Emission rows", rows.astype(object).where(rows.notna(), None).to_dict("records"),
+                 "no emission rows in the period")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

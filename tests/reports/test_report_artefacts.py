@@ -1,0 +1,96 @@
+"""Charts, workbook, HTML and write_report on the tiny company."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from footprint.reports import build_summary, write_report
+from footprint.reports.charts import write_charts
+from footprint.reports.html import render_html, tonnes
+from footprint.reports.workbook import _write_cell
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def summary(report_ws):
+    return build_summary(report_ws, "2025H1")
+
+
+def test_charts_are_png(summary, tmp_path: Path) -> None:
+    charts = write_charts(summary, tmp_path / "charts")
+    assert set(charts) == {"monthly_emissions", "target_paths", "energy_per_carrier"}
+    for path in charts.values():
+        data = path.read_bytes()
+        assert data.startswith(PNG) and len(data) > 10_000
+
+
+def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
+    paths = write_report(report_ws, "2025H1", tmp_path / "out", lang="en")
+    book = openpyxl.load_workbook(paths["report.xlsx"])
+    assert "1 Overview" in book.sheetnames and "Emission rows" in book.sheetnames
+    assert {"3 Targets", "5 Missing", "6 Factor lists", "7 Measures", "8 Projects"} <= set(book.sheetnames)
+    rows = list(book["Emission rows"].values)
+    header, data = rows[0], rows[1:]
+    kg = header.index("emissions_kg_co2e")
+    summary = json.loads(paths["summary.json"].read_text())
+    assert len(data) == 7
+    assert sum(r[kg] for r in data) == pytest.approx(summary["emissions"]["total_kg_co2e"], abs=1e-9)
+    overview = {r[0]: r[1] for r in book["1 Overview"].values}
+    assert overview["emissions.total_kg_co2e"] == summary["emissions"]["total_kg_co2e"]  # exact kg
+    assert book["7 Measures"]["A1"].value == "measures are not configured"
+
+
+def test_formula_like_text_stays_text(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for i, text in enumerate(["=SUM(A1:A9)", "+31 6", "-x", "@cmd"], start=1):
+        _write_cell(sheet, i, 1, text)
+    _write_cell(sheet, 5, 1, -3.5)
+    book.save(tmp_path / "x.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "x.xlsx")["Sheet"]
+    assert [back.cell(i, 1).data_type for i in range(1, 5)] == ["s"] * 4
+    assert back["A1"].value == "=SUM(A1:A9)" and back["A5"].value == -3.5
+
+
+def test_tonnes_rounding() -> None:
+    assert tonnes(1277.538) == "1.28 t CO2e"
+    assert tonnes(1277.538, "nl") == "1,28 t CO2e"
+    assert tonnes(123456.7) == "123.5 t CO2e"
+    assert tonnes(348.01) == "0.348 t CO2e"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["Half-year report", "1. Energy use and emissions", "8. Per-project emissions", "No alerts recorded",
+                "Measures are not configured", "Data missing", "1.28 t CO2e", "1,277.5 kg CO2e"]),
+        ("nl", ["Halfjaarrapportage", "1. Energieverbruik en emissies", "8. Emissies per project",
+                "Geen signaleringen", "Maatregelen zijn nog niet ingesteld", "Ontbrekende gegevens", "1,28 t CO2e",
+                "1.277,5 kg CO2e"]),
+    ],
+)
+def test_html_both_languages(summary, tmp_path: Path, lang: str, words: list[str]) -> None:
+    charts = write_charts(summary, tmp_path / "charts")
+    html = render_html(summary, charts, lang)
+    for word in words:
+        assert word in html, word
+    for n in range(1, 9):
+        assert f"<h2>{n}. " in html
+    assert html.count("data:image/png;base64,") == 3 and 'src="charts/' not in html
+    assert "2025-01" in html and "2025-06" in html  # missing months listed
+    assert "Factoren 2026" in html  # factor list named
+    assert "0.348 t CO2e" in html.replace("0,348", "0.348")  # scope 1 in tonnes
+
+
+def test_write_report_outputs(report_ws, tmp_path: Path) -> None:
+    paths = write_report(report_ws, "2025H2", tmp_path / "full", lang="nl")
+    assert set(paths) == {"summary.json", "report.xlsx", "report.html", "charts/monthly_emissions.png",
+                          "charts/target_paths.png", "charts/energy_per_carrier.png"}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in paths.values())
+    assert json.loads(paths["summary.json"].read_text())["period"] == {
+        **json.loads(paths["summary.json"].read_text())["period"], "from": "2025-01", "to": "2025-12", "months": 12}

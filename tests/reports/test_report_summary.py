@@ -1,0 +1,126 @@
+"""summary.json figures against the BI views, a hand computation and hand-written target numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from footprint.errors import UsageError
+from footprint.pipeline import warehouse
+from footprint.reports.summary import SCHEMA_VERSION, build_summary, parse_half, target_progress
+
+# March 2025 of tests/company_files.py, quantity x factor of the 2026 list, by hand.
+SCOPE_1 = 50 * 3.251 - 10 * 2.794 + 100 * 2.134  # diesel, petrol credit note, natural gas
+SCOPE_2 = 1000 * 0.483 + 2 * 371 * 0.234 + 100 * 0.224  # grey electricity, flight, private car
+SCOPE_3 = 250.5  # supplier's own figure
+ELECTRICITY_LOCATION = 1000 * 0.244
+
+
+def test_parse_half() -> None:
+    assert parse_half("2025H1") == (2025, 1)
+    assert parse_half("2025h2") == (2025, 2)
+    with pytest.raises(UsageError):
+        parse_half("2025-H3")
+
+
+def test_totals_equal_hand_computation_and_views(report_ws) -> None:
+    s = build_summary(report_ws, "2025H1")
+    assert s["schema_version"] == SCHEMA_VERSION
+    e = s["emissions"]
+    assert e["scope_1_kg_co2e"] == pytest.approx(SCOPE_1, abs=1e-9)
+    assert e["scope_2_kg_co2e"] == pytest.approx(SCOPE_2, abs=1e-9)
+    assert e["scope_3_kg_co2e"] == pytest.approx(SCOPE_3, abs=1e-9)
+    assert e["total_kg_co2e"] == pytest.approx(SCOPE_1 + SCOPE_2 + SCOPE_3, abs=1e-9)
+    assert e["electricity"]["market_based_kg_co2e"] == pytest.approx(1000 * 0.483)
+    assert e["electricity"]["location_based_kg_co2e"] == pytest.approx(ELECTRICITY_LOCATION)
+    assert e["electricity"]["kwh"] == pytest.approx(1000)
+    with warehouse(report_ws).connect() as conn:
+        view = dict(conn.execute(sa.text(
+            "SELECT ladder_scope, sum(emissions_kg_co2e) FROM v_emissions_monthly "
+            "WHERE period BETWEEN DATE '2025-01-01' AND DATE '2025-06-01' GROUP BY ladder_scope")).all())
+        by_ghg = conn.execute(sa.text(
+            "SELECT ghg_scope, ghg_category, sum(emissions_kg_co2e) FROM v_emissions_monthly "
+            "WHERE year = 2025 GROUP BY ghg_scope, ghg_category")).all()
+        energy = dict(((r[0], r[1]), r[2]) for r in conn.execute(sa.text(
+            "SELECT carrier, unit, sum(quantity) FROM v_energy_monthly WHERE year = 2025 GROUP BY carrier, unit")))
+    for scope in (1, 2, 3):
+        assert e[f"scope_{scope}_kg_co2e"] == pytest.approx(float(view[scope]), abs=1e-9)
+    got_ghg = {(r["ghg_scope"], r["ghg_category"]): r["emissions_kg_co2e"] for r in e["by_ghg_scope"]}
+    assert got_ghg == {(r[0], r[1]): pytest.approx(float(r[2])) for r in by_ghg}
+    assert all(isinstance(k[1], (int, type(None))) for k in got_ghg)
+    assert got_ghg[(3, 6)] == pytest.approx(2 * 371 * 0.234 + 100 * 0.224)  # business travel
+    assert sum(r["emissions_kg_co2e"] for r in e["by_source"]) == pytest.approx(e["total_kg_co2e"])
+    assert sum(r["emissions_kg_co2e"] for r in e["by_site"]) == pytest.approx(e["total_kg_co2e"])
+    got_energy = {(r["carrier"], r["unit"]): r["quantity"] for r in s["energy"]["by_carrier"]}
+    assert got_energy == {k: pytest.approx(float(v)) for k, v in energy.items()}
+    json.dumps(s)  # plain JSON values only
+
+
+def test_comparison_and_intensity_pro_rata(report_ws) -> None:
+    s = build_summary(report_ws, "2025H1")
+    c = s["comparison"]
+    assert "pro rata" in c["pro_rata_rule"]
+    # H1: half of the year's revenue and FTE.
+    assert c["current"]["revenue_eur_pro_rata"] == 1_000_000 and c["current"]["fte_pro_rata"] == 10
+    assert c["base_year"]["year"] == 2024 and c["base_year"]["revenue_eur_pro_rata"] == 500_000
+    total = SCOPE_1 + SCOPE_2 + SCOPE_3
+    assert c["current"]["intensity"]["total_kg_co2e"]["kg_co2e_per_million_eur"] == pytest.approx(total / 1.0)
+    assert c["base_year"]["intensity"]["total_kg_co2e"]["kg_co2e_per_fte"] == pytest.approx(total / 5)
+    assert c["vs_base_year"]["absolute_change_pct"]["total_kg_co2e"] == pytest.approx(0, abs=1e-9)
+    assert c["vs_previous_year"]["per_million_eur_change_pct"]["scope_1_kg_co2e"] == pytest.approx(-50)
+    full = build_summary(report_ws, "2025H2")
+    assert full["comparison"]["current"]["revenue_eur_pro_rata"] == 2_000_000
+    assert full["second_half_only"]["total_kg_co2e"] == 0.0
+
+
+def test_target_progress_hand_numbers() -> None:
+    # base intensity 100 kg/MEUR, now 80; target -30 % by 2026 from 2022; in 2025 the path is at -22.5 %.
+    p = target_progress(100.0, 80.0, 2022, 2026, 30.0, 2025)
+    assert p["expected_reduction_pct"] == pytest.approx(22.5)
+    assert p["achieved_reduction_pct"] == pytest.approx(20.0)
+    assert p["change_pct"] == pytest.approx(-20.0)
+    assert p["path_value"] == pytest.approx(77.5)
+    assert p["target_value"] == pytest.approx(70.0)
+    assert p["on_track"] is False
+    assert target_progress(100.0, 77.0, 2022, 2026, 30.0, 2025)["on_track"] is True
+    assert target_progress(100.0, 60.0, 2022, 2026, 30.0, 2030)["expected_reduction_pct"] == 30.0
+    assert target_progress(None, 60.0, 2022, 2026, 30.0, 2025)["on_track"] is None
+
+
+def test_targets_in_summary(report_ws) -> None:
+    targets = {t["id"]: t for t in build_summary(report_ws, "2025H1")["targets"]["items"]}
+    s1 = targets["s1_rev"]  # base 2024: 348.01 kg / 0.5 MEUR; 2025: 348.01 kg / 1 MEUR -> -50 %
+    assert s1["base_value"] == pytest.approx(SCOPE_1 / 0.5)
+    assert s1["current_value"] == pytest.approx(SCOPE_1 / 1.0)
+    assert s1["expected_reduction_pct"] == pytest.approx(15.0)  # 30 % x (2025-2024)/(2026-2024)
+    assert s1["achieved_reduction_pct"] == pytest.approx(50.0)
+    assert s1["on_track"] is True
+    s2 = targets["s2_abs"]  # absolute scope 2 unchanged: 0 % against a path of 25 %
+    assert s2["unit"] == "kg CO2e" and s2["achieved_reduction_pct"] == pytest.approx(0, abs=1e-9)
+    assert s2["expected_reduction_pct"] == pytest.approx(25.0) and s2["on_track"] is False
+    assert [h["year"] for h in s2["history"]] == [2024, 2025]
+
+
+def test_missing_months_and_meters_are_listed(report_ws) -> None:
+    s = build_summary(report_ws, "2025H1")
+    m = s["missing"]
+    assert m["months_without_any_file"] == ["2025-01", "2025-02", "2025-04", "2025-05", "2025-06"]
+    months = {r["period"] for r in m["items"]}
+    assert "2025-03" not in months and "2025-01" in months
+    meters = [r for r in m["items"] if r["source"].startswith("meter ")]
+    assert len(meters) == 2 * 5  # both configured meters, five months without data
+    assert m["count"] == len(m["items"])
+
+
+def test_data_quality_factor_lists_and_restatements(report_ws) -> None:
+    s = build_summary(report_ws, "2025H1")
+    dq = s["data_quality"]
+    assert dq["secondary_kg_co2e"] == pytest.approx(100 * 2.134)  # estimated gas reading
+    assert dq["primary_share"] + dq["secondary_share"] == pytest.approx(1)
+    assert dq["rows_quarantined"] == 0
+    assert {r["dataset"] for r in dq["files_per_month"]} == {"fuel_transactions", "meter_usage", "supplier_activity"}
+    assert [f["list_year"] for f in s["factor_lists"]] == [2026]
+    assert s["factor_lists"][0]["version"] and s["factor_lists"][0]["list_source"]
+    assert s["restatements"] == []
