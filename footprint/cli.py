@@ -4,6 +4,7 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -269,8 +270,18 @@ def report(
     config_path = _config_arg(config)
     ws = open_workspace(Path(config_path))
     target = (out or ws.config_path.parent / "reports" / _half(half)).resolve()
-    for name, path in run_report(config_path, _half(half), target, lang).items():
+    written = run_report(config_path, _half(half), target, lang)
+    for name, path in written.items():
         console.print(f"  {name}: {path}", highlight=False)
+    manifest = json.loads((Path(written["archive"]) / "manifest.json").read_text(encoding="utf-8"))
+    if "compared_with" not in manifest:
+        console.print("First report of this half year: archived.")
+    elif manifest["matches_previous"]:
+        console.print(f"Same figures as the archived report of {manifest['compared_with']}.")
+    else:
+        console.print(f"[yellow]Changed since the archived report of {manifest['compared_with']}:[/]")
+        for change in manifest["changes"]:
+            console.print(f"  - {change}", highlight=False)
 
 
 @app.command()

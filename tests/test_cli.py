@@ -158,3 +158,15 @@ def test_report_writes_the_half_year_artefacts_through_the_flow(prefect_harness:
     assert {p.name for p in out.iterdir()} >= {"summary.json", "report.xlsx", "report.html", "charts"}
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["half"] == "2025H1"
+    assert "First report of this half year: archived." in result.output
+    again = runner.invoke(app, ["report", "--half", "2025H1", "--lang", "en", "--config", str(config)])
+    assert "Same figures as the archived report of" in again.output
+    corrected = tmp_path / "co" / "inbox" / "2025-03" / "fuel.csv"
+    corrected.write_text(corrected.read_text(encoding="utf-8").replace("Diesel;50,00;L", "Diesel;40,00;L"), encoding="utf-8")
+    assert runner.invoke(app, ["ingest", "--period", "2025-03", "--config", str(config)]).exit_code == 0
+    changed = runner.invoke(app, ["report", "--half", "2025H1", "--lang", "en", "--config", str(config)])
+    assert "Changed since the archived report of" in changed.output
+    assert "input files: 1 new, 1 no longer used" in changed.output
+    archived = sorted((tmp_path / "co" / "raw" / "reports" / "2025H1").iterdir())
+    assert len(archived) == 3
+    assert all(p.stat().st_mode & 0o222 == 0 for p in archived[0].rglob("*") if p.is_file())

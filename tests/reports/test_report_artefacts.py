@@ -89,8 +89,10 @@ def test_html_both_languages(summary, tmp_path: Path, lang: str, words: list[str
 
 def test_write_report_outputs(report_ws, tmp_path: Path) -> None:
     paths = write_report(report_ws, "2025H2", tmp_path / "full", lang="nl")
-    assert set(paths) == {"summary.json", "report.xlsx", "report.html", "charts/monthly_emissions.png",
+    assert set(paths) == {"archive", "summary.json", "report.xlsx", "report.html", "charts/monthly_emissions.png",
                           "charts/target_paths.png", "charts/energy_per_carrier.png"}
+    archive = paths.pop("archive")
+    assert (archive / "manifest.json").is_file()
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths.values())
     assert json.loads(paths["summary.json"].read_text())["period"] == {
         **json.loads(paths["summary.json"].read_text())["period"], "from": "2025-01", "to": "2025-12", "months": 12}

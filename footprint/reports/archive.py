@@ -1,0 +1,119 @@
+"""The report archive: every report run kept immutable beside the raw files, with a manifest.
+
+A manifest names what the figures rest on (input file checksums, factor lists, configuration hash,
+footprint version), so a later run on the same data can say it matches, and on changed data what
+changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from footprint import __version__
+from footprint.config import Workspace
+from footprint.pipeline import warehouse
+from footprint.reports.summary import parse_half
+
+_MANIFEST = "manifest.json"
+_VOLATILE = ("generated_at",)  # when a report was made is not one of its figures
+_MAX_CHANGES = 12
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _inputs(ws: Workspace, half: str) -> list[str]:
+    year, which = parse_half(half)
+    first, last = dt.date(year, 1, 1), dt.date(year, 6 if which == 1 else 12, 1)
+    with warehouse(ws).connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT DISTINCT file_sha256 FROM emissions WHERE period BETWEEN :first AND :last ORDER BY 1"
+            ),
+            {"first": first, "last": last},
+        )
+        return [row[0] for row in rows]
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested summary flattened to path -> value, for saying which figures changed."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _leaves(item, f"{prefix}{key}.").items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _leaves(item, f"{prefix}{i}.").items()}
+    return {prefix.rstrip("."): value}
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """Sums of floats may differ in the last bits between runs (parallel aggregation): not a change."""
+    numbers = (int, float)
+    if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool):
+        return abs(old - new) > 1e-9 * max(1.0, abs(old), abs(new))
+    return old != new
+
+
+def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: Path, new_summary: Path) -> list[str]:
+    changes = []
+    added = set(current["input_files"]) - set(previous["input_files"])
+    removed = set(previous["input_files"]) - set(current["input_files"])
+    if added or removed:
+        changes.append(f"input files: {len(added)} new, {len(removed)} no longer used")
+    if previous["factor_lists"] != current["factor_lists"]:
+        changes.append(f"factor lists: {previous['factor_lists']} -> {current['factor_lists']}")
+    if previous["config_sha256"] != current["config_sha256"]:
+        changes.append("footprint.yaml changed")
+    if previous["footprint_version"] != current["footprint_version"]:
+        changes.append(f"footprint {previous['footprint_version']} -> {current['footprint_version']}")
+    old = _leaves(json.loads(old_summary.read_text(encoding="utf-8")))
+    new = _leaves(json.loads(new_summary.read_text(encoding="utf-8")))
+    differing = [
+        key
+        for key in sorted(old.keys() | new.keys())
+        if not key.endswith(_VOLATILE) and _differs(old.get(key), new.get(key))
+    ]
+    for key in differing[:_MAX_CHANGES]:
+        changes.append(f"{key}: {old.get(key)} -> {new.get(key)}")
+    if len(differing) > _MAX_CHANGES:
+        changes.append(f"... and {len(differing) - _MAX_CHANGES} more figures")
+    return changes
+
+
+def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: dict[str, Any]) -> Path:
+    """Copy a report run into <raw store>/reports/<half>/<UTC timestamp>/, read-only, with its manifest."""
+    root = ws.raw_store / "reports" / half
+    earlier = sorted(p for p in root.glob("*") if (p / _MANIFEST).is_file()) if root.is_dir() else []
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = root / stamp
+    target.mkdir(parents=True)
+    for name, path in written.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / name)
+    manifest: dict[str, Any] = {
+        "half": half,
+        "archived_at": stamp,
+        "footprint_version": __version__,
+        "config_sha256": _sha256(ws.config_path),
+        "input_files": _inputs(ws, half),
+        "factor_lists": [f["list_id"] for f in summary["factor_lists"]],
+        "summary_sha256": _sha256(written["summary.json"]),
+        "artefacts": {name: _sha256(target / name) for name in written},
+    }
+    if earlier:
+        previous = json.loads((earlier[-1] / _MANIFEST).read_text(encoding="utf-8"))
+        changes = _changes(previous, manifest, earlier[-1] / "summary.json", written["summary.json"])
+        manifest["compared_with"] = earlier[-1].name
+        manifest["matches_previous"] = not changes
+        manifest["changes"] = changes
+    (target / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    for path in target.rglob("*"):
+        if path.is_file():
+            path.chmod(0o444)
+    return target
