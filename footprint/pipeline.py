@@ -137,9 +137,9 @@ def _product_mapping(ws: Workspace) -> ActivityMapping:
     return product_mapping(ws.org, ws.config_path.parent)
 
 
-def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.DataFrame:
+def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, mapping: ActivityMapping) -> pd.DataFrame:
     sites = {v.plate: v.site for v in ws.org.vehicles}
-    products = classify_products(frame["product"], _product_mapping(ws))
+    products = classify_products(frame["product"], mapping)
     fuel = products["fuel"].astype("string")
     excluded = products["excluded_reason"].astype("string")
     return pd.DataFrame(
@@ -231,13 +231,15 @@ def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.
     )
 
 
-def _validation_context(ws: Workspace, period: str, reach_back: bool = False) -> ValidationContext:
+def _validation_context(
+    ws: Workspace, period: str, mapping: ActivityMapping, reach_back: bool = False
+) -> ValidationContext:
     """A monthly file must hold its month; a multi-month export may reach back to the base year, not forward."""
     start = parse_period(period)
     return ValidationContext(
         period_start=min(start, dt.date(ws.org.base_year, 1, 1)) if reach_back else start,
         period_end=next_month(start),
-        products=known_products(_product_mapping(ws)),
+        products=known_products(mapping),
         eans=[m.ean for m in ws.org.meters],
         plates=[v.plate for v in ws.org.vehicles],
     )
@@ -255,9 +257,11 @@ class _ParsedFile:
     sheet: str | None
 
 
-def _prepare(dataset: str, frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> pd.DataFrame:
+def _prepare(
+    dataset: str, frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str, mapping: ActivityMapping
+) -> pd.DataFrame:
     if dataset == schemas.FUEL_TRANSACTIONS:
-        return _prepare_fuel(frame, ws, sha)
+        return _prepare_fuel(frame, ws, sha, mapping)
     if dataset == schemas.METER_USAGE:
         return _prepare_meter(frame, ws, sha, period)
     return _prepare_supplier(frame, ws, sha)
@@ -313,16 +317,17 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     commit per period instead of one per file keeps a month of hundreds of meter files in seconds.
     """
     reach_back = any(_spans_months(item) for item in items)
-    batch = _validate_batch(dataset, items, _validation_context(ws, period, reach_back))
+    mapping = _product_mapping(ws)
+    batch = _validate_batch(dataset, items, _validation_context(ws, period, mapping, reach_back))
     unmapped = batch.quarantine["expectation"].str.endswith(":product_mapped").to_numpy(dtype=bool)
     if unmapped.any():
         # Name the footprint.yaml line that would map the product, not just the failed rule.
-        hints = unmapped_product_hints(batch.quarantine["value"][unmapped], _product_mapping(ws))
+        hints = unmapped_product_hints(batch.quarantine["value"][unmapped], mapping)
         batch.quarantine.loc[unmapped, "reason"] = hints.to_numpy()
     bounds = batch.good_bounds
     loaded = np.diff(bounds)
     sha = pd.Series(np.repeat([item.sha256 for item in items], loaded), dtype="string")
-    rows = _prepare(dataset, batch.good, ws, sha, period)
+    rows = _prepare(dataset, batch.good, ws, sha, period, mapping)
     excluded_rows = rows["excluded_reason"].notna().to_numpy() if "excluded_reason" in rows else np.zeros(len(rows), int)
     running = np.concatenate([[0], np.cumsum(excluded_rows)])
     excluded = running[bounds[1:]] - running[bounds[:-1]]

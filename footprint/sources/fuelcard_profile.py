@@ -248,10 +248,6 @@ def builtin_profile_paths() -> list[Path]:
     return sorted(p for p in builtin_profile_dir().iterdir() if p.suffix in PROFILE_SUFFIXES)
 
 
-def builtin_profiles() -> list[FuelCardProfile]:
-    return [load_profile(path) for path in builtin_profile_paths()]
-
-
 @dataclass(frozen=True)
 class ProfileFormat:
     """A profile as a source format of the registry: NAME, DATASET, sniff(head) and read(path)."""
