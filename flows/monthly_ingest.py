@@ -1,18 +1,24 @@
-"""Monthly ingestion: pull the month's new files, load them, compute emissions, log the run."""
+"""Monthly ingestion: pull the month's new files, load them, compute emissions, log the run, then alert.
+
+Deviations are detected and stored per month; sending comes once at the end of a flow run, so a
+backfill of many months asks the mail server once, and whatever fails stays pending for the next run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from footprint.errors import FootprintError
 from footprint.periods import format_period, parse_period
 from footprint.pipeline import RunSummary
 from tasks.compute_emissions import compute_emissions
+from tasks.detect_alerts import detect_alerts
 from tasks.load_files import load_files
 from tasks.pull_files import pull_files
 from tasks.record_run import record_run
+from tasks.send_alerts import send_alerts
 
 
 def previous_month(today: dt.date | None = None) -> str:
@@ -28,17 +34,30 @@ def _ingest(config: str | None, period: str) -> RunSummary:
     except FootprintError as exc:
         record_run(config, period, started, files, None, error=str(exc))
         raise
-    return record_run(config, period, started, files, emissions)
+    summary = record_run(config, period, started, files, emissions)
+    detect_alerts(config, period, emissions.periods)
+    return summary
+
+
+def _send(config: str | None) -> None:
+    """Send pending alerts; after the task's retries a failure is a warning, not a failed ingestion."""
+    state = send_alerts(config, return_state=True)
+    if state.is_failed():
+        get_run_logger().warning("alerts stay pending and go out with the next run: %s", state.message)
 
 
 @flow(name="monthly_ingest")
 def monthly_ingest(period: str | None = None, config: str | None = None) -> RunSummary:
     """Ingest one month (default: last month, for the schedule in prefect.yaml)."""
     month = format_period(parse_period(period)) if period else previous_month()
-    return _ingest(config, month)
+    summary = _ingest(config, month)
+    _send(config)
+    return summary
 
 
 @flow(name="ingest_months")
 def ingest_months(periods: list[str], config: str | None = None) -> list[RunSummary]:
     """Ingest several months in one flow run: a backfill costs one flow start, not one per month."""
-    return [_ingest(config, format_period(parse_period(p))) for p in periods]
+    summaries = [_ingest(config, format_period(parse_period(p))) for p in periods]
+    _send(config)
+    return summaries

@@ -5,6 +5,7 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -31,6 +32,7 @@ from footprint import queries
 from footprint.config import CONFIG_FILE_NAME, Settings, normalise_plate, open_workspace
 from footprint.errors import FootprintError, InputFileError, UsageError
 from footprint.periods import format_period, month_range, parse_period
+from footprint.warehouse import safe_url
 
 app = typer.Typer(
     help="footprint: monthly energy and fuel data in, audited CO2 inventory out.",
@@ -42,6 +44,11 @@ factors_app = typer.Typer(help="Emission factor lists (co2emissiefactoren.nl).",
 app.add_typer(factors_app, name="factors")
 template_app = typer.Typer(help="Templates to hand to suppliers and staff.", no_args_is_help=True)
 app.add_typer(template_app, name="template")
+alerts_app = typer.Typer(help="Deviations found after ingestion, and the quality officer's verdicts.",
+                         no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+warehouse_app = typer.Typer(help="The PostgreSQL warehouse: read-only access for BI tools.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -98,9 +105,27 @@ def _print_run(summary: Any) -> None:
         )
 
 
+class _OneLineForFootprintErrors(logging.Filter):
+    """Prefect logs a failed task with its traceback; for footprint's own errors the message says it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], FootprintError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_footprint_tracebacks() -> None:
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OneLineForFootprintErrors) for f in logger.filters):
+            logger.addFilter(_OneLineForFootprintErrors())
+
+
 def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> list[Any]:
     """Run the Prefect ingestion flow over the periods, a year per flow run, with a progress bar."""
     from flows.monthly_ingest import ingest_months
+
+    _quiet_footprint_tracebacks()
 
     chunks = [periods[i : i + 12] for i in range(0, len(periods), 12)]
     summaries: list[Any] = []
@@ -158,12 +183,15 @@ def init(
     console.print("then run: footprint ingest --period YYYY-MM")
 
 
+DEMO_REPORTS = ("2025H1", "2025H2")
+
+
 @app.command()
 @_friendly
 def demo(
     workdir: Annotated[Path, typer.Option(help="Folder for the demo company.")] = Path("demo-workspace"),
 ) -> None:
-    """Create a fictional cleaning company with 2022-01..2026-06 of raw files and ingest every month."""
+    """Create a fictional cleaning company with 2022-01..2026-06 of raw files, ingest every month, write reports."""
     from footprint.demo import write_demo
 
     workdir = workdir.expanduser().resolve()
@@ -183,15 +211,23 @@ def demo(
             "the nearest list loaded (load older lists with `footprint factors load`)."
         )
     stats = queries.quarantine_summary(ws)
-    console.print(f"\nWarehouse: {ws.warehouse_url.removeprefix('duckdb:///')}")
+    embedded = ws.warehouse_url.startswith("duckdb:///")
+    console.print(f"\nWarehouse: {ws.warehouse_url.removeprefix('duckdb:///') if embedded else safe_url(ws.warehouse_url)}")
     console.print(
         f"Quarantine: {stats['rows']} row(s) from {stats['files']} file(s) in table [bold]quarantine[/] of that "
-        "warehouse; see them with `footprint status` or\n"
-        f"  .venv/bin/duckdb {ws.warehouse_url.removeprefix('duckdb:///')} "
-        "-c 'SELECT file_name, source_row, column_name, value, reason FROM quarantine'",
+        "warehouse; see them with `footprint status`"
+        + (f" or\n  .venv/bin/duckdb {ws.warehouse_url.removeprefix('duckdb:///')} "
+           "-c 'SELECT file_name, source_row, column_name, value, reason FROM quarantine'" if embedded else ""),
         highlight=False,
     )
     console.print(f"Raw files, stored once by SHA-256: {ws.raw_store}")
+    _print_alerts_and_outbox(ws, "\nAlerts raised (footprint alerts list; explain one with footprint alerts explain ID "
+                             "--note ...)")
+    console.print("\nHalf-year reports (Dutch; `footprint report --half 2025H2 --lang en` for English):")
+    for half in DEMO_REPORTS:
+        written = run_report(config, half, workdir / "reports" / half, "nl")
+        console.print(f"  {half}: {written['report.pdf']}", highlight=False)
+        console.print(f"          {written['report.html']}, report.xlsx, summary.json, charts/", highlight=False)
 
 
 def _print_year_totals(rows: list[dict[str, Any]]) -> None:
@@ -219,6 +255,25 @@ def ingest(
     config_path = _config_arg(config)
     open_workspace(Path(config_path))
     run_ingest(config_path, periods)
+    from footprint.alerts import list_alerts
+
+    ws = open_workspace(Path(config_path))
+    found = list_alerts(ws, status="open", first_period=min(periods), last_period=max(periods))
+    if found:
+        _print_alerts(found, f"Open alerts for {periods[0]}..{periods[-1]}")
+    _print_undelivered(ws)
+
+
+def _print_undelivered(ws: Any) -> None:
+    from footprint.alerts import delivery_settings, pending
+
+    waiting = pending(ws, delivery_settings(ws).channels())
+    if waiting:
+        errors.print(
+            f"[yellow]{len(waiting)} alert message(s) not delivered yet[/] (channels: "
+            f"{', '.join(sorted({channel for _, channel in waiting}))}); they go with the next run or "
+            "`footprint alerts send`.", highlight=False,
+        )
 
 
 @app.command()
@@ -256,24 +311,68 @@ def run_report(config: str, half: str, out: Path, lang: str) -> dict[str, str]:
     return halfyear_report(half, str(out), config, lang)
 
 
+def _report_project(config_path: str, project: str, first: str | None, last: str | None, out: Path | None,
+                    lang: str) -> None:
+    """footprint report --project ID --from --to: checked before the flow starts, then written by it."""
+    from flows.project_report import project_report
+
+    if not (first and last):
+        raise UsageError("--project needs --from YYYY-MM and --to YYYY-MM")
+    ws = open_workspace(Path(config_path))
+    ws.org.project(project)  # an unknown id fails here, naming the configured ones
+    start, end = parse_period(first), parse_period(last)
+    month_range(start, end)  # --to before --from fails here
+    first, last = format_period(start), format_period(end)
+    target = (out or ws.config_path.parent / "reports" / "projects" / project / f"{first}_{last}").resolve()
+    for name, path in project_report(project, first, last, str(target), config_path, lang).items():
+        console.print(f"  {name}: {path}", highlight=False)
+
+
+def _report_public(config_path: str, half: str, out: Path | None, lang: str) -> None:
+    from flows.public_summary import public_summary
+
+    ws = open_workspace(Path(config_path))
+    target = (out or ws.config_path.parent / "reports" / half / "public").resolve()
+    for name, path in public_summary(half, str(target), config_path, lang).items():
+        console.print(f"  {name}: {path}", highlight=False)
+
+
 @app.command()
 @_friendly
 def report(
-    half: Annotated[str, typer.Option(help="Half year: 2025H1, or 2025H2 for the whole year to date.")],
+    half: Annotated[str | None, typer.Option(help="Half year: 2025H1, or 2025H2 for the whole year to date.")] = None,
+    project: Annotated[str | None, typer.Option(help="A project's report (id in `projects:`), with --from and --to.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month of a project report, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month of a project report, YYYY-MM.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="With --half: the one-page public summary.")] = False,
     lang: Annotated[str, typer.Option(help="Language: nl or en.")] = "nl",
-    out: Annotated[Path | None, typer.Option(help="Folder for the report (default: reports/<half> beside footprint.yaml).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the report (default: reports/<half>, reports/<half>/public or reports/projects/<id>/<from>_<to> beside footprint.yaml).")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the half-year report: report.html, report.xlsx, summary.json and charts."""
+    """Write the half-year report (--half), a project's report (--project) or the public summary (--half --public)."""
     if lang not in ("nl", "en"):
         raise UsageError(f"--lang {lang!r}: use nl or en")
     config_path = _config_arg(config)
+    if project:
+        if half or public:
+            raise UsageError("--project reports the months --from .. --to: leave out --half and --public")
+        _report_project(config_path, project, first, last, out, lang)
+        return
+    if first or last:
+        raise UsageError("--from and --to go with --project; a half-year report takes --half 2025H1 or 2025H2")
+    if not half:
+        raise UsageError("give --half 2025H1|2025H2 (with --public for the public summary), "
+                         "or --project ID --from YYYY-MM --to YYYY-MM")
+    if public:
+        _report_public(config_path, _half(half), out, lang)
+        return
     ws = open_workspace(Path(config_path))
     target = (out or ws.config_path.parent / "reports" / _half(half)).resolve()
     written = run_report(config_path, _half(half), target, lang)
     for name, path in written.items():
         console.print(f"  {name}: {path}", highlight=False)
-    manifest = json.loads((Path(written["archive"]) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(Path(written["manifest.json"]).read_text(encoding="utf-8"))
+    console.print(f"Archived (write-once): {manifest['location']}", highlight=False)
     if "compared_with" not in manifest:
         console.print("First report of this half year: archived.")
     elif manifest["matches_previous"]:
@@ -388,7 +487,14 @@ def factors_load(
         f"{result.factors_loaded} factors ({result.skipped} rows skipped)"
         + (f"; supersedes {', '.join(result.superseded_list_ids)}" if result.superseded_list_ids else "")
     )
-    _print_factor_restatements(ws, restate_for_factor_lists(ws))
+    restated = restate_for_factor_lists(ws)
+    _print_factor_restatements(ws, restated)
+    from footprint.alerts import factor_restatement_alerts, record, send_pending
+
+    raised = record(ws, factor_restatement_alerts(ws, restated))
+    if raised:
+        _print_alerts(raised, "Alert raised")
+        _report_delivery(send_pending(ws))
 
 
 def _print_factor_restatements(ws: Any, restated: list[Any]) -> None:
@@ -414,3 +520,142 @@ def _print_factor_restatements(ws: Any, restated: list[Any]) -> None:
                 f"  [bold yellow]The base year {year} moves {change:+.2f} %, beyond the significance threshold of "
                 f"{policy.significance_pct:g} %: the ladder asks for a base-year recalculation.[/]"
             )
+
+
+def _who() -> str:
+    """Who records a verdict: FOOTPRINT_USER, else the operating-system user."""
+    import getpass
+
+    return os.environ.get("FOOTPRINT_USER") or getpass.getuser()
+
+
+def _print_alerts(found: list[Any], title: str, full: bool = True) -> None:
+    """A short table; the title's subject prefix is left out, the subject has its own column."""
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    names = ("id", "period", "severity", "rule", "subject", "status", "what") if full else (
+        "id", "period", "rule", "subject", "what")
+    for name in names:
+        table.add_column(name, justify="right" if name == "id" else "left", no_wrap=name not in ("what", "subject"),
+                         max_width=24 if name == "subject" else None, overflow="fold" if name == "subject" else "ellipsis")
+    colours = {"critical": "red", "warning": "yellow"}
+    for alert in found:
+        what = alert.title.split(": ", 1)[-1] + (f"\n[dim]{alert.noted_by}: {alert.note}[/]" if alert.note else "")
+        cells = {"id": str(alert.alert_id), "period": alert.period, "severity": alert.severity, "rule": alert.rule,
+                 "subject": alert.subject, "status": alert.status, "what": what}
+        table.add_row(*(cells[n] for n in names), style=colours.get(alert.severity) if alert.status == "open" else "dim")
+    console.print(table, soft_wrap=False)
+
+
+def _report_delivery(result: Any) -> None:
+    if result.delivered:
+        console.print(f"Delivered {len(result.delivered)} alert message(s) via {', '.join(result.channels)}.")
+    if result.failed:
+        reasons = sorted({f"{channel}: {reason}" for _, channel, reason in result.failed})
+        errors.print(f"[yellow]{len(result.failed)} delivery(ies) failed and stay pending:[/] " + "; ".join(reasons),
+                     highlight=False)
+
+
+def _print_alerts_and_outbox(ws: Any, title: str) -> None:
+    from footprint.alerts import delivery_settings, list_alerts
+
+    found = list_alerts(ws)
+    if not found:
+        console.print("No alerts raised.")
+        return
+    _print_alerts(found, title, full=False)
+    channels = delivery_settings(ws).channels()
+    if "outbox" in channels:
+        console.print(f"Alert emails (.eml, open them with a mail client): {ws.outbox}", highlight=False)
+    else:
+        console.print(f"Alerts sent via {', '.join(channels)}.")
+    _print_undelivered(ws)
+
+
+@alerts_app.command("list")
+@_friendly
+def alerts_list(
+    status: Annotated[str | None, typer.Option(help="Only alerts of this status: open, explained or dismissed.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the alerts as JSON, evidence included.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The alerts raised so far, with their status and the note recorded for them."""
+    from dataclasses import asdict
+
+    from footprint.alerts import list_alerts
+
+    ws = open_workspace(Path(_config_arg(config)))
+    found = list_alerts(ws, status, parse_period(first) if first else None, parse_period(last) if last else None)
+    if as_json:
+        typer.echo(json.dumps([asdict(a) for a in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        console.print("No alerts" + (f" with status {status}" if status else "") + ".")
+        return
+    _print_alerts(found, f"{ws.org.organisation}: alerts")
+
+
+def _set_status(alert_id: int, status: str, note: str, config: Path | None) -> None:
+    from footprint.alerts import set_status
+
+    ws = open_workspace(Path(_config_arg(config)))
+    alert = set_status(ws, alert_id, status, note, _who())
+    console.print(f"Alert {alert.alert_id} ({alert.title}) is {alert.status}; note by {alert.noted_by}: {alert.note}",
+                  highlight=False)
+
+
+@alerts_app.command("explain")
+@_friendly
+def alerts_explain(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id (footprint alerts list).")],
+    note: Annotated[str, typer.Option(help="The explanation, as the half-year report should quote it.")],
+    config: ConfigOption = None,
+) -> None:
+    """Mark an alert explained, with the explanation for the report (author: $FOOTPRINT_USER or you)."""
+    _set_status(alert_id, "explained", note, config)
+
+
+@alerts_app.command("dismiss")
+@_friendly
+def alerts_dismiss(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id (footprint alerts list).")],
+    note: Annotated[str, typer.Option(help="Why the alert needs no action.")],
+    config: ConfigOption = None,
+) -> None:
+    """Dismiss an alert that needs no action, saying why (author: $FOOTPRINT_USER or you)."""
+    _set_status(alert_id, "dismissed", note, config)
+
+
+@alerts_app.command("send")
+@_friendly
+def alerts_send(config: ConfigOption = None) -> None:
+    """Send the open alerts that a channel has not delivered yet (ingestion does this by itself)."""
+    from footprint.alerts import send_pending
+
+    ws = open_workspace(Path(_config_arg(config)))
+    result = send_pending(ws)
+    if not (result.delivered or result.failed):
+        console.print("Nothing pending.")
+    _report_delivery(result)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@warehouse_app.command("grant-bi")
+@_friendly
+def warehouse_grant_bi(
+    role: Annotated[str, typer.Argument(help="The role BI tools log in as (lower case, e.g. bi_reader).")],
+    password_env: Annotated[str | None, typer.Option(
+        help="Name of an environment variable holding the role's password; without it the role is NOLOGIN.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Let a role read the v_* views and nothing else (PostgreSQL); running it again is safe."""
+    from footprint.warehouse.roles import grant_bi_for
+
+    ws = open_workspace(Path(_config_arg(config)))
+    done = grant_bi_for(ws.warehouse_url, ws.warehouse_schema, role, password_env)
+    state = "created" if done.created else "updated"
+    login = "can log in" if done.login else "NOLOGIN: grant it to a login role, or rerun with --password-env"
+    console.print(f"role {done.role} {state} ({login}); reads {len(done.views)} views in schema {done.schema}: "
+                  f"{', '.join(done.views)}; no table, no writes")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from footprint.ean import EAN_PATTERN, ean_check_digit_ok
-from footprint.errors import ConfigError
+from footprint.errors import ConfigError, UsageError
 
 CONFIG_FILE_NAME = "footprint.yaml"
 
@@ -105,6 +105,8 @@ class Vehicle(_Strict):
     site: str
     fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo100", "electric"]
     tank_litres: Annotated[float, Field(gt=0)] | None = None
+    # An inactive vehicle (sold, off the road) is not expected to fuel: no missing-delivery alert.
+    active: bool = True
     description: str | None = None
 
     @field_validator("plate", mode="before")
@@ -167,10 +169,243 @@ class FuelCards(_Strict):
         return products
 
 
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class _Share(_Strict):
+    share_pct: float = 100.0
+
+    @field_validator("share_pct")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        if not 0 <= value <= 100:
+            raise ValueError(f"share_pct {value:g} is outside 0-100 (a percentage of the item's emissions)")
+        return value
+
+
+class VehicleShare(_Share):
+    """All fuel-card transactions of one plate."""
+
+    plate: Annotated[str, Field(min_length=4)]
+
+    @field_validator("plate", mode="before")
+    @classmethod
+    def _plate(cls, value: object) -> str:
+        return normalise_plate(str(value))
+
+
+class SiteShare(_Share):
+    """The energy of a site's meters (electricity, gas, heat); its vehicles are allocated by plate."""
+
+    site: str
+
+
+class SupplierShare(_Share):
+    """A supplier's rows (name as in its statements, any case), optionally of one emission source only."""
+
+    supplier: Annotated[str, Field(min_length=1)] | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> "SupplierShare":
+        if self.supplier is None and self.source is None:
+            raise ValueError("a supplier rule needs a supplier, a source (e.g. flights, supplier_reported) or both")
+        return self
+
+
+class Project(_Strict):
+    """A project with a CO2 award advantage (gunningvoordeel) and the emissions allocated to it."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: Annotated[str, Field(min_length=1)]
+    client: str | None = None
+    start: str | None = None
+    end: str | None = None
+    vehicles: list[VehicleShare] = []
+    sites: list[SiteShare] = []
+    suppliers: list[SupplierShare] = []
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _month(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not _MONTH.match(text):
+            raise ValueError(f"{text!r} is not a month written as YYYY-MM")
+        return text
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Project":
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} lies before start {self.start}")
+        if not (self.vehicles or self.sites or self.suppliers):
+            raise ValueError("allocates nothing: give vehicles, sites or suppliers with a share_pct")
+        for kind, keys in (("vehicles", [v.plate for v in self.vehicles]), ("sites", [s.site for s in self.sites])):
+            doubled = sorted({k for k in keys if keys.count(k) > 1})
+            if doubled:
+                raise ValueError(f"{kind}: {', '.join(doubled)} listed twice; give one rule with the total share")
+        keys = [_supplier_key(s) for s in self.suppliers]
+        for i, (supplier, source) in enumerate(keys):
+            for other, other_source in keys[i + 1:]:
+                if supplier in (None, other) or other is None:
+                    if source in (None, other_source) or other_source is None:
+                        raise ValueError(f"suppliers: two rules can match the same rows ({supplier or 'any supplier'}/"
+                                         f"{source or 'any source'} and {other or 'any supplier'}/"
+                                         f"{other_source or 'any source'}); make them distinct")
+        return self
+
+    def allocations(self) -> list[tuple[str, tuple[str | None, ...], float]]:
+        """(kind, key, share_pct) per rule: what the overlap check and the report iterate over."""
+        return ([("vehicle", (v.plate,), v.share_pct) for v in self.vehicles]
+                + [("site", (s.site,), s.share_pct) for s in self.sites]
+                + [("supplier", _supplier_key(s), s.share_pct) for s in self.suppliers])
+
+
+def _supplier_key(rule: SupplierShare) -> tuple[str | None, str | None]:
+    return (rule.supplier.strip().casefold() if rule.supplier else None, rule.source)
+
+
+def _supplier_sources() -> list[str]:
+    """Emission sources of supplier, travel and mileage rows: the mapping's sources that are no fuel or meter."""
+    from footprint.factors.mapping import load_activity_mapping
+
+    activities = load_activity_mapping().activities
+    own = {a.source for k, a in activities.items() if k.startswith("fuel:")} | {c.value for c in Carrier}
+    return sorted({a.source for a in activities.values()} - own)
+
+
+def _check_projects(projects: list[Project], plates: set[str], site_ids: set[str]) -> None:
+    """Unknown plates and sites, and any item allocated beyond 100 % in a month where projects overlap."""
+    sources = _supplier_sources() if any(s.source for p in projects for s in p.suppliers) else []
+    ids = [p.id for p in projects]
+    if len(ids) != len(set(ids)):
+        raise ValueError("projects: a project id is listed twice")
+    spans: dict[tuple[str, tuple[str | None, ...]], list[tuple[str, str, float, str]]] = {}
+    for i, project in enumerate(projects):
+        for j, rule in enumerate(project.vehicles):
+            if rule.plate not in plates:
+                raise ValueError(f"projects.{i}.vehicles.{j}.plate {rule.plate!r} is not one of the vehicles: "
+                                 f"{sorted(plates)}")
+        for j, site in enumerate(project.sites):
+            if site.site not in site_ids:
+                raise ValueError(f"projects.{i}.sites.{j}.site {site.site!r} is not one of the sites: "
+                                 f"{sorted(site_ids)}")
+        for j, supplier in enumerate(project.suppliers):
+            if supplier.source is not None and supplier.source not in sources:
+                raise ValueError(f"projects.{i}.suppliers.{j}.source {supplier.source!r} is not a supplier source: "
+                                 f"use one of {', '.join(sources)}")
+        for kind, key, share in project.allocations():
+            spans.setdefault((kind, key), []).append((project.start or "0000-01", project.end or "9999-12", share,
+                                                      project.id))
+    for (kind, key), items in spans.items():
+        for month, _, _, _ in items:
+            active = [(share, pid) for start, end, share, pid in items if start <= month <= end]
+            if sum(share for share, _ in active) > 100 + 1e-9:
+                name = " ".join(k for k in key if k)
+                parts = ", ".join(f"{pid} {share:g} %" for share, pid in active)
+                when = f"from {month}" if month != "0000-01" else "in the months they share"
+                raise ValueError(f"projects: {kind} {name} is allocated beyond 100 % ({parts}) {when}")
+
+
 class Locations(_Strict):
     inbox: str = "inbox"
     raw_store: str = "raw"
     warehouse: str = "warehouse.duckdb"
+    # The organisation's own schema in a shared warehouse (FOOTPRINT_WAREHOUSE_SCHEMA wins); see sql/README.md.
+    warehouse_schema: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")] | None = None
+    outbox: str = "outbox"
+
+
+Positive = Annotated[float, Field(gt=0)]
+Severity = Literal["info", "warning", "critical"]
+
+
+class AlertThresholds(_Strict):
+    """Thresholds of the rules that judge a subject's monthly value (meter, vehicle, source).
+
+    In `alerts.overrides` only the keys written count; a key set to null there switches that rule
+    off for the subject (null mom_pct: no month-on-month alert for it).
+    """
+
+    mom_pct: Positive | None = 50.0
+    yoy_pct: Positive | None = 50.0
+    # Robust z-score (median and MAD of the trailing months); 3.5 is Iglewicz and Hoaglin's cut-off.
+    zscore: Positive | None = 3.5
+    # None: by carrier (natural gas, district heat and own generation follow the seasons).
+    seasonal: bool | None = None
+    missing: bool = True
+
+
+class AlertConfig(_Strict):
+    """When footprint tells the quality officer about a deviation (see footprint/alerts/rules.py)."""
+
+    enabled: bool = True
+    defaults: AlertThresholds = AlertThresholds()
+    # Business travel (flights, train, private car: GHG scope 3 category 6) comes in lumps, a
+    # conference or a project abroad: by default no change or outlier alerts; set thresholds here.
+    business_travel: AlertThresholds = AlertThresholds(mom_pct=None, yoy_pct=None, zscore=None)
+    # Per meter EAN, vehicle plate, source (diesel, flights, supplier_reported, ...) or supplier name.
+    overrides: dict[str, AlertThresholds] = {}
+    history_months: Annotated[int, Field(ge=3, le=36)] = 12
+    min_history_months: Annotated[int, Field(ge=2)] = 6
+    # A spread below this share of the median is taken as this share: a flat history is no licence to alert on 1 %.
+    outlier_min_spread_pct: Positive = 10.0
+    # Missing: a subject that delivered on a regular rhythm (the last `missing_regular_deliveries`
+    # gaps equal) and whose next delivery is due; not raised when it was due longer ago than the lookback.
+    missing_regular_deliveries: Annotated[int, Field(ge=1)] = 3
+    missing_lookback_months: Annotated[int, Field(ge=1)] = 3
+    tank_tolerance_pct: Annotated[float, Field(ge=0)] = 0.0
+    quarantine_pct: Positive = 5.0
+    quarantine_min_rows: Annotated[int, Field(ge=1)] = 20
+    # Alert when a target falls behind its straight path at a half-year end (it was on it the half before).
+    target_path: bool = True
+    target_path_tolerance_pct: Annotated[float, Field(ge=0)] = 0.0
+    severity: dict[str, Severity] = {}
+
+    @field_validator("severity")
+    @classmethod
+    def _rules(cls, severity: dict[str, str]) -> dict[str, str]:
+        from footprint.alerts.rules import RULES
+
+        unknown = sorted(set(severity) - set(RULES))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} is not a rule; the rules are {', '.join(RULES)}")
+        return severity
+
+    def thresholds_for(self, *keys: str | None, travel: bool = False) -> AlertThresholds:
+        """The defaults (business_travel's for travel) with the overrides of the first key that has one.
+
+        Keys are tried in order: EAN or plate first, then carrier, fuel, source or supplier name.
+        """
+        base = self.business_travel if travel else self.defaults
+        # Keys compare like plates (case, dashes and spaces ignored), so "VGH-42-K" finds VGH42K.
+        overrides = {normalise_plate(k): v for k, v in self.overrides.items()}
+        for key in keys:
+            found = overrides.get(normalise_plate(key)) if key else None
+            if found is not None:
+                return base.model_copy(update=found.model_dump(exclude_unset=True))
+        return base
+
+
+class MeasureStatus(str, Enum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Measure(_Strict):
+    """A planned action of the energy management plan; the half-year report reviews its status."""
+
+    id: Annotated[str, Field(min_length=1)]
+    description: Annotated[str, Field(min_length=1)]
+    owner: str | None = None
+    due: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+    ladder_scope: Annotated[int, Field(ge=1, le=3)] | None = None
+    expected_saving_kg_co2e: Annotated[float, Field(ge=0)] | None = None
+    status: MeasureStatus = MeasureStatus.planned
+    note: str | None = None
 
 
 class OrganisationConfig(_Strict):
@@ -184,6 +419,9 @@ class OrganisationConfig(_Strict):
     factor_policy: FactorPolicy = FactorPolicy()
     locations: Locations = Locations()
     fuel_cards: FuelCards = FuelCards()
+    projects: list[Project] = []
+    measures: list[Measure] = []
+    alerts: AlertConfig = AlertConfig()
 
     @model_validator(mode="after")
     def _references(self) -> "OrganisationConfig":
@@ -204,6 +442,19 @@ class OrganisationConfig(_Strict):
             raise ValueError(f"years: the base year {self.base_year} needs revenue_eur and fte")
         return self
 
+    @model_validator(mode="after")
+    def _projects(self) -> "OrganisationConfig":
+        _check_projects(self.projects, {v.plate for v in self.vehicles}, {s.id for s in self.sites})
+        return self
+
+    def project(self, project_id: str) -> Project:
+        """The configured project by id; a clear error names the ones there are."""
+        for project in self.projects:
+            if project.id == project_id:
+                return project
+        known = ", ".join(p.id for p in self.projects) or "none configured (footprint.yaml `projects:`)"
+        raise UsageError(f"project {project_id!r} is not in the configuration; projects: {known}")
+
 
 def normalise_plate(plate: str) -> str:
     """Dutch plates are written with and without dashes; compare them without."""
@@ -217,8 +468,12 @@ class Settings(BaseSettings):
 
     config: Path = Path(CONFIG_FILE_NAME)
     warehouse_url: str | None = None
+    warehouse_schema: str | None = None
     inbox: str | None = None
     raw_store: str | None = None
+    inbox_settle_seconds: float = 30.0
+    s3_endpoint_url: str | None = None
+    outbox: str | None = None
     pseudonym_key: str | None = None
 
 
@@ -229,10 +484,15 @@ class Workspace(BaseModel):
 
     config_path: Path
     org: OrganisationConfig
-    inbox: Path
-    raw_store: Path
+    inbox: Path | str  # a folder, or an s3://bucket/prefix URL
+    raw_store: Path | str
+    inbox_settle_seconds: float = 30.0
+    s3_endpoint_url: str | None = None
+    staging: Path | None = None
     warehouse_url: str
     pseudonym_key: str
+    outbox: Path
+    warehouse_schema: str | None = None
 
 
 def _format_validation_error(path: Path, error: ValidationError) -> str:
@@ -267,6 +527,11 @@ def _resolve(base: Path, location: str) -> Path:
     return candidate if candidate.is_absolute() else (base / candidate).resolve()
 
 
+def _location(base: Path, location: str) -> Path | str:
+    """An s3:// URL stays as it is; a folder is resolved beside footprint.yaml."""
+    return location if location.startswith("s3://") else _resolve(base, location)
+
+
 def open_workspace(config_path: Path | None = None, settings: Settings | None = None) -> Workspace:
     """Load the organisation and resolve locations: YAML defaults beside the file, environment on top."""
     settings = settings or Settings()
@@ -287,8 +552,13 @@ def open_workspace(config_path: Path | None = None, settings: Settings | None = 
     return Workspace(
         config_path=path,
         org=org,
-        inbox=_resolve(base, settings.inbox or org.locations.inbox),
-        raw_store=_resolve(base, settings.raw_store or org.locations.raw_store),
+        inbox=_location(base, settings.inbox or org.locations.inbox),
+        raw_store=_location(base, settings.raw_store or org.locations.raw_store),
+        inbox_settle_seconds=settings.inbox_settle_seconds,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        staging=base / ".staging",
         warehouse_url=warehouse_url,
         pseudonym_key=key,
+        outbox=_resolve(base, settings.outbox or org.locations.outbox),
+        warehouse_schema=settings.warehouse_schema or org.locations.warehouse_schema,
     )

@@ -50,3 +50,15 @@ class InputFileError(FootprintError):
 
 class FactorError(FootprintError):
     """A factor list cannot be loaded or an activity has no factor."""
+
+
+class WarehouseError(FootprintError):
+    """The warehouse cannot be reached, migrated or granted on (unreachable server, failed migration, no rights)."""
+
+
+class StorageError(FootprintError):
+    """The inbox or raw store cannot be read or written (missing bucket, refused credentials, a write-once clash)."""
+
+
+class ChecksumMismatchError(StorageError):
+    """A file's content is not what its SHA-256 says: it changed while it was being stored, so nothing was kept."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 import time
 import uuid
@@ -40,7 +41,7 @@ from footprint.sources import detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources.helpers import read_head
 from footprint.sources.sheets import data_sheet_name
-from footprint.storage import FolderInbox, FolderRawStore, sha256_of
+from footprint.storage import RawStore, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, staged
@@ -87,17 +88,19 @@ class RunSummary:
         return sum(f.rows_quarantined for f in self.files)
 
 
-_ENGINES: dict[str, sa.Engine] = {}
+_log = logging.getLogger("footprint.pipeline")
+_ENGINES: dict[tuple[str, str | None], sa.Engine] = {}
 _PARSE_THREADS = 2
 
 
 def warehouse(ws: Workspace) -> sa.Engine:
     """One engine per warehouse and process, schema applied and the default factor list loaded."""
-    engine = _ENGINES.get(ws.warehouse_url)
+    key = (ws.warehouse_url, ws.warehouse_schema)  # organisations sharing a database differ by schema
+    engine = _ENGINES.get(key)
     if engine is None:
-        engine = make_warehouse(ws.warehouse_url)
+        engine = make_warehouse(ws.warehouse_url, ws.warehouse_schema)
         ensure_default_factors(engine)
-        _ENGINES[ws.warehouse_url] = engine
+        _ENGINES[key] = engine
     return engine
 
 
@@ -112,11 +115,26 @@ def loaded_checksums(ws: Workspace) -> set[str]:
         return {row[0] for row in conn.execute(sa.text("SELECT file_sha256 FROM raw_files"))}
 
 
+def inbox(ws: Workspace) -> Any:
+    """The workspace's inbox: a folder or S3, with files still being written left for the next run."""
+    return open_inbox(ws.inbox, ws.staging or Path(ws.config_path.parent / ".staging"),
+                      settle_seconds=ws.inbox_settle_seconds, endpoint_url=ws.s3_endpoint_url)
+
+
+def raw_store(ws: Workspace) -> RawStore:
+    return open_raw_store(ws.raw_store, endpoint_url=ws.s3_endpoint_url)
+
+
 def pull_new_files(ws: Workspace, period: str) -> list[str]:
-    """The inbox files of a period whose content has not been loaded before."""
+    """The inbox files of a period whose content has not been loaded before (local paths; S3 is downloaded).
+
+    Files skipped as still uploading, empty or temporary are logged and picked up by a later run.
+    """
     done = loaded_checksums(ws)
-    files = FolderInbox(ws.inbox).files_for(parse_period(period))
-    return [str(path) for path in files if sha256_of(path) not in done]
+    scan = inbox(ws).scan(parse_period(period))
+    for skipped in scan.skipped:
+        _log.warning("%s: %s skipped, %s", period, skipped.name, skipped.reason)
+    return [str(path) for path in scan.files if sha256_of(path) not in done]
 
 
 def pseudonymise(values: pd.Series, key: str) -> pd.Series:
@@ -440,7 +458,7 @@ def _eans_in_name(name: str, eans: list[str]) -> list[str] | None:
 
 
 def _store_and_parse(
-    store: FolderRawStore, path: Path, own_formats: list[Any], eans: list[str]
+    store: RawStore, path: Path, own_formats: list[Any], eans: list[str]
 ) -> FileResult | _ParsedFile:
     """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
 
@@ -467,7 +485,7 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     Files are parsed on two threads (the readers spend their time in pyarrow and DuckDB, outside
     the GIL); a file whose content was loaded before is skipped.
     """
-    store = FolderRawStore(ws.raw_store)
+    store = raw_store(ws)
     done = loaded_checksums(ws)
     results: list[FileResult] = []
     parsed: dict[tuple[str, bool], list[_ParsedFile]] = {}

@@ -1,22 +1,50 @@
 """The inbox new files arrive in, and the raw store that keeps every file once, by content.
 
-Both are folders by default; the interfaces are small so an S3 implementation can stand beside them.
-A stored raw file is never overwritten: its name is its SHA-256.
+Each is a folder or an S3 bucket (or an S3-compatible store), chosen by its location string:
+a path, or s3://BUCKET/PREFIX. open_inbox and open_raw_store return either with the same methods.
+
+Inbox: a file belongs to a month when one of its folders is named exactly YYYY-MM (the deepest
+such folder counts), so both inbox/2026-01/x.csv and inbox/fuelcards/2026-01/x.csv are January's.
+A file that may still be arriving is skipped with its reason, never read half-written.
+
+Raw store: <root>/<sha[:2]>/<sha>/<original name>, write-once, checked against its SHA-256 after
+writing; report runs are archived under <root>/reports/, write-once too.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Protocol
+from urllib.parse import urlsplit
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from footprint.errors import ChecksumMismatchError, ConfigError, StorageError
 from footprint.periods import format_period
 
 _CHUNK = 1 << 20
+DEFAULT_SETTLE_SECONDS = 60.0
+# Names that browsers, sync tools and uploaders give a file until it is complete.
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+ENDPOINT_ENV = "FOOTPRINT_S3_ENDPOINT_URL"
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REPORTS = "reports"
+
+S3Client = Any  # boto3's client is generated at run time; its stubs are not a dependency
 
 
 def sha256_of(path: Path) -> str:
@@ -42,22 +70,203 @@ class StoredFile:
     already_stored: bool
 
 
-class FolderInbox:
-    """Files for a month are dropped into <inbox>/YYYY-MM/; anything else there is ignored."""
+@dataclass(frozen=True)
+class SkippedFile:
+    """A month's file not picked up this run, and why (most often: it is still arriving)."""
 
-    def __init__(self, root: Path) -> None:
+    location: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    files: list[Path]
+    skipped: list[SkippedFile]
+
+
+class Inbox(Protocol):
+    location: str
+
+    def scan(self, period: dt.date) -> InboxScan: ...
+
+    def files_for(self, period: dt.date) -> list[Path]: ...
+
+    def periods(self) -> list[str]: ...
+
+    def location_of(self, path: Path) -> str: ...
+
+
+class RawStore(Protocol):
+    location: str
+
+    def put(self, source: Path, sha256: str | None = None) -> StoredFile: ...
+
+    def put_report(self, relative: str, data: bytes | Path) -> str: ...
+
+    def report_files(self, prefix: str = "") -> list[str]: ...
+
+    def read_report(self, relative: str) -> bytes: ...
+
+
+def is_s3_url(location: str | Path) -> bool:
+    return isinstance(location, str) and location.startswith("s3://")
+
+
+def open_inbox(
+    location: str | Path,
+    staging_dir: Path,
+    *,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    endpoint_url: str | None = None,
+    client: S3Client | None = None,
+) -> Inbox:
+    """The inbox at a folder path or s3://BUCKET/PREFIX; S3 files are downloaded into staging_dir to be parsed.
+
+    client: an S3 client to share (from s3_client); by default one is made from endpoint_url and the environment.
+    """
+    if is_s3_url(location):
+        bucket, prefix = parse_s3_url(str(location))
+        client = client or s3_client(endpoint_url)
+        return S3Inbox(bucket, prefix, staging_dir, settle_seconds=settle_seconds, client=client)
+    return FolderInbox(_folder(location), settle_seconds=settle_seconds)
+
+
+def open_raw_store(
+    location: str | Path, *, endpoint_url: str | None = None, client: S3Client | None = None
+) -> RawStore:
+    """The raw store at a folder path or s3://BUCKET/PREFIX."""
+    if is_s3_url(location):
+        bucket, prefix = parse_s3_url(str(location))
+        return S3RawStore(bucket, prefix, client=client or s3_client(endpoint_url))
+    return FolderRawStore(_folder(location))
+
+
+def _folder(location: str | Path) -> Path:
+    if isinstance(location, str) and _SCHEME.match(location):
+        raise ConfigError(f"{location}: unsupported storage location; use a folder path or s3://BUCKET/PREFIX")
+    return Path(location)
+
+
+def parse_s3_url(location: str) -> tuple[str, str]:
+    """s3://BUCKET/PREFIX -> (bucket, prefix without surrounding slashes)."""
+    parts = urlsplit(location)
+    if parts.scheme != "s3" or not _BUCKET.match(parts.netloc) or parts.query or parts.fragment:
+        raise ConfigError(f"{location}: not an S3 location; write s3://BUCKET/PREFIX (a lower-case bucket name)")
+    return parts.netloc, parts.path.strip("/")
+
+
+def s3_client(endpoint_url: str | None = None) -> S3Client:
+    """An S3 client from boto3's default chain: AWS_* variables, AWS_PROFILE, ~/.aws, instance roles.
+
+    Region, retries and addressing style come from that chain too (AWS_DEFAULT_REGION, AWS_RETRY_MODE,
+    ~/.aws/config `s3 = addressing_style = path` for stores that need it).
+    boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 itself; FOOTPRINT_S3_ENDPOINT_URL (or the
+    argument) overrides them, for an S3-compatible store used by footprint only.
+    """
+    endpoint = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
+    try:
+        # A session per client: boto3 sessions are not thread-safe, and credentials are resolved afresh.
+        return boto3.session.Session().client("s3", endpoint_url=endpoint)
+    except (BotoCoreError, ValueError) as exc:
+        raise ConfigError(f"cannot set up the S3 client ({_redact(endpoint)}): {exc}") from exc
+
+
+def _redact(url: str | None) -> str:
+    """An endpoint URL without user:password@, fit for a message."""
+    if not url:
+        return "default endpoint"
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url
+    return parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
+
+
+def _month_of(folders: tuple[str, ...] | list[str]) -> str | None:
+    """The month a file belongs to: its deepest folder named YYYY-MM."""
+    return next((part for part in reversed(folders) if _MONTH.match(part)), None)
+
+
+def _skip_reason(parts: tuple[str, ...] | list[str], size: int, age_s: float, settle_seconds: float) -> str | None:
+    """Why a month's file is not picked up yet, or None: parts are its path segments below the inbox."""
+    name = parts[-1]
+    if any(part.startswith(".") for part in parts):
+        return "hidden file (a sync tool's temporary or a system file)"
+    if name.startswith("~$"):
+        return "Office lock file: the workbook is open somewhere"
+    if name.lower().endswith(PARTIAL_SUFFIXES):
+        return f"still uploading (temporary name {PurePosixPath(name).suffix})"
+    if size == 0:
+        return "empty (0 bytes): still being written, or an empty export"
+    if settle_seconds > 0 and age_s < settle_seconds:
+        return f"still uploading? changed {max(age_s, 0):.0f} s ago; picked up once unchanged for {settle_seconds:g} s"
+    return None
+
+
+def _relative(relative: str) -> PurePosixPath:
+    """A report path below reports/, refused when it could leave it."""
+    path = PurePosixPath(relative)
+    if path.is_absolute() or not path.parts or any(part in ("", ".", "..") for part in path.parts):
+        raise StorageError(f"report path {relative!r} must be relative and stay inside the archive")
+    return path
+
+
+def _b64(sha256_hex: str) -> str:
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def _hex(sha256_b64: str) -> str:
+    return base64.b64decode(sha256_b64).hex()
+
+
+def _checked_sha(source: Path, sha256: str | None) -> str:
+    """The SHA-256 to store a file under; a claimed one must be the content's."""
+    actual = sha256_of(source)
+    if sha256 is not None and sha256.lower() != actual:
+        raise ChecksumMismatchError(f"{source}: content has SHA-256 {actual}, not the expected {sha256}; not stored")
+    return actual
+
+
+class FolderInbox:
+    """Files for a month are dropped into a folder named YYYY-MM anywhere below the inbox."""
+
+    def __init__(self, root: Path, *, settle_seconds: float = 0.0) -> None:
+        # 0 by default: callers that wrote the files themselves (demo, tests) need not wait;
+        # open_inbox passes DEFAULT_SETTLE_SECONDS for an inbox that others drop files into.
         self.root = root
+        self.settle_seconds = settle_seconds
+        self.location = str(root)
+
+    def scan(self, period: dt.date) -> InboxScan:
+        month = format_period(period)
+        if not self.root.is_dir():
+            return InboxScan([], [])
+        candidates = {p for folder in self.root.rglob(month) if folder.is_dir() for p in folder.rglob("*")}
+        now = time.time()
+        files: list[Path] = []
+        skipped: list[SkippedFile] = []
+        for path in sorted(candidates):
+            parts = path.relative_to(self.root).parts
+            if _month_of(parts[:-1]) != month or not path.is_file():
+                continue
+            info = path.stat()
+            reason = _skip_reason(parts, info.st_size, now - info.st_mtime, self.settle_seconds)
+            if reason:
+                skipped.append(SkippedFile(str(path), path.name, reason))
+            else:
+                files.append(path)
+        return InboxScan(files, skipped)
 
     def files_for(self, period: dt.date) -> list[Path]:
-        folder = self.root / format_period(period)
-        if not folder.is_dir():
-            return []
-        return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        return self.scan(period).files
 
     def periods(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and len(p.name) == 7)
+        return sorted({p.name for p in self.root.rglob("*") if _MONTH.match(p.name) and p.is_dir()})
+
+    def location_of(self, path: Path) -> str:
+        return str(path)
 
 
 class FolderRawStore:
@@ -65,22 +274,316 @@ class FolderRawStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.location = str(root)
 
     def put(self, source: Path, sha256: str | None = None) -> StoredFile:
-        sha = sha256 or sha256_of(source)
+        sha = _checked_sha(source, sha256)
         folder = self.root / sha[:2] / sha
-        target = folder / source.name
         existing = next((p for p in folder.iterdir() if not p.name.startswith(".")), None) if folder.is_dir() else None
         if existing is not None:
-            return StoredFile(sha, str(existing), existing.stat().st_size, already_stored=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename, so a crash never leaves a partial file under its final name.
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            size = existing.stat().st_size
+            if size != source.stat().st_size:
+                raise StorageError(f"{existing}: holds other content than {source} (SHA-256 {sha}); left as it is")
+            return StoredFile(sha, str(existing), size, already_stored=True)
+        target = folder / source.name
+        with source.open("rb") as src:
+            _write_new(target, src, expected_sha256=sha, what=str(source))
+        return StoredFile(sha, str(target), target.stat().st_size, already_stored=False)
+
+    def put_report(self, relative: str, data: bytes | Path) -> str:
+        """Archive one report file at reports/<relative>, read-only; an existing one is never replaced."""
+        target = self.root / _REPORTS / _relative(relative)
+        if target.exists():
+            raise StorageError(f"{target}: already archived; the report archive is write-once")
+        if isinstance(data, Path):
+            with data.open("rb") as src:
+                _write_new(target, src)
+        else:
+            _write_new(target, _BytesReader(data))
+        return str(target)
+
+    def report_files(self, prefix: str = "") -> list[str]:
+        """Archived report paths (relative to reports/, with '/') that start with prefix, sorted."""
+        root = self.root / _REPORTS
+        if not root.is_dir():
+            return []
+        found = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return sorted(name for name in found if name.startswith(prefix))
+
+    def read_report(self, relative: str) -> bytes:
+        path = self.root / _REPORTS / _relative(relative)
+        if not path.is_file():
+            raise StorageError(f"{path}: no such archived report file")
+        return path.read_bytes()
+
+
+class _BytesReader:
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+
+    def read(self, size: int) -> bytes:
+        chunk, self._data = self._data[:size], self._data[size:]
+        return bytes(chunk)
+
+
+def _write_new(target: Path, src: BinaryIO | _BytesReader, expected_sha256: str | None = None, what: str = "") -> None:
+    """Write a file read-only under its final name, only if its content has the expected SHA-256.
+
+    It is written beside the target and renamed, so a crash never leaves a partial file under its final name.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
             while chunk := src.read(_CHUNK):
+                digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        written = digest.hexdigest()
+        if expected_sha256 is not None and written != expected_sha256:
+            raise ChecksumMismatchError(
+                f"{what}: content changed while it was stored (SHA-256 {written}, expected {expected_sha256}); "
+                "nothing stored"
+            )
+        os.chmod(tmp_name, 0o444)
         os.replace(tmp_name, target)
-        os.chmod(target, 0o444)
-        return StoredFile(sha, str(target), target.stat().st_size, already_stored=False)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _s3_errors(where: str) -> Iterator[None]:
+    """boto3's errors as one clear StorageError naming the object; credentials never appear in it."""
+    try:
+        yield
+    except ClientError as exc:
+        code = _error_code(exc)
+        hints = {
+            "NoSuchBucket": "the bucket does not exist",
+            "AccessDenied": "access denied: check the AWS credentials or profile and the bucket policy",
+            "InvalidAccessKeyId": "the AWS access key is not known to the store",
+            "SignatureDoesNotMatch": "the AWS secret key was refused",
+            "NotImplemented": "the store does not support this request (footprint needs conditional writes and "
+            "SHA-256 checksums)",
+        }
+        message = exc.response.get("Error", {}).get("Message", "")
+        raise StorageError(f"{where}: {hints.get(code, f'{code}: {message}'.strip(': '))}") from exc
+    except NoCredentialsError as exc:
+        raise StorageError(
+            f"{where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+        ) from exc
+    except EndpointConnectionError as exc:
+        raise StorageError(f"{where}: cannot reach the S3 endpoint ({type(exc).__name__})") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"{where}: {exc}") from exc
+
+
+class _S3Location:
+    def __init__(self, bucket: str, prefix: str, client: S3Client | None = None) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client or s3_client()
+        self.location = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+
+    def _key(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    def _url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def _objects(self, prefix: str) -> Iterator[dict[str, Any]]:
+        with _s3_errors(self._url(prefix.rstrip("/"))):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Contents", [])
+
+
+class S3Inbox(_S3Location):
+    """Files for a month are objects below s3://BUCKET/PREFIX/ with a folder named YYYY-MM in their key.
+
+    Parsers need local files, so a month's objects are downloaded into staging_dir, one folder per
+    (key, ETag, size): a rerun reuses the download, a replaced object is fetched again.
+    A multipart upload in progress is no object yet (S3 shows it only once completed), so it is never
+    listed as a file; it is reported as skipped.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str,
+        staging_dir: Path,
+        *,
+        settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+        client: S3Client | None = None,
+    ) -> None:
+        super().__init__(bucket, prefix, client)
+        self.staging_dir = staging_dir
+        self.settle_seconds = settle_seconds
+        self._origins: dict[Path, str] = {}
+
+    @property
+    def _list_prefix(self) -> str:
+        return f"{self.prefix}/" if self.prefix else ""
+
+    def scan(self, period: dt.date) -> InboxScan:
+        month = format_period(period)
+        now = dt.datetime.now(dt.timezone.utc)
+        files: list[tuple[str, Path]] = []
+        skipped: list[SkippedFile] = []
+        for obj in self._objects(self._list_prefix):
+            key: str = obj["Key"]
+            parts = key[len(self._list_prefix):].split("/")
+            if not parts[-1] or _month_of(parts[:-1]) != month:
+                continue
+            url = self._url(key)
+            age_s = (now - obj["LastModified"]).total_seconds()
+            reason = _skip_reason(parts, obj["Size"], age_s, self.settle_seconds)
+            local = None if reason else self._download(key, obj["ETag"], obj["Size"])
+            if local is None:
+                reason = reason or "still uploading: changed while it was being read; looked at again next run"
+                skipped.append(SkippedFile(url, parts[-1], reason))
+            else:
+                self._origins[local] = url
+                files.append((url, local))
+        skipped.extend(self._uploads_in_progress(month))
+        return InboxScan([local for _, local in sorted(files)], skipped)
+
+    def files_for(self, period: dt.date) -> list[Path]:
+        return self.scan(period).files
+
+    def periods(self) -> list[str]:
+        start = len(self._list_prefix)
+        months = (_month_of(o["Key"][start:].split("/")[:-1]) for o in self._objects(self._list_prefix))
+        return sorted({m for m in months if m})
+
+    def location_of(self, path: Path) -> str:
+        """The s3:// URL a downloaded file came from, for messages and lineage."""
+        return self._origins.get(path, str(path))
+
+    def _download(self, key: str, etag: str, size: int) -> Path | None:
+        """The object as a local file, fetched only if this key, ETag and size are not staged yet."""
+        tag = hashlib.sha256(f"{self.bucket}\n{key}\n{etag}\n{size}".encode()).hexdigest()[:24]
+        target = self.staging_dir / tag / key.rsplit("/", 1)[-1]
+        if target.is_file() and target.stat().st_size == size:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
+        try:
+            with _s3_errors(self._url(key)), os.fdopen(fd, "wb") as out:
+                try:
+                    # IfMatch: an object replaced since it was listed is left for the next run.
+                    body = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=etag)["Body"]
+                except ClientError as exc:
+                    if _error_code(exc) in ("PreconditionFailed", "NoSuchKey"):
+                        return None
+                    raise
+                for chunk in body.iter_chunks(_CHUNK):
+                    out.write(chunk)
+            os.replace(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+        return target
+
+    def _uploads_in_progress(self, month: str) -> list[SkippedFile]:
+        """Multipart uploads started but not completed for the month: reported only, so users know why."""
+        found: list[SkippedFile] = []
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self._list_prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    parts = upload["Key"][len(self._list_prefix):].split("/")
+                    if _month_of(parts[:-1]) == month:
+                        reason = "still uploading (multipart upload not completed)"
+                        found.append(SkippedFile(self._url(upload["Key"]), parts[-1], reason))
+        except ClientError as exc:
+            if _error_code(exc) not in ("AccessDenied", "NotImplemented"):
+                raise StorageError(f"{self.location}: cannot list uploads in progress: {_error_code(exc)}") from exc
+        return found
+
+
+class S3RawStore(_S3Location):
+    """Content-addressed, write-once storage: s3://BUCKET/PREFIX/<sha[:2]>/<sha>/<original file name>.
+
+    Objects are written with If-None-Match: * (S3 refuses to replace an existing key, even in a race)
+    and a SHA-256 checksum; the checksum S3 reports is compared with the expected one, and an object
+    that does not match is deleted again. One PUT per file: up to 5 GB.
+    """
+
+    def put(self, source: Path, sha256: str | None = None) -> StoredFile:
+        sha = _checked_sha(source, sha256)
+        folder = self._key(sha[:2], sha) + "/"
+        existing = next(self._objects(folder), None)
+        if existing is None:
+            key = folder + source.name
+            with source.open("rb") as body:
+                created = self._put_new(key, body, sha, what=str(source))
+            if created:
+                return StoredFile(sha, self._url(key), source.stat().st_size, already_stored=False)
+            existing = next(self._objects(folder), None)
+            if existing is None:
+                raise StorageError(f"{self._url(key)}: refused as existing, yet not listed; run again")
+        if existing["Size"] != source.stat().st_size:
+            raise StorageError(
+                f"{self._url(existing['Key'])}: holds other content than {source} (SHA-256 {sha}); left as it is"
+            )
+        return StoredFile(sha, self._url(existing["Key"]), existing["Size"], already_stored=True)
+
+    def put_report(self, relative: str, data: bytes | Path) -> str:
+        """Archive one report file at reports/<relative>; an existing one is never replaced."""
+        key = self._key(_REPORTS, str(_relative(relative)))
+        if isinstance(data, Path):
+            with data.open("rb") as body:
+                created = self._put_new(key, body, sha256_of(data), what=str(data))
+        else:
+            created = self._put_new(key, data, hashlib.sha256(data).hexdigest(), what=relative)
+        if not created:
+            raise StorageError(f"{self._url(key)}: already archived; the report archive is write-once")
+        return self._url(key)
+
+    def report_files(self, prefix: str = "") -> list[str]:
+        """Archived report paths (relative to reports/) that start with prefix, sorted."""
+        root = self._key(_REPORTS) + "/"
+        return sorted(o["Key"][len(root):] for o in self._objects(root + prefix))
+
+    def read_report(self, relative: str) -> bytes:
+        key = self._key(_REPORTS, str(_relative(relative)))
+        with _s3_errors(self._url(key)):
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except ClientError as exc:
+                if _error_code(exc) == "NoSuchKey":
+                    raise StorageError(f"{self._url(key)}: no such archived report file") from exc
+                raise
+
+    def _put_new(self, key: str, body: BinaryIO | bytes, sha256: str, what: str) -> bool:
+        """Create an object, verified against sha256; False when the key exists already (nothing written)."""
+        url = self._url(key)
+        with _s3_errors(url):
+            try:
+                response = self.client.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*", ChecksumAlgorithm="SHA256"
+                )
+            except ClientError as exc:
+                if _error_code(exc) == "PreconditionFailed":
+                    return False
+                raise
+            reported = response.get("ChecksumSHA256") or self.client.head_object(
+                Bucket=self.bucket, Key=key, ChecksumMode="ENABLED"
+            ).get("ChecksumSHA256")
+            if reported == _b64(sha256):
+                return True
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        if reported is None:
+            raise StorageError(f"{url}: the store reports no SHA-256 checksum, so the upload cannot be verified; "
+                               "removed it")
+        raise ChecksumMismatchError(
+            f"{what}: content changed while it was stored (uploaded SHA-256 {_hex(reported)}, expected {sha256}); "
+            f"removed {url}, nothing stored"
+        )

@@ -45,6 +45,27 @@ targets: []
 #    reduction_pct: 30
 #    basis: per_revenue
 
+# Projects won with a CO2 award advantage (gunningvoordeel), for `footprint report --project ID`.
+# Each rule allocates share_pct (0-100, default 100) of an item's emissions in the months start..end:
+# vehicles by plate (all fuel-card transactions), sites by id (the energy of the site's meters),
+# suppliers by name as in their statements and/or by source (flights, private_car, train, supplier_reported).
+projects: []
+#  - id: gouda-2025
+#    name: Schoonmaak gemeentehuis Gouda
+#    client: Gemeente Gouda
+#    start: "2025-01"
+#    end: "2026-12"
+#    vehicles:
+#      - plate: "V-123-AB"
+#        share_pct: 100
+#    sites:
+#      - site: hq
+#        share_pct: 30
+#    suppliers:
+#      - supplier: Hygiëna Groothandel B.V.
+#        source: supplier_reported
+#        share_pct: 40
+
 # per_year: each year with that year's factor list (default); single_list: every year with list_year's.
 factor_policy:
   mode: per_year

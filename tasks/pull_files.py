@@ -3,10 +3,11 @@ from __future__ import annotations
 from prefect import task
 
 from footprint import pipeline
+from tasks._retry import RETRY_DELAYS, transient
 from tasks._workspace import workspace
 
 
-@task(name="pull_files", retries=2, retry_delay_seconds=5)
+@task(name="pull_files", retries=2, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient)
 def pull_files(config: str | None, period: str) -> list[str]:
     """Paths of the inbox files of a period that have not been loaded before."""
     return pipeline.pull_new_files(workspace(config), period)

@@ -9,7 +9,9 @@ from tasks._workspace import workspace
 
 
 @task(name="write_report", task_run_name="write_report-{half}-{lang}")
-def write_report(config: str | None, half: str, out_dir: str, lang: str) -> dict[str, str]:
-    """Write the half-year report artefacts (JSON, XLSX, HTML, charts) for one language."""
-    written = write_report_files(workspace(config), half, Path(out_dir), lang)
+def write_report(config: str | None, half: str, out_dir: str | None, lang: str) -> dict[str, str]:
+    """Write the half-year report artefacts (JSON, XLSX, HTML, PDF, charts) and archive the run."""
+    ws = workspace(config)
+    target = Path(out_dir) if out_dir else ws.config_path.parent / "reports" / half
+    written = write_report_files(ws, half, target, lang)
     return {name: str(path) for name, path in written.items()}

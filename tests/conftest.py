@@ -8,6 +8,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Test inboxes are written and read at once; tests/storage checks the settle time itself.
+os.environ.setdefault("FOOTPRINT_INBOX_SETTLE_SECONDS", "0")
 
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -54,6 +56,12 @@ def _postgres_database(name: str) -> Iterator[str]:
         pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL}")
     yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database():  # noqa: ANN201 - the context manager itself, for fixtures of wider scope
+    """`with postgres_database(name) as url:` a fresh database for module-scoped fixtures."""
+    return _postgres_database
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

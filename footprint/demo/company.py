@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
+from footprint.periods import format_period
+
 ORGANISATION: Final = "Glansrijk Schoonmaak B.V."
 BASE_YEAR: Final = 2022
 FIRST_MONTH: Final = dt.date(2022, 1, 1)
@@ -405,6 +407,37 @@ TARGETS: Final = (
 )
 
 
+# The energy management plan's measures, as the half-year report reviews them.
+MEASURES: tuple[dict[str, object], ...] = (
+    {"id": "M1", "description": "Replace diesel vans by electric vans at the end of their lease",
+     "owner": "Fleet manager", "due": "2026-12", "ladder_scope": 1, "expected_saving_kg_co2e": 18000.0,
+     "status": "in_progress", "note": "4 of 9 vans replaced"},
+    {"id": "M2", "description": "Switch all electricity contracts to Dutch wind power with GvO",
+     "owner": "Facility manager", "due": "2024-01", "ladder_scope": 2, "expected_saving_kg_co2e": 35000.0,
+     "status": "done"},
+    {"id": "M3", "description": "Run the remaining diesel vans on HVO100",
+     "owner": "Fleet manager", "due": "2025-06", "ladder_scope": 1, "expected_saving_kg_co2e": 9000.0,
+     "status": "planned"},
+    {"id": "M4", "description": "Heat pump for the Rotterdam depot instead of the gas boiler",
+     "owner": "Facility manager", "due": "2027-06", "ladder_scope": 1, "expected_saving_kg_co2e": 6000.0,
+     "status": "planned"},
+)
+
+
+# A contract won with a CO2 award advantage: its vans drive for it only, it takes 30 % of the depot's energy.
+PROJECTS: Final = (
+    {
+        "id": "gouda-2024",
+        "name": "Schoonmaak gemeentelijke gebouwen Gouda",
+        "client": "Gemeente Gouda",
+        "start": "2024-01",
+        "end": "2026-12",
+        "vehicles": [{"plate": "VLD-29-S", "share_pct": 100.0}, {"plate": "VNX-54-T", "share_pct": 100.0}],
+        "sites": [{"site": "depot", "share_pct": 30.0}],
+    },
+)
+
+
 def organisation_config() -> dict[str, object]:
     """The footprint.yaml content for the demo company, as plain data in the order a person reads it."""
     return {
@@ -419,11 +452,14 @@ def organisation_config() -> dict[str, object]:
                 "site": v.site,
                 "fuel": v.fuel,
                 "tank_litres": v.tank_litres,
+                **({} if v.in_fleet(format_period(LAST_MONTH)) else {"active": False}),
                 "description": v.description,
             }
             for v in VEHICLES
         ],
         "targets": list(TARGETS),
+        "projects": list(PROJECTS),
+        "measures": list(MEASURES),
         "factor_policy": {"mode": "per_year", "significance_pct": 5.0},
         "locations": {"inbox": "inbox", "raw_store": "raw", "warehouse": "warehouse.duckdb"},
     }

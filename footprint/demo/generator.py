@@ -2,7 +2,10 @@
 
 Everything comes from seeded random streams and the fixed facts in company.py, never from the clock,
 so two runs write identical bytes. A few bad rows are planted on purpose; the manifest says where,
-so a test can check that validation quarantines each one.
+so a test can check that validation quarantines each one. Three anomalies are planted too (a meter
+that goes silent, a fuelling larger than the tank, a gas jump in January beyond the season), each
+without drawing from the random streams, so every other figure stays as it was; the manifest names
+the alert each one must raise.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from footprint.config import normalise_plate
 from footprint.demo import company as co
 from footprint.periods import format_period, month_range
 from footprint.schemas import LOCAL_TZ
@@ -50,6 +54,23 @@ class PlantedRow:
 
 
 @dataclass(frozen=True)
+class PlantedAnomaly:
+    """A deviation planted on purpose: footprint must raise `rule` for `subject` in `period`, nothing else."""
+
+    kind: str
+    rule: str
+    subject: str
+    period: str
+    detail: str
+    file_name: str | None = None
+    source_row: int | None = None  # the planted row, where the anomaly is one row
+
+    @property
+    def alert_key(self) -> tuple[str, str, str]:
+        return (self.rule, self.subject, self.period)
+
+
+@dataclass(frozen=True)
 class DemoFile:
     path: str
     format: str | None
@@ -60,6 +81,7 @@ class DemoManifest:
     workdir: Path
     files: tuple[DemoFile, ...]
     planted: tuple[PlantedRow, ...]
+    anomalies: tuple[PlantedAnomaly, ...] = ()
 
     @property
     def config_path(self) -> Path:
@@ -68,6 +90,11 @@ class DemoManifest:
     @property
     def inbox_files(self) -> tuple[DemoFile, ...]:
         return tuple(f for f in self.files if f.format is not None)
+
+    @property
+    def expected_alerts(self) -> set[tuple[str, str, str]]:
+        """(rule, subject, period) of every alert the demo must raise: the anomalies and the story's targets."""
+        return {a.alert_key for a in self.anomalies} | set(STORY_ALERTS)
 
 
 @dataclass
@@ -237,6 +264,40 @@ def _with_credit_note(rows: list[_Fuelling], month: dt.date, rng: np.random.Gene
     return sorted([*rows, credit, rebooked], key=lambda r: r.at)
 
 
+# The planted anomalies: the meter whose rows stop, the van fuelled beyond its tank, the gas jump.
+SILENT_METER: Final = "depot_power"
+SILENT_FROM: Final = "2026-05"
+FUEL_SPIKE: Final = ("VGH-42-K", "2025-11", 1.5)  # plate, month, fuelling as a multiple of the tank
+GAS_JUMP: Final = ("depot_gas", "2026-01", 1.6)  # meter, month, factor on that month's use
+# The story (growth, HVO100 and green power, not all the way to the targets) makes targets fall
+# behind their straight path in these half years: footprint's target_path rule raises exactly these.
+STORY_ALERTS: Final = (
+    ("target_path", "scope1_per_revenue_2026", "2023-06"),
+    ("target_path", "scope2_per_revenue_2026", "2023-06"),
+    ("target_path", "scope3_suppliers_per_revenue_2026", "2023-06"),
+    ("target_path", "scope3_suppliers_per_revenue_2026", "2024-12"),
+)
+
+
+def _fuel_spike(month: dt.date) -> _Fuelling:
+    """A fuelling half again the van's tank (a jerrycan or another vehicle on its card), no random draws."""
+    plate, _, times_tank = FUEL_SPIKE
+    vehicle = next(v for v in co.VEHICLES if v.plate == plate)
+    site = next(s for s in co.SITES if s.id == vehicle.site)
+    day = _working_days(month)[12]
+    return _Fuelling(
+        at=dt.datetime.combine(day, dt.time(16, 40)),
+        vehicle=vehicle,
+        driver=vehicle.drivers[0],
+        station=site.stations[0],
+        product="Diesel",
+        quantity=round(vehicle.tank_litres * times_tank, 2),
+        unit="L",
+        price=co.PRICE_PER_LITRE["Diesel"][month.year - co.BASE_YEAR],
+        odometer=None,
+    )
+
+
 _FUEL_PLANTS: Final = {
     "2022-05": ("quantity", "quantity_not_a_number"),
     "2022-09": ("transaction_at", "date_outside_month"),
@@ -250,6 +311,8 @@ _FUEL_PLANTS: Final = {
 def _fuel_sheet(month: dt.date, rng: np.random.Generator, odometer: dict[str, int]) -> _Sheet:
     period = format_period(month)
     rows = _fuellings(month, rng, odometer)
+    if period == FUEL_SPIKE[1]:
+        rows = sorted([*rows, _fuel_spike(month)], key=lambda r: r.at)
     sheet = _Sheet(
         f"tankpas_transacties_{period}.csv",
         fuelcard_nl_portal.NAME,
@@ -343,6 +406,9 @@ def _monthly_sheet(month: dt.date, rng: np.random.Generator) -> _Sheet:
     for meter in co.METERS:
         if meter.key == co.INTERVAL_METER:
             continue
+        # The silent meter's rows stop; its random draw still happens, so the other meters keep their figures.
+        silent = meter.key == SILENT_METER and period >= SILENT_FROM
+        jump = GAS_JUMP[2] if (meter.key, period) == GAS_JUMP[:2] else 1.0
         trend = (1 + meter.yearly_change) ** (month.year - co.BASE_YEAR)
         status = "Gemeten"
         if meter.carrier == "natural_gas":
@@ -357,7 +423,9 @@ def _monthly_sheet(month: dt.date, rng: np.random.Generator) -> _Sheet:
             monthly = meter.annual / 12 * (1 + 0.12 * math.cos(2 * math.pi * index / 12))
             amounts = [("Normaal", monthly * co.DAY_TARIFF_SHARE), ("Dal", monthly * (1 - co.DAY_TARIFF_SHARE))]
         for tariff, amount in amounts:
-            quantity = amount * trend * rng.normal(1, 0.04)
+            quantity = amount * trend * rng.normal(1, 0.04) * jump
+            if silent:
+                continue
             rows.append(
                 [
                     meter.ean,
@@ -475,6 +543,8 @@ _ENV: Final = (
     "# Demo only: this key pseudonymises the demo's fuel-card numbers and driver names.\n"
     "# A real workspace needs its own secret key, kept out of version control.\n"
     f"FOOTPRINT_PSEUDONYM_KEY={co.PSEUDONYM_KEY}\n"
+    "# The demo writes its inbox and ingests it at once: no wait for files still being copied.\n"
+    "FOOTPRINT_INBOX_SETTLE_SECONDS=0\n"
 )
 
 
@@ -490,6 +560,7 @@ def write_demo(workdir: Path) -> DemoManifest:
 
     fuel_rng, meter_rng, travel_rng, supply_rng = (np.random.default_rng([co.SEED, i]) for i in range(4))
     odometer = {v.plate: 40_000 + 7_919 * i for i, v in enumerate(co.VEHICLES)}
+    spike = ("", 0)
     for month in month_range(co.FIRST_MONTH, co.LAST_MONTH):
         period = format_period(month)
         folder = workdir / "inbox" / period
@@ -511,4 +582,21 @@ def write_demo(workdir: Path) -> DemoManifest:
                 PlantedRow(period, sheet.name, sheet.source_row(index), column, kind)
                 for index, column, kind in sheet.planted
             ]
-    return DemoManifest(workdir=workdir, files=tuple(files), planted=tuple(planted))
+            if period == FUEL_SPIKE[1] and sheet.format == fuelcard_nl_portal.NAME:
+                spike = (sheet.name, sheet.source_row(sheet.rows.index(_fuel_spike(month).fields())))
+    return DemoManifest(workdir=workdir, files=tuple(files), planted=tuple(planted), anomalies=_anomalies(*spike))
+
+
+def _anomalies(spike_file: str, spike_row: int) -> tuple[PlantedAnomaly, ...]:
+    silent, gas = co.METER_BY_KEY[SILENT_METER], co.METER_BY_KEY[GAS_JUMP[0]]
+    plate, spike_month, times_tank = FUEL_SPIKE
+    vehicle = next(v for v in co.VEHICLES if v.plate == plate)
+    return (
+        PlantedAnomaly("silent_meter", "missing", silent.ean, SILENT_FROM,
+                       f"{silent.description}: no rows in the monthly overview from {SILENT_FROM}"),
+        PlantedAnomaly("fuel_spike", "tank_exceeded", normalise_plate(plate), spike_month,
+                       f"one fuelling of {vehicle.tank_litres * times_tank:g} l into a {vehicle.tank_litres:g} l tank",
+                       spike_file, spike_row),
+        PlantedAnomaly("gas_jump", "outlier", gas.ean, GAS_JUMP[1],
+                       f"{gas.description}: {GAS_JUMP[2]:g} x the month's gas, beyond a cold January"),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 
 from footprint import __version__
 from footprint.config import Workspace
-from footprint.pipeline import warehouse
+from footprint.pipeline import raw_store, warehouse
 from footprint.reports.summary import parse_half
 
 _MANIFEST = "manifest.json"
@@ -60,7 +59,7 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
-def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: Path, new_summary: Path) -> list[str]:
+def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: bytes, new_summary: bytes) -> list[str]:
     changes = []
     added = set(current["input_files"]) - set(previous["input_files"])
     removed = set(previous["input_files"]) - set(current["input_files"])
@@ -72,8 +71,8 @@ def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: Pat
         changes.append("footprint.yaml changed")
     if previous["footprint_version"] != current["footprint_version"]:
         changes.append(f"footprint {previous['footprint_version']} -> {current['footprint_version']}")
-    old = _leaves(json.loads(old_summary.read_text(encoding="utf-8")))
-    new = _leaves(json.loads(new_summary.read_text(encoding="utf-8")))
+    old = _leaves(json.loads(old_summary))
+    new = _leaves(json.loads(new_summary))
     differing = [
         key
         for key in sorted(old.keys() | new.keys())
@@ -86,34 +85,34 @@ def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: Pat
     return changes
 
 
-def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: dict[str, Any]) -> Path:
-    """Copy a report run into <raw store>/reports/<half>/<UTC timestamp>/, read-only, with its manifest."""
-    root = ws.raw_store / "reports" / half
-    earlier = sorted(p for p in root.glob("*") if (p / _MANIFEST).is_file()) if root.is_dir() else []
+def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: dict[str, Any]) -> dict[str, Any]:
+    """Store a report run write-once under <raw store>/reports/<half>/<UTC timestamp>/ with its manifest.
+
+    The store is the raw store's (a folder or S3); the manifest is written last, so an interrupted
+    run leaves no manifest and is never taken for an archived report. Returns the manifest.
+    """
+    store = raw_store(ws)
+    earlier = sorted(p.rsplit("/", 1)[0] for p in store.report_files(f"{half}/") if p.endswith(f"/{_MANIFEST}"))
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = root / stamp
-    target.mkdir(parents=True)
     for name, path in written.items():
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / name)
+        store.put_report(f"{half}/{stamp}/{name}", path)
     manifest: dict[str, Any] = {
         "half": half,
         "archived_at": stamp,
+        "location": f"{ws.raw_store}/reports/{half}/{stamp}",
         "footprint_version": __version__,
         "config_sha256": _sha256(ws.config_path),
         "input_files": _inputs(ws, half),
         "factor_lists": [f["list_id"] for f in summary["factor_lists"]],
         "summary_sha256": _sha256(written["summary.json"]),
-        "artefacts": {name: _sha256(target / name) for name in written},
+        "artefacts": {name: _sha256(path) for name, path in written.items()},
     }
     if earlier:
-        previous = json.loads((earlier[-1] / _MANIFEST).read_text(encoding="utf-8"))
-        changes = _changes(previous, manifest, earlier[-1] / "summary.json", written["summary.json"])
-        manifest["compared_with"] = earlier[-1].name
+        previous = json.loads(store.read_report(f"{earlier[-1]}/{_MANIFEST}"))
+        changes = _changes(previous, manifest, store.read_report(f"{earlier[-1]}/summary.json"),
+                           written["summary.json"].read_bytes())
+        manifest["compared_with"] = earlier[-1].rsplit("/", 1)[-1]
         manifest["matches_previous"] = not changes
         manifest["changes"] = changes
-    (target / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    for path in target.rglob("*"):
-        if path.is_file():
-            path.chmod(0o444)
-    return target
+    store.put_report(f"{half}/{stamp}/{_MANIFEST}", json.dumps(manifest, indent=2).encode("utf-8"))
+    return manifest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+from footprint.reports.html import labels  # noqa: E402
+
 COLOURS = {1: "#1f6f8b", 2: "#e8a33d", 3: "#7a9e3c"}
+PER_ROW = 3
 
 
-def _monthly_chart(summary: dict[str, Any], path: Path) -> Path:
+def _grid(count: int, height: float) -> tuple[Any, list[Any]]:
+    """Small multiples, at most three to a row, so each stays readable on an A4 page."""
+    rows, cols = math.ceil(max(count, 1) / PER_ROW), min(max(count, 1), PER_ROW)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, height * rows), dpi=110, squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[count:]:
+        ax.set_axis_off()
+    return fig, flat
+
+
+def _monthly_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
     months = summary["period"]["months"]
     year, base = int(summary["half"][:4]), summary["base_year"]
     now = pd.DataFrame(summary["monthly_emissions"], columns=["year", "month", "ladder_scope", "emissions_kg_co2e"])
@@ -29,11 +42,11 @@ def _monthly_chart(summary: dict[str, Any], path: Path) -> Path:
         bottom = pd.Series(0.0, index=table.index)
         for scope in (1, 2, 3):
             ax.bar([m + offset for m in index], table[scope], width, bottom=bottom, color=COLOURS[scope],
-                   alpha=alpha, label=f"{label} scope {scope}")
+                   alpha=alpha, label=f"{label} {L['scope'].lower()} {scope}")
             bottom += table[scope]
-    ax.set_xticks(list(index), MONTHS[:months])
+    ax.set_xticks(list(index), L["month_names"].split()[:months])
     ax.set_ylabel("t CO2e")
-    ax.set_title(f"Emissions per month and ladder scope, {year} against base year {base} (t CO2e)")
+    ax.set_title(f"{L['charts_monthly']}: {year} / {base} (t CO2e)")
     ax.legend(ncol=2, fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -42,61 +55,60 @@ def _monthly_chart(summary: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def _target_chart(summary: dict[str, Any], path: Path) -> Path:
+def _target_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
     items = summary["targets"]["items"]
-    fig, axes = plt.subplots(1, max(len(items), 1), figsize=(4.5 * max(len(items), 1), 4), dpi=110, squeeze=False)
+    fig, axes = _grid(len(items), 3.2)
     if not items:
-        axes[0][0].text(0.5, 0.5, "no targets configured", ha="center", va="center")
-        axes[0][0].set_axis_off()
-    for ax, target in zip(axes[0], items):
+        axes[0].text(0.5, 0.5, L["no_targets"], ha="center", va="center")
+    for ax, target in zip(axes, items):
         history = pd.DataFrame(target["history"], columns=["year", "value", "path_value"])
         base_value = target["base_value"]
         if base_value is not None:
             ax.plot([target["base_year"], target["target_year"]], [base_value, target["target_value"]], "--",
-                    color="grey", label="straight path")
-        ax.plot(history["year"], history["value"], "o-", color=COLOURS[target["ladder_scope"]], label="actual")
-        ax.set_title(f"{target['id']}: scope {target['ladder_scope']} -{target['reduction_pct']:g} % by "
-                     f"{target['target_year']}", fontsize=9)
+                    color="grey", label=L["straight_path"])
+        ax.plot(history["year"], history["value"], "o-", color=COLOURS[target["ladder_scope"]], label=L["actual"])
+        ax.set_title(f"{L['scope']} {target['ladder_scope']}: -{target['reduction_pct']:g} % "
+                     f"{target['base_year']}-{target['target_year']}", fontsize=9)
         ax.set_ylabel(target["unit"], fontsize=8)
         ax.set_xticks(list(range(target["base_year"], target["target_year"] + 1)))
+        ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(f"Intensity against target path (months {items[0]['months'] if items else ''})", fontsize=10)
+    fig.suptitle(L["charts_targets"], fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
 
 
-def _energy_chart(summary: dict[str, Any], path: Path) -> Path:
+def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
     monthly = pd.DataFrame(summary["energy"]["monthly"], columns=["period", "carrier", "direction", "unit", "quantity"])
     monthly = monthly[monthly["direction"] == "consumption"]
     groups = list(monthly.groupby(["carrier", "unit"])) if len(monthly) else []
-    fig, axes = plt.subplots(1, max(len(groups), 1), figsize=(max(3.2 * len(groups), 4), 3.4), dpi=110, squeeze=False)
+    fig, axes = _grid(len(groups), 2.6)
     if not groups:
-        axes[0][0].text(0.5, 0.5, "no energy data", ha="center", va="center")
-        axes[0][0].set_axis_off()
-    for ax, ((carrier, unit), frame) in zip(axes[0], groups):
-        labels = [str(p)[:7] for p in frame["period"]]
-        ax.bar(labels, frame["quantity"], color="#1f6f8b")
+        axes[0].text(0.5, 0.5, L["no_data"], ha="center", va="center")
+    names = L["month_names"].split()
+    for ax, ((carrier, unit), frame) in zip(axes, groups):
+        ax.bar([names[int(str(p)[5:7]) - 1] for p in frame["period"]], frame["quantity"], color="#1f6f8b")
         ax.set_title(f"{carrier} ({unit})", fontsize=9)
         ax.set_ylabel(unit, fontsize=8)
         ax.tick_params(axis="x", labelrotation=90, labelsize=7)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"Energy use per carrier and month, {summary['period']['from']} to {summary['period']['to']}",
-                 fontsize=10)
+    fig.suptitle(f"{L['charts_energy']}, {summary['period']['from']} – {summary['period']['to']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
 
 
-def write_charts(summary: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write the three charts as PNG files into out_dir; returns name -> path."""
+def write_charts(summary: dict[str, Any], out_dir: Path, lang: str = "en") -> dict[str, Path]:
+    """Write the three charts as PNG files into out_dir, labelled in the report's language; name -> path."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    L = labels(lang)
     return {
-        "monthly_emissions": _monthly_chart(summary, out_dir / "monthly_emissions.png"),
-        "target_paths": _target_chart(summary, out_dir / "target_paths.png"),
-        "energy_per_carrier": _energy_chart(summary, out_dir / "energy_per_carrier.png"),
+        "monthly_emissions": _monthly_chart(summary, out_dir / "monthly_emissions.png", L),
+        "target_paths": _target_chart(summary, out_dir / "target_paths.png", L),
+        "energy_per_carrier": _energy_chart(summary, out_dir / "energy_per_carrier.png", L),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -54,9 +55,11 @@ def _frame(ws: Workspace, sql: str, **params: Any) -> pd.DataFrame:
 
 
 def _clean(value: Any) -> Any:
-    """numpy/pandas scalars -> plain JSON values; NaN -> None; dates -> ISO text."""
+    """numpy/pandas/Decimal scalars -> plain JSON values; NaN -> None; dates -> ISO text."""
     if value is None or value is pd.NA:
         return None
+    if isinstance(value, Decimal):  # PostgreSQL sums integers as numeric
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -374,6 +377,77 @@ def _restatements(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str,
     return _records(frame)
 
 
+def _alerts(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The period's alerts with the quality officer's status and note (section 4, unexpected changes)."""
+    from footprint.alerts.store import list_alerts
+
+    keep = ("alert_id", "rule", "subject", "period", "severity", "title", "message", "status", "note",
+            "noted_by", "noted_at", "created_at")
+    return [{k: _clean(getattr(a, k)) for k in keep} | {"evidence": a.evidence}
+            for a in list_alerts(ws, first_period=start, last_period=end)]
+
+
+def _projects(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Section 8: every project running in the period with its allocated emissions (footprint.reports.project)."""
+    from footprint.reports.project import projects_overview
+
+    return projects_overview(ws, start, end)
+
+
+def _measures(ws: Workspace, end: dt.date) -> list[dict[str, Any]]:
+    """The configured measures with their status; open ones past their due month are marked overdue."""
+    last = format_period(end)
+    return [
+        {**m.model_dump(mode="json"),
+         "overdue": m.due is not None and m.due < last and str(m.status) in ("planned", "in_progress")}
+        for m in ws.org.measures
+    ]
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _checks(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str, Any]) -> list[dict[str, Any]]:
+    """The arithmetic a reader would redo: each row is quantity x factor, rows and breakdowns add up to the totals."""
+    rows = _frame(
+        ws,
+        """
+        SELECT count(*) AS emission_rows,
+               sum(CASE WHEN factor_kg_co2e_per_unit IS NOT NULL AND abs(emissions_kg_co2e
+                        - quantity * factor_kg_co2e_per_unit) > 1e-6 * (1 + abs(emissions_kg_co2e))
+                        THEN 1 ELSE 0 END) AS off_rows,
+               sum(emissions_kg_co2e) AS row_kg
+        FROM emissions WHERE period >= :start AND period <= :end
+        """,
+        start=start, end=end,
+    ).iloc[0]
+    total, location = totals["total_kg_co2e"], totals["total_location_based_kg_co2e"]
+    scopes = sum(totals[f"scope_{n}_kg_co2e"] for n in (1, 2, 3))
+
+    def summed(key: str, items: str) -> float:
+        return float(sum(r[key] for r in totals[items]))
+
+    off = int(rows["off_rows"] or 0)
+    checks = [
+        ("rows_quantity_times_factor", "every emission row equals quantity x factor", off == 0,
+         f"{int(rows['emission_rows'])} rows checked, {off} differ"),
+        ("scopes_add_up", "ladder scopes 1 + 2 + 3 add up to the total", _close(scopes, total),
+         f"{scopes:.3f} vs {total:.3f} kg"),
+        ("sources_add_up", "rows per source add up to the total (market-based)",
+         _close(summed("emissions_kg_co2e", "by_source"), total),
+         f"{summed('emissions_kg_co2e', 'by_source'):.3f} vs {total:.3f} kg"),
+        ("sources_add_up_location", "rows per source add up to the total (location-based)",
+         _close(summed("location_emissions_kg_co2e", "by_source"), location),
+         f"{summed('location_emissions_kg_co2e', 'by_source'):.3f} vs {location:.3f} kg"),
+        ("sites_add_up", "rows per site add up to the total", _close(summed("emissions_kg_co2e", "by_site"), total),
+         f"{summed('emissions_kg_co2e', 'by_site'):.3f} vs {total:.3f} kg"),
+        ("rows_add_up", "the emission rows add up to the reported total", _close(float(rows["row_kg"] or 0.0), total),
+         f"{float(rows['row_kg'] or 0.0):.3f} vs {total:.3f} kg"),
+    ]
+    return [{"id": key, "check": name, "holds": bool(holds), "detail": detail} for key, name, holds, detail in checks]
+
+
 def _monthly(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.empty:
         return []
@@ -443,6 +517,8 @@ def build_summary(ws: Workspace, half: str) -> dict[str, Any]:
         "missing": missing,
         "factor_lists": _factor_lists(ws, start, end),
         "restatements": _restatements(ws, start, end),
-        "alerts": [],
-        "measures": None,
+        "alerts": _alerts(ws, start, end),
+        "measures": _measures(ws, end),
+        "projects": _projects(ws, start, end),
+        "checks": _checks(ws, start, end, totals),
     }

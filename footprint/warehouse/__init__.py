@@ -1,58 +1,109 @@
 """The warehouse: one SQLAlchemy engine for DuckDB (embedded default) or PostgreSQL (production).
 
-Everything dialect-specific lives in this package: the engine, schema migration and bulk loading.
+Everything dialect-specific lives in this package: the engine, schema migration, bulk loading
+and the read-only BI role. One installation can serve several organisations: each gets its own
+schema (PostgreSQL or DuckDB), and every connection of its engine sees only that schema.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
-from footprint.errors import ConfigError
+from footprint.errors import ConfigError, WarehouseError
+from footprint.warehouse.migrations import SQL_DIR, apply_schema, first_line
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+__all__ = ["SQL_DIR", "apply_schema", "make_warehouse", "normalise_url", "safe_url"]
+
+# URL scheme -> the SQLAlchemy driver footprint uses for it. Plain postgresql:// keeps SQLAlchemy's
+# own meaning (psycopg2); postgresql+psycopg:// is psycopg 3. Both bulk-load with COPY.
+_SCHEMES = {
+    "duckdb": "duckdb",
+    "postgresql": "postgresql+psycopg2",
+    "postgresql+psycopg2": "postgresql+psycopg2",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+# Lower case only: PostgreSQL folds unquoted names, so a BI tool typing the name finds the same schema.
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-def make_warehouse(url: str) -> sa.Engine:
-    """Return the engine for a warehouse URL (duckdb:///file or postgresql://...) with the schema applied."""
+def normalise_url(url: str) -> str:
+    """The URL with the driver footprint uses made explicit; a clear error for any other form."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in _SCHEMES:
+        raise ConfigError(
+            f"warehouse URL {safe_url(url)!r} is not one footprint supports: use duckdb:///FILE, "
+            "postgresql+psycopg://USER@HOST/DB (psycopg 3), postgresql+psycopg2://... or postgresql://..."
+        )
+    return f"{_SCHEMES[scheme]}://{rest}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)
+
+
+def check_identifier(name: str, what: str) -> str:
+    """A schema or role name footprint will quote into SQL: validated, never escaped."""
+    if not IDENTIFIER.match(name):
+        raise ConfigError(
+            f"{what} {name!r} is not a valid name: use lower-case letters, digits and _ "
+            "(not starting with a digit, at most 63 characters)"
+        )
+    return name
+
+
+def make_warehouse(url: str, schema: str | None = None, sql_dir: Path = SQL_DIR) -> sa.Engine:
+    """Return the engine for a warehouse URL with the schema brought to the current version.
+
+    With `schema`, every connection works in that schema only (created when missing), so two
+    organisations sharing a database never see each other's tables.
+    """
+    url = normalise_url(url)
     if url.startswith("duckdb:///"):
         target = Path(url.removeprefix("duckdb:///"))
         if str(target) not in ("", ":memory:"):
             target.parent.mkdir(parents=True, exist_ok=True)
-    elif url.startswith("postgresql://"):
-        # psycopg2 is the driver footprint ships; its COPY is the bulk path.
-        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
-    elif not url.startswith("postgresql+psycopg2://"):
-        raise ConfigError(f"warehouse URL {url!r} is neither duckdb:///FILE nor postgresql://...")
-    engine = sa.create_engine(url, future=True)
-    apply_schema(engine)
+    if schema is not None:
+        check_identifier(schema, "warehouse schema")
+    engine = sa.create_engine(url)
+    if schema is not None:
+        sa.event.listen(engine, "connect", _use_schema(schema, engine.dialect.name), insert=True)
+    try:
+        apply_schema(engine, schema, sql_dir)
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise WarehouseError(f"cannot open the warehouse {safe_url(url)}: {first_line(exc.orig)}") from None
+    except WarehouseError:
+        engine.dispose()
+        raise
     return engine
 
 
-def _statements(sql_text: str) -> list[str]:
-    lines = [line for line in sql_text.splitlines() if not line.strip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+def _use_schema(schema: str, dialect: str) -> Callable[[Any, Any], None]:
+    """A connect hook that confines a new connection to the organisation's schema."""
 
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if dialect == "postgresql":
+            # Outside a transaction, so that a later rollback cannot undo it.
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f'SET search_path TO "{schema}"')
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
+            return
+        # DuckDB refuses a search_path naming a schema that does not exist yet; it has one writer.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        cursor.execute(f"SET search_path = '{schema}'")
+        cursor.close()
 
-def apply_schema(engine: sa.Engine) -> None:
-    """Apply sql/NNN_*.sql migrations once each, then (re)create the BI views in sql/views/."""
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)"
-            )
-        )
-        applied = {row[0] for row in conn.execute(sa.text("SELECT version FROM schema_migrations"))}
-        for path in sorted(SQL_DIR.glob("[0-9][0-9][0-9]_*.sql")):
-            if path.stem in applied:
-                continue
-            for statement in _statements(path.read_text(encoding="utf-8")):
-                conn.execute(sa.text(statement))
-            conn.execute(
-                sa.text("INSERT INTO schema_migrations VALUES (:v, CURRENT_TIMESTAMP)"), {"v": path.stem}
-            )
-        for path in sorted((SQL_DIR / "views").glob("*.sql")):
-            for statement in _statements(path.read_text(encoding="utf-8")):
-                conn.execute(sa.text(statement))
+    return on_connect

@@ -1,19 +1,24 @@
 """Bulk movement of DataFrames into the warehouse: the one place where DuckDB and PostgreSQL differ.
 
-DuckDB scans a registered DataFrame directly (millions of rows per second); PostgreSQL gets COPY.
+DuckDB scans a registered DataFrame directly (millions of rows per second); PostgreSQL gets COPY
+with CSV written by Arrow, through psycopg 3 or psycopg2, whichever the URL chose.
 Row-by-row INSERTs are never used for data rows.
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
+
+_COPY_CHUNK_ROWS = 50_000  # about 13 MB of meter_usage CSV per write
+_CSV_BATCH_ROWS = 16_384
 
 
 def is_duckdb(conn: sa.Connection) -> bool:
@@ -32,11 +37,10 @@ def staged(conn: sa.Connection, frame: pd.DataFrame | pa.Table) -> Iterator[str]
         finally:
             driver.unregister(name)
         return
-    if isinstance(frame, pa.Table):
-        frame = frame.to_pandas()
-    columns = ", ".join(f'"{col}" {_pg_type(frame[col])}' for col in frame.columns)
+    table = to_arrow(frame)
+    columns = ", ".join(f'"{field.name}" {_pg_type(field.type)}' for field in table.schema)
     conn.execute(sa.text(f'CREATE TEMPORARY TABLE "{name}" ({columns}) ON COMMIT DROP'))
-    _copy_into(conn, name, frame)
+    copy_into(conn, f'"{name}"', table)
     yield name
 
 
@@ -47,34 +51,91 @@ def insert_frame(conn: sa.Connection, table: str, frame: pd.DataFrame | pa.Table
     """
     if len(frame) == 0:
         return 0
-    columns = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
-    column_list = ", ".join(f'"{col}"' for col in columns)
     if is_duckdb(conn):
+        columns = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+        column_list = ", ".join(f'"{col}"' for col in columns)
         with staged(conn, frame) as name:
             conn.execute(sa.text(f'INSERT INTO {table} ({column_list}) SELECT {column_list} FROM "{name}"'))
     else:
-        _copy_into(conn, table, frame.to_pandas() if isinstance(frame, pa.Table) else frame)
+        copy_into(conn, table, to_arrow(frame))
     return len(frame)
 
 
-def _copy_into(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%dT%H:%M:%S.%f%z")
-    buffer.seek(0)
-    column_list = ", ".join(f'"{col}"' for col in frame.columns)
-    cursor = conn.connection.driver_connection.cursor()
-    cursor.copy_expert(f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+def copy_into(conn: sa.Connection, table: str, frame: pa.Table) -> None:
+    """COPY an Arrow table into a PostgreSQL table (in the connection's transaction), by column name."""
+    column_list = ", ".join(f'"{col}"' for col in frame.column_names)
+    sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+    chunks = _csv_chunks(frame)
+    driver = conn.connection.driver_connection
+    if conn.dialect.driver == "psycopg":
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+        return
+    with driver.cursor() as cursor:
+        cursor.copy_expert(sql, _Reader(chunks))
 
 
-def _pg_type(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series):
+class _Reader:
+    """The file psycopg2's copy_expert reads: each read() returns the next CSV chunk, b"" at the end."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self, _size: int = -1) -> bytes:
+        return next(self._chunks, b"")
+
+
+def to_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """An Arrow table of the frame; a column of mixed Python objects becomes text, as CSV would write it."""
+    if isinstance(frame, pa.Table):
+        return frame
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arrays = []
+        for col in frame.columns:
+            try:
+                arrays.append(pa.array(frame[col], from_pandas=True))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arrays.append(pa.array(frame[col].map(lambda v: None if pd.isna(v) else str(v)), pa.string()))
+        return pa.table(arrays, names=[str(col) for col in frame.columns])
+
+
+def _csv_chunks(table: pa.Table) -> Iterator[bytes]:
+    """CSV as PostgreSQL's COPY reads it, in chunks: the server parses one while the next is written.
+
+    Text is always quoted and NULL is an empty unquoted field. Zoned timestamps are written as UTC
+    instants with a Z: the same value, and Arrow formats them ten times faster than with their offset.
+    """
+    columns = []
+    for column in table.columns:
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            utc = column.cast(pa.timestamp(column.type.unit)).cast(pa.string())
+            column = pc.binary_join_element_wise(utc, "Z", "")
+        elif pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        columns.append(column)
+    options = pa_csv.WriteOptions(include_header=False, batch_size=_CSV_BATCH_ROWS)
+    for batch in pa.table(columns, names=table.column_names).to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(batch, sink, options)
+        yield sink.getvalue().to_pybytes()
+
+
+def _pg_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_dictionary(arrow_type):
+        return _pg_type(arrow_type.value_type)
+    if pa.types.is_boolean(arrow_type):
         return "BOOLEAN"
-    if pd.api.types.is_integer_dtype(series):
+    if pa.types.is_integer(arrow_type):
         return "BIGINT"
-    if pd.api.types.is_float_dtype(series):
+    if pa.types.is_floating(arrow_type):
         return "DOUBLE PRECISION"
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return "TIMESTAMP WITH TIME ZONE"
-    if pd.api.types.is_datetime64_dtype(series):
-        return "TIMESTAMP"
+    if pa.types.is_decimal(arrow_type):
+        return "NUMERIC"
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMP WITH TIME ZONE" if arrow_type.tz is not None else "TIMESTAMP"
+    if pa.types.is_date(arrow_type):
+        return "DATE"
     return "VARCHAR"

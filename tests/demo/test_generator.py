@@ -163,6 +163,7 @@ def test_no_other_row_has_a_planted_problem(
     demo: DemoManifest, parsed: dict[str, pd.DataFrame], org: OrganisationConfig
 ) -> None:
     planted = {(f"inbox/{p.period}/{p.file_name}", p.source_row) for p in demo.planted}
+    planted |= {(f"inbox/{a.period}/{a.file_name}", a.source_row) for a in demo.anomalies if a.source_row}
     plates = {normalise_plate(v.plate): v.tank_litres for v in org.vehicles}
     eans = {m.ean for m in org.meters}
     for f in demo.inbox_files:

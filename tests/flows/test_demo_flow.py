@@ -166,7 +166,7 @@ def _snapshot(manifest: DemoManifest) -> dict[str, list[tuple]]:
     """Every table but the run log, sorted, so row order inside the engine does not matter."""
     tables = [
         "raw_files", "fuel_transactions", "meter_usage", "supplier_activity", "quarantine",
-        "factor_lists", "factors", "emissions", "schema_migrations",
+        "factor_lists", "factors", "emissions", "schema_migrations", "alerts", "alert_deliveries",
     ]
     with pipeline.warehouse(_workspace(manifest)).connect() as conn:
         return {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=repr) for t in tables}
@@ -268,3 +268,33 @@ def test_explain_leads_from_a_month_to_file_lines(demo: DemoManifest) -> None:
     assert result.exit_code == 0, result.output
     assert "tankpas_transacties_2024-03.csv line" in result.output
     assert "x 3.251 (Diesel B7, list 2026 version 2026-08-20)" in result.output
+
+
+def test_the_demo_raises_exactly_its_planted_anomalies_and_story_alerts(demo: DemoManifest) -> None:
+    """Each planted anomaly raises its alert, nothing is raised for the clean months, and all went out."""
+    from footprint.alerts import list_alerts, pending
+
+    ws = _workspace(demo)
+    raised = list_alerts(ws)
+    assert {(a.rule, a.subject, a.period) for a in raised} == demo.expected_alerts
+    assert len(raised) == len(demo.expected_alerts)
+    by_kind = {a.kind: a for a in demo.anomalies}
+    spike = next(a for a in raised if a.rule == "tank_exceeded")
+    assert (spike.evidence["file_name"], spike.evidence["source_row"]) == (
+        by_kind["fuel_spike"].file_name, by_kind["fuel_spike"].source_row)
+    assert spike.evidence["observed"] == 120.0 and spike.evidence["threshold"] == 80.0
+    gas = next(a for a in raised if a.rule == "outlier")
+    assert gas.evidence["change_pct"] > 50 and gas.evidence["series"][-1]["period"] == "2026-01"
+    silent = next(a for a in raised if a.rule == "missing")
+    assert silent.evidence["last_delivered"] == "2026-04"
+    assert pending(ws, ["outbox"]) == []
+    assert len(list(ws.outbox.glob("*.eml"))) == len(raised)
+
+
+def test_ingesting_the_anomalous_months_again_raises_nothing_new(demo: DemoManifest) -> None:
+    from flows.monthly_ingest import ingest_months
+    from footprint.alerts import list_alerts
+
+    before = list_alerts(_workspace(demo))
+    ingest_months(["2023-06", "2025-11", "2026-01", "2026-05", "2026-06"], str(demo.config_path))
+    assert list_alerts(_workspace(demo)) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,10 +28,7 @@ def _ingest(ws: Workspace, period: str) -> None:
     pipeline.compute_emissions(ws, period)
 
 
-@pytest.fixture(scope="module")
-def report_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    root = tmp_path_factory.mktemp("report") / "co"
-    url = f"duckdb:///{root.parent / 'warehouse.duckdb'}"
+def _report_company(root: Path, url: str) -> Workspace:
     ws = make_company(root, url, ALL_FILES, base_year=2024, years=YEARS, targets=TARGETS)
     inbox_2024 = Path(ws.inbox) / "2024-03"
     inbox_2024.mkdir(parents=True)
@@ -38,5 +36,18 @@ def report_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         (inbox_2024 / name).write_text(_for_2024(text), encoding="utf-8")
     _ingest(ws, "2024-03")
     _ingest(ws, "2025-03")
-    yield ws
+    return ws
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def report_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              postgres_database) -> Iterator[Workspace]:
+    """The report's SQL runs on the embedded warehouse and on PostgreSQL."""
+    root = tmp_path_factory.mktemp("report") / "co"
+    if request.param == "duckdb":
+        yield _report_company(root, f"duckdb:///{root.parent / 'warehouse.duckdb'}")
+    else:
+        with postgres_database(f"footprint_report_{os.getpid()}") as url:
+            yield _report_company(root, url)
+            pipeline.close_warehouses()
     pipeline.close_warehouses()

@@ -1,10 +1,14 @@
+"""What only the folder backend has: read-only files, modification times (the shared suite: test_storage_contract)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import time
 from pathlib import Path
 
-from footprint.storage import FolderInbox, FolderRawStore
+from footprint.storage import DEFAULT_SETTLE_SECONDS, FolderInbox, FolderRawStore, open_inbox
 
 
 def test_raw_store_keeps_each_content_once_and_read_only(tmp_path: Path) -> None:
@@ -44,3 +48,29 @@ def test_inbox_lists_a_months_files_only(tmp_path: Path) -> None:
     inbox = FolderInbox(tmp_path)
     assert [p.name for p in inbox.files_for(dt.date(2024, 3, 1))] == ["a.csv", "b.csv"]
     assert inbox.files_for(dt.date(2024, 5, 1)) == []
+
+
+def test_a_fresh_file_is_picked_up_once_unchanged_for_the_settle_time(tmp_path: Path) -> None:
+    month = tmp_path / "inbox" / "fuelcards" / "2024-03"
+    month.mkdir(parents=True)
+    export = month / "transactions.csv"
+    export.write_text("Datum;Liter\n")
+    inbox = open_inbox(tmp_path / "inbox", tmp_path / "staging")
+
+    fresh = inbox.scan(dt.date(2024, 3, 1))
+    settled_at = time.time() - DEFAULT_SETTLE_SECONDS - 1
+    os.utime(export, (settled_at, settled_at))
+    settled = inbox.scan(dt.date(2024, 3, 1))
+
+    assert [(s.name, s.reason.split(" changed")[0]) for s in fresh.skipped] == [
+        ("transactions.csv", "still uploading?")
+    ]
+    assert (fresh.files, settled.files, settled.skipped) == ([], [export], [])
+
+
+def test_archived_report_files_are_read_only(tmp_path: Path) -> None:
+    store = FolderRawStore(tmp_path / "raw")
+    location = store.put_report("2025H2/20260105T120000Z/manifest.json", b"{}")
+    assert location == str(tmp_path / "raw" / "reports" / "2025H2" / "20260105T120000Z" / "manifest.json")
+    assert Path(location).stat().st_mode & 0o222 == 0
+    assert [p.name for p in Path(location).parent.iterdir()] == ["manifest.json"]
