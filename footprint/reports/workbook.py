@@ -42,10 +42,16 @@ def _as_cell(sheet: Any, value: Any) -> Any:
 
 
 def _column(sheet: Any, values: pd.Series) -> list[Any]:
-    """One column's cells: only object columns (text, dates, nulls) need a look at each value."""
-    if values.dtype != object:
-        return values.astype(object).where(values.notna(), None).tolist()
-    return [_as_cell(sheet, v) for v in values.where(values.notna(), None).tolist()]
+    """One column's cells. Numbers pass as they are; only text that looks like a formula is wrapped,
+    and only object columns (dates, lists, mixed values) need a look at every value."""
+    if values.dtype == object:
+        return [_as_cell(sheet, v) for v in values.where(values.notna(), None).tolist()]
+    cells = values.astype(object).where(values.notna(), None).tolist()
+    if pd.api.types.is_string_dtype(values):
+        risky = values.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        for i in risky.nonzero()[0]:
+            cells[i] = _as_cell(sheet, cells[i])
+    return cells
 
 
 def _frame_sheet(book: openpyxl.Workbook, title: str, frame: pd.DataFrame, empty: str,

@@ -144,3 +144,19 @@ def test_every_label_has_both_languages() -> None:
     entries = yaml.safe_load(html._LABELS_FILE.read_text(encoding="utf-8"))
     incomplete = [key for key, texts in entries.items() if set(texts) != {"en", "nl"} or not all(texts.values())]
     assert incomplete == []
+
+
+def test_formula_like_text_in_a_text_column_stays_text(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from footprint.reports.workbook import _frame_sheet
+
+    book = openpyxl.Workbook(write_only=True)
+    frame = pd.DataFrame({"file_name": pd.Series(["=HYPERLINK(\"x\")", "fuel.csv", "+31", None], dtype="str"),
+                          "kg": [1.5, 2.0, None, 4.0]})
+    _frame_sheet(book, "Rows", frame, "empty")
+    book.save(tmp_path / "rows.xlsx")
+    rows = openpyxl.load_workbook(tmp_path / "rows.xlsx")["Rows"]
+    assert [(c.value, c.data_type) for c in rows["A"]][1:4] == [
+        ('=HYPERLINK("x")', "s"), ("fuel.csv", "s"), ("+31", "s")]
+    assert rows["B2"].value == 1.5
