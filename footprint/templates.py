@@ -66,6 +66,26 @@ projects: []
 #        source: supplier_reported
 #        share_pct: 40
 
+# The energy management plan's measures; the half-year report reviews their status
+# (planned | in_progress | done | cancelled) and marks open ones past their due month.
+measures: []
+#  - id: M1
+#    description: Replace diesel vans by electric vans at the end of their lease
+#    owner: Fleet manager
+#    due: "2026-12"
+#    ladder_scope: 1
+#    expected_saving_kg_co2e: 18000
+#    status: in_progress
+
+# Deviation alerts to the quality officer after each monthly ingestion (footprint/alerts/rules.py).
+# Delivery settings (SMTP, webhook) come from the environment only, never from this file.
+alerts:
+  enabled: true
+  defaults: {{mom_pct: 50, yoy_pct: 50, zscore: 3.5}}
+#  overrides:                       # per EAN, plate, source or supplier; null switches a rule off
+#    "871687120000000001": {{mom_pct: 80}}
+#    flights: {{mom_pct: null, yoy_pct: null}}
+
 # per_year: each year with that year's factor list (default); single_list: every year with list_year's.
 factor_policy:
   mode: per_year
