@@ -2,6 +2,9 @@
 
 Deviations are detected and stored per month; sending comes once at the end of a flow run, so a
 backfill of many months asks the mail server once, and whatever fails stays pending for the next run.
+
+A month's files are parsed in batches and its datasets loaded as separate tasks, on the task runner
+that FOOTPRINT_TASK_RUNNER names (threads, or Dask: see flows/task_runner.py).
 """
 
 from __future__ import annotations
@@ -10,15 +13,19 @@ import datetime as dt
 
 from prefect import flow, get_run_logger
 
+from flows.task_runner import task_runner
 from footprint.errors import FootprintError
 from footprint.periods import format_period, parse_period
-from footprint.pipeline import RunSummary
+from footprint.pipeline import FileResult, RunSummary, dataset_batches, file_batches
 from tasks.compute_emissions import compute_emissions
 from tasks.detect_alerts import detect_alerts
-from tasks.load_files import load_files
+from tasks.load_dataset import load_dataset
 from tasks.pull_files import pull_files
 from tasks.record_run import record_run
 from tasks.send_alerts import send_alerts
+from tasks.stage_files import stage_files
+
+RUNNER = task_runner()
 
 
 def previous_month(today: dt.date | None = None) -> str:
@@ -26,9 +33,18 @@ def previous_month(today: dt.date | None = None) -> str:
     return format_period((first - dt.timedelta(days=1)).replace(day=1))
 
 
+def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]:
+    """Parse the files in batches, then load each dataset in its own transaction; both steps run in parallel."""
+    parsing = [stage_files.submit(config, period, batch) for batch in file_batches(paths)]
+    staged = [item for future in parsing for item in future.result()]
+    loading = [load_dataset.submit(config, period, batch[0].dataset, batch) for batch in dataset_batches(staged)]
+    rejected = [item for item in staged if isinstance(item, FileResult)]
+    return rejected + [result for future in loading for result in future.result()]
+
+
 def _ingest(config: str | None, period: str) -> RunSummary:
     started = dt.datetime.now(dt.timezone.utc)
-    files = load_files(config, period, pull_files(config, period))
+    files = _load(config, period, pull_files(config, period))
     try:
         emissions = compute_emissions(config, period)
     except FootprintError as exc:
@@ -46,7 +62,7 @@ def _send(config: str | None) -> None:
         get_run_logger().warning("alerts stay pending and go out with the next run: %s", state.message)
 
 
-@flow(name="monthly_ingest")
+@flow(name="monthly_ingest", task_runner=RUNNER)
 def monthly_ingest(period: str | None = None, config: str | None = None) -> RunSummary:
     """Ingest one month (default: last month, for the schedule in prefect.yaml)."""
     month = format_period(parse_period(period)) if period else previous_month()
@@ -55,7 +71,7 @@ def monthly_ingest(period: str | None = None, config: str | None = None) -> RunS
     return summary
 
 
-@flow(name="ingest_months")
+@flow(name="ingest_months", task_runner=RUNNER)
 def ingest_months(periods: list[str], config: str | None = None) -> list[RunSummary]:
     """Ingest several months in one flow run: a backfill costs one flow start, not one per month."""
     summaries = [_ingest(config, format_period(parse_period(p))) for p in periods]

@@ -87,7 +87,8 @@ def _periods(period: str | None, first: str | None, last: str | None) -> list[st
     return [format_period(m) for m in month_range(parse_period(first), parse_period(last))]
 
 
-def _print_run(summary: Any) -> None:
+def _print_run(summary: Any, examples: dict[str, list[dict[str, Any]]]) -> None:
+    """One line per file; under a file with quarantined rows its first few, by line and column, to fix."""
     for f in summary.files:
         if f.outcome == "rejected":
             console.print(f"  [red]✗[/] {summary.period} {f.file_name}: rejected: {f.message}", highlight=False)
@@ -103,6 +104,13 @@ def _print_run(summary: Any) -> None:
             f"{f.rows_quarantined} quarantined{extra}",
             highlight=False,
         )
+        shown = examples.get(f.file_sha256, [])
+        for row in shown:
+            line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"
+            console.print(line, highlight=False, markup=False)
+        rest = f.rows_quarantined - len({row["source_row"] for row in shown})
+        if rest > 0:
+            console.print(f"      ... and {rest} more row(s), each with its reason in table quarantine", style="dim")
 
 
 class _OneLineForFootprintErrors(logging.Filter):
@@ -119,6 +127,16 @@ def _quiet_footprint_tracebacks() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _OneLineForFootprintErrors) for f in logger.filters):
             logger.addFilter(_OneLineForFootprintErrors())
+
+
+def _print_skipped(config: str | None, periods: list[str]) -> None:
+    """Name the inbox files left for a later run (still uploading, empty, temporary), whatever the log shows."""
+    from footprint import pipeline
+
+    ws = open_workspace(Path(config) if config else None)
+    for period in periods:
+        for skipped in pipeline.inbox(ws).scan(parse_period(period)).skipped:
+            console.print(f"  … {period}: {skipped.name} skipped, {skipped.reason}", highlight=False)
 
 
 def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> list[Any]:
@@ -145,8 +163,11 @@ def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> 
             summaries.extend(results)
             progress.advance(bar, len(chunk))
     if verbose:
+        quarantined_files = [f.file_sha256 for s in summaries for f in s.files if f.rows_quarantined]
+        examples = queries.quarantine_examples(open_workspace(Path(config) if config else None), quarantined_files)
         for summary in summaries:
-            _print_run(summary)
+            _print_run(summary, examples)
+    _print_skipped(config, periods)
     quarantined = sum(s.rows_quarantined for s in summaries)
     rejected = sum(f.outcome == "rejected" for s in summaries for f in s.files)
     loaded = sum(f.outcome == "loaded" for s in summaries for f in s.files)
@@ -200,6 +221,7 @@ def demo(
     manifest = write_demo(workdir)
     console.print(f"Demo company written to {workdir}: {len(manifest.inbox_files)} raw files in {workdir / 'inbox'}")
     config = str(workdir / CONFIG_FILE_NAME)
+    _publish_demo_inbox(workdir)
     periods = sorted({p.name for p in (workdir / "inbox").iterdir() if p.is_dir()})
     run_ingest(config, periods, verbose=False)
     ws = open_workspace(Path(config))
@@ -230,6 +252,17 @@ def demo(
         console.print(f"          {written['report.html']}, report.xlsx, summary.json, charts/", highlight=False)
 
 
+def _publish_demo_inbox(workdir: Path) -> None:
+    """With FOOTPRINT_INBOX elsewhere (an S3 bucket, say), put the demo's files there: that is what ingestion reads."""
+    from footprint.storage import copy_into_inbox
+
+    ws = open_workspace(workdir / CONFIG_FILE_NAME)
+    if Path(str(ws.inbox)) == workdir / "inbox":
+        return
+    copied = copy_into_inbox(workdir / "inbox", ws.inbox, endpoint_url=ws.s3_endpoint_url)
+    console.print(f"Inbox {ws.inbox}: {copied} demo file(s) copied there, the others were there already", highlight=False)
+
+
 def _print_year_totals(rows: list[dict[str, Any]]) -> None:
     table = Table(title="t CO2e per year and ladder scope (electricity market-based)")
     table.add_column("year", justify="right")
@@ -251,9 +284,12 @@ def ingest(
     config: ConfigOption = None,
 ) -> None:
     """Ingest the inbox files of one or more months through the Prefect flow."""
+    from footprint.pipeline import warehouse
+
     periods = _periods(period, first, last)
     config_path = _config_arg(config)
-    open_workspace(Path(config_path))
+    # Opened before Prefect starts: a DuckDB file held by another run fails here at once, not after retries.
+    warehouse(open_workspace(Path(config_path)))
     run_ingest(config_path, periods)
     from footprint.alerts import list_alerts
 

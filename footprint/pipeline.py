@@ -11,22 +11,27 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import os
 import re
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from footprint import schemas
 from footprint.config import Workspace
-from footprint.errors import FactorError, InputFileError
+from footprint.crashpoints import crash_point
+from footprint.errors import FactorError, InputFileError, StorageError
 from footprint.factors import (
     ActivityMapping,
     classify_products,
@@ -45,6 +50,7 @@ from footprint.storage import RawStore, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, staged
+from footprint.warehouse.migrations import advisory_xact_lock
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,26 @@ class FileResult:
     rows_excluded: int = 0
     duration_s: float = 0.0
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A raw file kept in the raw store and parsed, its canonical rows waiting as Parquet in the staging folder.
+
+    This small record, not the rows, is what travels from a parsing task to the loading task (on
+    Dask between processes); the Parquet file is removed once its rows are loaded.
+    """
+
+    file_name: str
+    file_sha256: str
+    stored_path: str
+    size_bytes: int
+    dataset: str
+    source_format: str
+    spans_months: bool
+    sheet: str | None
+    parsed_path: str
+    parse_s: float
 
 
 @dataclass(frozen=True)
@@ -89,18 +115,24 @@ class RunSummary:
 
 
 _log = logging.getLogger("footprint.pipeline")
+_PERSONAL_COLUMNS = ("card_number", "driver")
 _ENGINES: dict[tuple[str, str | None], sa.Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 _PARSE_THREADS = 2
+# Files per parsing task of the flow: enough work to outweigh a task's scheduling cost (tens of ms),
+# few enough that a month of hundreds of meter files spreads over the workers.
+FILES_PER_TASK = 20
 
 
 def warehouse(ws: Workspace) -> sa.Engine:
     """One engine per warehouse and process, schema applied and the default factor list loaded."""
     key = (ws.warehouse_url, ws.warehouse_schema)  # organisations sharing a database differ by schema
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = make_warehouse(ws.warehouse_url, ws.warehouse_schema)
-        ensure_default_factors(engine)
-        _ENGINES[key] = engine
+    with _ENGINES_LOCK:  # a month's datasets load in parallel tasks: migrate and seed once
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = make_warehouse(ws.warehouse_url, ws.warehouse_schema)
+            ensure_default_factors(engine)
+            _ENGINES[key] = engine
     return engine
 
 
@@ -115,10 +147,13 @@ def loaded_checksums(ws: Workspace) -> set[str]:
         return {row[0] for row in conn.execute(sa.text("SELECT file_sha256 FROM raw_files"))}
 
 
+def _staging(ws: Workspace) -> Path:
+    return ws.staging or ws.config_path.parent / ".staging"
+
+
 def inbox(ws: Workspace) -> Any:
     """The workspace's inbox: a folder or S3, with files still being written left for the next run."""
-    return open_inbox(ws.inbox, ws.staging or Path(ws.config_path.parent / ".staging"),
-                      settle_seconds=ws.inbox_settle_seconds, endpoint_url=ws.s3_endpoint_url)
+    return open_inbox(ws.inbox, _staging(ws), settle_seconds=ws.inbox_settle_seconds, endpoint_url=ws.s3_endpoint_url)
 
 
 def raw_store(ws: Workspace) -> RawStore:
@@ -167,8 +202,8 @@ def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, mapping: A
             "source_row": frame["source_row"],
             "period": frame["period"].dt.date,
             "transaction_at": frame["transaction_at"],
-            "card_id": pseudonymise(frame["card_number"], ws.pseudonym_key),
-            "driver_id": pseudonymise(frame["driver"], ws.pseudonym_key),
+            "card_id": frame["card_number"],  # pseudonymised when read: see _pseudonymised
+            "driver_id": frame["driver"],
             "plate": frame["plate"],
             "site_id": frame["plate"].map(sites).astype("string"),
             "station": frame["station"],
@@ -185,11 +220,18 @@ def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, mapping: A
     )
 
 
+def _per_ean(ean: pd.Series, mapping: dict[str, str | None]) -> pd.Series:
+    """A meter's setting on each of its rows, looked up once per meter: Series.map hashes every row's text."""
+    codes, distinct = pd.factorize(ean)
+    values = pd.array([mapping.get(e) for e in distinct], dtype="string")
+    return pd.Series(values.take(codes, allow_fill=True), index=ean.index)
+
+
 def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> pd.DataFrame:
     meters = {m.ean: m for m in ws.org.meters}
     ean = frame["ean"]
-    carrier = ean.map({e: m.carrier for e, m in meters.items()}).astype("string")
-    contract = ean.map({e: m.contract_in(period) for e, m in meters.items()}).astype("string")
+    carrier = _per_ean(ean, {e: m.carrier for e, m in meters.items()})
+    contract = _per_ean(ean, {e: m.contract_in(period) for e, m in meters.items()})
     consumption = frame["direction"] == "consumption"
     key = pd.Series(pd.NA, index=frame.index, dtype="string")
     key = key.mask(consumption & (carrier == "electricity"), "electricity:" + contract)
@@ -201,7 +243,7 @@ def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: s
             "source_row": frame["source_row"],
             "period": frame["period"].dt.date,
             "ean": ean,
-            "site_id": ean.map({e: m.site for e, m in meters.items()}).astype("string"),
+            "site_id": _per_ean(ean, {e: m.site for e, m in meters.items()}),
             "carrier": carrier,
             "contract": contract,
             "interval_start": frame["interval_start"],
@@ -317,7 +359,9 @@ def _validate_batch(dataset: str, parsed: list[_ParsedFile], context: Validation
         return f"repeats row {original_rows[position]} of {names[file_index[position]]}"
 
     reasons = outcome.quarantine["reason"].astype(str).str.replace(r"repeats row (\d+)", original_row, regex=True)
-    good = outcome.good.sort_values("source_row", kind="stable")
+    good = outcome.good
+    if not good["source_row"].is_monotonic_increasing:  # sorting copies a month of rows
+        good = good.sort_values("source_row", kind="stable")
     good_positions = good["source_row"].to_numpy()
     return _ValidatedBatch(
         good=good.assign(source_row=original_rows[good_positions]).reset_index(drop=True),
@@ -344,7 +388,9 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
         batch.quarantine.loc[unmapped, "reason"] = hints.to_numpy()
     bounds = batch.good_bounds
     loaded = np.diff(bounds)
-    sha = pd.Series(np.repeat([item.sha256 for item in items], loaded), dtype="string")
+    # Taken by Arrow: a NumPy array of repeated checksums made "string" costs seconds per million rows.
+    checksums = pa.array([item.sha256 for item in items])
+    sha = pd.Series(pd.arrays.ArrowStringArray(pc.take(checksums, np.repeat(np.arange(len(items)), loaded))))
     rows = _prepare(dataset, batch.good, ws, sha, period, mapping)
     excluded_rows = rows["excluded_reason"].notna().to_numpy() if "excluded_reason" in rows else np.zeros(len(rows), int)
     running = np.concatenate([[0], np.cumsum(excluded_rows)])
@@ -377,10 +423,17 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
         }
     )
     with warehouse(ws).begin() as conn:
-        replaced = _supersede_earlier_versions(conn, month, items)
-        insert_frame(conn, dataset, pa.Table.from_pandas(rows, preserve_index=False))
-        insert_frame(conn, "quarantine", quarantine)
-        insert_frame(conn, "raw_files", raw_files)
+        loaded_meanwhile = _lock_month(conn, dataset, month, items)
+        if not loaded_meanwhile:
+            replaced = _supersede_earlier_versions(conn, month, items)
+            insert_frame(conn, dataset, pa.Table.from_pandas(rows, preserve_index=False))
+            crash_point("load")  # reliability tests: die inside the transaction, rows half written
+            insert_frame(conn, "quarantine", quarantine)
+            insert_frame(conn, "raw_files", raw_files)
+    if loaded_meanwhile:
+        rest = [item for item in items if item.sha256 not in loaded_meanwhile]
+        skipped = [_already_loaded(item.path.name, item.sha256) for item in items if item.sha256 in loaded_meanwhile]
+        return skipped + (_load_dataset(ws, period, dataset, rest) if rest else [])
     finished = time.perf_counter()
     return [
         FileResult(
@@ -400,12 +453,32 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     ]
 
 
+def _lock_month(conn: sa.Connection, dataset: str, month: dt.date, items: list[_ParsedFile]) -> set[str]:
+    """Wait for another run loading this dataset and month, then return which of these files it loaded.
+
+    Two runs of one month both find a file new before either commits; the second then loads nothing twice.
+    """
+    advisory_xact_lock(conn, "load", dataset, month)
+    return _loaded_among(conn, [item.sha256 for item in items])
+
+
+def _loaded_among(conn: sa.Connection, checksums: list[str]) -> set[str]:
+    query = sa.text("SELECT file_sha256 FROM raw_files WHERE file_sha256 IN :shas")
+    return set(conn.execute(query.bindparams(sa.bindparam("shas", expanding=True)), {"shas": checksums}).scalars())
+
+
+def _already_loaded(name: str, sha256: str) -> FileResult:
+    return FileResult(name, sha256, "skipped", message="already loaded (same content)")
+
+
 def _spans_months(item: _ParsedFile) -> bool:
     return bool(getattr(item.fmt, "SPANS_MONTHS", False))
 
 
 def _file_notes(item: _ParsedFile, replaced_sha: str | None) -> str | None:
     notes = [f"corrected file: restates {replaced_sha[:12]}"] if replaced_sha else []
+    if item.frame.empty:
+        notes.append("no data rows: the file holds a header only")
     skipped = skipped_records(item.frame)
     if skipped:
         notes.append("skipped records: " + ", ".join(f"{kind} {count}" for kind, count in sorted(skipped.items())))
@@ -479,30 +552,166 @@ def _store_and_parse(
     return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet)
 
 
+def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFile]:
+    """Store and parse files on two threads (the readers spend their time in pyarrow and DuckDB, outside the GIL)."""
+    store = raw_store(ws)
+    own_formats = user_formats(ws.org, ws.config_path.parent)
+    eans = [m.ean for m in ws.org.meters]
+    with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
+        key = ws.pseudonym_key
+        yield from pool.map(lambda p: _pseudonymised(_store_and_parse(store, Path(p), own_formats, eans), key), paths)
+
+
+def _pseudonymised(item: FileResult | _ParsedFile, key: str) -> FileResult | _ParsedFile:
+    """Card numbers and driver names replaced by their keyed hash as soon as a file is read.
+
+    Staged Parquet, validation, quarantine values and the warehouse then never hold them; the raw
+    store keeps the original file as the audit copy.
+    """
+    if isinstance(item, FileResult) or not set(_PERSONAL_COLUMNS) & set(item.frame.columns):
+        return item
+    frame = item.frame.assign(**{c: pseudonymise(item.frame[c], key) for c in _PERSONAL_COLUMNS if c in item.frame})
+    frame.attrs = item.frame.attrs
+    return replace(item, frame=frame)
+
+
 def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]:
     """Store, parse, validate and load a period's new files; each file in one transaction, all or none.
 
-    Files are parsed on two threads (the readers spend their time in pyarrow and DuckDB, outside
-    the GIL); a file whose content was loaded before is skipped.
+    A file whose content was loaded before is skipped. The flow runs the same steps as separate
+    tasks (stage_files, then load_staged per dataset); this keeps the rows in memory instead.
     """
-    store = raw_store(ws)
     done = loaded_checksums(ws)
     results: list[FileResult] = []
     parsed: dict[tuple[str, bool], list[_ParsedFile]] = {}
-    with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
-        own_formats = user_formats(ws.org, ws.config_path.parent)
-        eans = [m.ean for m in ws.org.meters]
-        for item in pool.map(lambda p: _store_and_parse(store, Path(p), own_formats, eans), paths):
-            if isinstance(item, FileResult):
-                results.append(item)
-            elif item.sha256 in done:
-                results.append(FileResult(item.path.name, item.sha256, "skipped", message="already loaded (same content)"))
-            else:
-                done.add(item.sha256)
-                parsed.setdefault((item.fmt.DATASET, _spans_months(item)), []).append(item)
+    for item in _parsed(ws, paths):
+        if isinstance(item, FileResult):
+            results.append(item)
+        elif item.sha256 in done:
+            results.append(FileResult(item.path.name, item.sha256, "skipped", message="already loaded (same content)"))
+        else:
+            done.add(item.sha256)
+            parsed.setdefault((item.fmt.DATASET, _spans_months(item)), []).append(item)
     for (dataset, _), items in parsed.items():
         results.extend(_load_dataset(ws, period, dataset, items))
     return results
+
+
+def file_batches(paths: list[str], size: int = FILES_PER_TASK) -> list[list[str]]:
+    """A month's files in batches of at most `size`, one parsing task each."""
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
+
+
+def stage_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult | StagedFile]:
+    """Keep and parse files, leaving each one's canonical rows as Parquet for load_staged.
+
+    The flow maps this over a month's files, so parsing spreads over threads or Dask workers while
+    only small records travel between tasks. An unreadable file comes back as a rejected FileResult.
+    """
+    folder = _staging(ws) / "parsed" / period
+    return [item if isinstance(item, FileResult) else _write_staged(item, folder) for item in _parsed(ws, paths)]
+
+
+def _write_staged(item: _ParsedFile, folder: Path) -> StagedFile:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{item.sha256}.parquet"
+    # Written beside and renamed: two files of the same content in one month share this name.
+    partial = folder / f".{item.sha256}.{uuid.uuid4().hex[:8]}.parquet"
+    item.frame.to_parquet(partial, index=False)  # pandas keeps frame.attrs (skipped records) with the rows
+    os.replace(partial, target)
+    return StagedFile(
+        file_name=item.path.name,
+        file_sha256=item.sha256,
+        stored_path=item.stored_path,
+        size_bytes=item.size_bytes,
+        dataset=item.fmt.DATASET,
+        source_format=item.fmt.NAME,
+        spans_months=_spans_months(item),
+        sheet=item.sheet,
+        parsed_path=str(target),
+        parse_s=time.perf_counter() - item.started,
+    )
+
+
+def dataset_batches(staged: list[FileResult | StagedFile]) -> list[list[StagedFile]]:
+    """Staged files grouped as they are loaded: per dataset, multi-month exports apart from monthly files."""
+    groups: dict[tuple[str, bool], list[StagedFile]] = {}
+    for item in staged:
+        if isinstance(item, StagedFile):
+            groups.setdefault((item.dataset, item.spans_months), []).append(item)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class _StagedFormat:
+    """What loading needs to know of a staged file's format (a format module does not travel between processes)."""
+
+    NAME: str
+    DATASET: str
+    SPANS_MONTHS: bool
+
+
+def load_staged(ws: Workspace, period: str, dataset: str, staged: list[StagedFile]) -> list[FileResult]:
+    """Validate and load one dataset's staged files of a period in one transaction, then drop their Parquet.
+
+    A file whose content was loaded before (by an earlier run, or a retry of this task) is skipped.
+    """
+    done = loaded_checksums(ws)
+    results: list[FileResult] = []
+    items: list[_ParsedFile] = []
+    gone: list[StagedFile] = []
+    for each in staged:
+        if each.file_sha256 in done:
+            results.append(_already_loaded(each.file_name, each.file_sha256))
+        else:
+            done.add(each.file_sha256)
+            item = _read_staged(each)
+            if item is None:
+                gone.append(each)
+            else:
+                items.append(item)
+    results.extend(_loaded_elsewhere(ws, period, gone))
+    if items:
+        results.extend(_load_dataset(ws, period, dataset, items))
+    for each in staged:
+        Path(each.parsed_path).unlink(missing_ok=True)
+    return results
+
+
+def _loaded_elsewhere(ws: Workspace, period: str, gone: list[StagedFile]) -> list[FileResult]:
+    """Staged files whose Parquet vanished: another run of the month staged the same content, loaded it and removed it.
+
+    Its commit comes before its removal, so such a file is loaded; anything else is a real loss, said so.
+    """
+    if not gone:
+        return []
+    with warehouse(ws).connect() as conn:
+        loaded = _loaded_among(conn, [each.file_sha256 for each in gone])
+    lost = [each.file_name for each in gone if each.file_sha256 not in loaded]
+    if lost:
+        names = ", ".join(lost)
+        raise StorageError(f"{period}: the staged rows of {names} were removed before loading; run the month again")
+    return [_already_loaded(each.file_name, each.file_sha256) for each in gone]
+
+
+def _read_staged(each: StagedFile) -> _ParsedFile | None:
+    """The staged rows as parsed, or None when they are gone (see _loaded_elsewhere)."""
+    try:
+        frame = pd.read_parquet(each.parsed_path)
+    except FileNotFoundError:
+        return None
+    conformed = schemas.conform(frame, each.dataset)  # Parquet has no second resolution: back to the canonical dtypes
+    conformed.attrs = frame.attrs
+    return _ParsedFile(
+        path=Path(each.file_name),
+        sha256=each.file_sha256,
+        stored_path=each.stored_path,
+        size_bytes=each.size_bytes,
+        fmt=_StagedFormat(each.source_format, each.dataset, each.spans_months),
+        frame=conformed,
+        started=time.perf_counter() - each.parse_s,
+        sheet=each.sheet,
+    )
 
 
 _QUARANTINE_COLUMNS = (
@@ -557,6 +766,8 @@ def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> list[dt.date]
 
 
 def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame) -> None:
+    # Two runs recomputing a month at once would each delete, then each insert: rows twice.
+    advisory_xact_lock(conn, "emissions", month)
     with staged(conn, keymap) as name:
         unknown = conn.execute(
             sa.text(
@@ -576,6 +787,7 @@ def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame)
         conn.execute(sa.text("DELETE FROM emissions WHERE period = :period"), {"period": month})
         for select in _EMISSION_SELECTS.values():
             conn.execute(sa.text("INSERT INTO emissions " + select.format(keymap=f'"{name}"')), {"period": month})
+            crash_point("compute")  # reliability tests: die with the month's emissions half rewritten
 
 
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:

@@ -47,6 +47,25 @@ def quarantine_summary(ws: Workspace) -> dict[str, int]:
     return {"rows": int(row["rows"]), "files": int(row["files"])}
 
 
+def quarantine_examples(ws: Workspace, checksums: list[str], per_file: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """The first quarantined rows of each file (line, column, reason): what the ingest output shows to fix."""
+    if not checksums:
+        return {}
+    with warehouse(ws).connect() as conn:
+        result = conn.execute(
+            sa.text(
+                "SELECT file_sha256, source_row, column_name, reason FROM ("
+                "SELECT *, row_number() OVER (PARTITION BY file_sha256 ORDER BY source_row, expectation) AS n "
+                "FROM quarantine WHERE file_sha256 IN :shas) q WHERE n <= :per_file ORDER BY file_sha256, n"
+            ).bindparams(sa.bindparam("shas", expanding=True)),
+            {"shas": checksums, "per_file": per_file},
+        )
+        examples: dict[str, list[dict[str, Any]]] = {}
+        for row in result:
+            examples.setdefault(row.file_sha256, []).append(dict(row._mapping))
+    return examples
+
+
 def status(ws: Workspace, first: dt.date | None, last: dt.date | None) -> list[dict[str, Any]]:
     """Per month: each dataset's files and rows, and each active meter that delivered nothing."""
     files = _rows(

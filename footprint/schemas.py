@@ -10,7 +10,8 @@ quarantine entry or a lineage query leads straight to the cell.
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+from typing import Any, Final
 
 import pandas as pd
 
@@ -81,4 +82,13 @@ def conform(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS[dataset] if c not in frame.columns]
     if missing:
         raise ValueError(f"parser output for {dataset} lacks columns {missing}")
-    return frame[list(COLUMNS[dataset])].astype(COLUMNS[dataset])
+    # Only columns not yet canonical are cast: astype copies even when every dtype already matches.
+    selected = frame[list(COLUMNS[dataset])]
+    wrong = {c: d for c, d in _dtypes(dataset).items() if selected[c].dtype != d}
+    return selected.astype(wrong) if wrong else selected
+
+
+@functools.cache
+def _dtypes(dataset: str) -> dict[str, Any]:
+    """The canonical dtypes as pandas objects: parsing "datetime64[us, Europe/Amsterdam]" per file adds up."""
+    return {column: pd.api.types.pandas_dtype(dtype) for column, dtype in COLUMNS[dataset].items()}

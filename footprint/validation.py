@@ -60,6 +60,8 @@ _PARAMETERS: Final = frozenset(
         "known_products",
         "known_plates",
         "known_eans",
+        "future_from_at",
+        "future_from_date",
     }
 )
 
@@ -73,13 +75,17 @@ class ValidationRunError(FootprintError):
 
 @dataclass(frozen=True)
 class ValidationContext:
-    """What the rules compare against: the month being ingested and what the configuration knows."""
+    """What the rules compare against: the month being ingested, what the configuration knows, and today.
+
+    today (local, None: the real one): a row dated after it cannot have happened yet, even inside the period.
+    """
 
     period_start: dt.date
     period_end: dt.date
     products: Sequence[str]
     eans: Sequence[str]
     plates: Sequence[str]
+    today: dt.date | None = None
 
     def __post_init__(self) -> None:
         if self.period_end <= self.period_start:
@@ -275,9 +281,11 @@ def _check_frame(dataset: str, frame: pd.DataFrame) -> None:
 
 
 def _parameters(context: ValidationContext) -> dict[str, Any]:
-    """Suite parameters: period bounds at local midnight and the configured names."""
+    """Suite parameters: period bounds and the start of tomorrow at local midnight, and the configured names."""
     start = pd.Timestamp(context.period_start)
     end = pd.Timestamp(context.period_end)
+    today = context.today or pd.Timestamp.now(tz=LOCAL_TZ).date()
+    tomorrow = pd.Timestamp(today + dt.timedelta(days=1))
     products = _normalised_products(pd.Series(list(context.products), dtype="string")).dropna()
     return {
         "period_start_at": start.tz_localize(LOCAL_TZ),
@@ -287,6 +295,8 @@ def _parameters(context: ValidationContext) -> dict[str, Any]:
         "known_products": sorted(set(products)),
         "known_plates": sorted(set(context.plates)),
         "known_eans": sorted(set(context.eans)),
+        "future_from_at": tomorrow.tz_localize(LOCAL_TZ),
+        "future_from_date": tomorrow,
     }
 
 

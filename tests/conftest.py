@@ -11,6 +11,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Test inboxes are written and read at once; tests/storage checks the settle time itself.
 os.environ.setdefault("FOOTPRINT_INBOX_SETTLE_SECONDS", "0")
 
+import logging  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
@@ -62,6 +63,42 @@ def _postgres_database(name: str) -> Iterator[str]:
 def postgres_database():  # noqa: ANN201 - the context manager itself, for fixtures of wider scope
     """`with postgres_database(name) as url:` a fresh database for module-scoped fixtures."""
     return _postgres_database
+
+
+S3_REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """One moto S3 server per test module, on a free loopback port: real HTTP, not an in-process mock."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def aws_env(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Dummy credentials and the moto endpoint, through the standard AWS variables only."""
+    from footprint.storage import ENDPOINT_ENV
+
+    empty = tmp_path_factory.mktemp("aws")
+    with pytest.MonkeyPatch.context() as env:
+        for name in list(os.environ):
+            if name.startswith("AWS_") or name == ENDPOINT_ENV:
+                env.delenv(name)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", S3_REGION)
+        env.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        env.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+        yield s3_endpoint
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

@@ -20,6 +20,7 @@ from footprint.config import Workspace
 from footprint.errors import UsageError
 from footprint.periods import format_period, parse_period
 from footprint.pipeline import warehouse
+from footprint.warehouse.migrations import advisory_xact_lock
 
 _COLUMNS = (
     "alert_id, rule, subject, period, severity, title, message, evidence_json, status, note, noted_by, noted_at, "
@@ -69,6 +70,7 @@ def record(ws: Workspace, alerts: Iterable[Alert]) -> list[Alert]:
     periods = sorted({_month(a.period) for a in unique.values()})
     now = dt.datetime.now(dt.timezone.utc)
     with warehouse(ws).begin() as conn:
+        advisory_xact_lock(conn, "alerts")  # two runs of one month: the second finds the first's alerts known
         known = conn.execute(
             sa.text("SELECT rule, subject, period FROM alerts WHERE period IN :periods").bindparams(
                 sa.bindparam("periods", expanding=True)

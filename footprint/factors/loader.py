@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from python_calamine import CalamineError, CalamineWorkbook
 
 from footprint.errors import FactorError
+from footprint.warehouse.migrations import advisory_xact_lock
 
 SHIPPED_LIST: Final = "co2emissiefactoren_nl_2026.xlsx"
 SOURCE_NAME: Final = "co2emissiefactoren.nl"
@@ -382,6 +383,7 @@ def load_factor_list(engine: sa.Engine, path: str | Path, list_year: int | None 
     list_id = list_id_for(sheet.list_year, sheet.version)
     source = f"{SOURCE_NAME}, {sheet.title}, {path.name}"
     with engine.begin() as conn:
+        advisory_xact_lock(conn, "factor_lists")  # runs starting together on a new warehouse seed it once
         same_file = conn.execute(
             sa.text("SELECT list_id, superseded_at FROM factor_lists WHERE source_sha256 = :sha"), {"sha": digest}
         ).first()

@@ -101,13 +101,21 @@ def _to_utf8(raw: bytes, path: Path) -> bytes:
         pass
     try:
         return raw.decode("cp1252").encode("utf-8")
-    except UnicodeDecodeError:
-        raise InputFileError(path, "not readable as text: neither UTF-8 nor Windows-1252 (cp1252)") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputFileError(
+            path,
+            f"not readable as text: byte 0x{raw[exc.start]:02x} is neither UTF-8 nor Windows-1252 (cp1252); "
+            "save the file as CSV UTF-8",
+            row=line,
+        ) from None
 
 
 def _check_text(raw: bytes, path: Path) -> None:
     if not raw[:HEAD_BYTES].strip(b" \t\r\n" + _BOM) and not raw[HEAD_BYTES:].strip():
         raise InputFileError(path, "the file is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputFileError(path, "text encoded as UTF-16 (Excel's 'Unicode text'); save the file as CSV UTF-8")
     if b"\x00" in raw[:HEAD_BYTES]:
         raise InputFileError(path, "a binary file, not a text export (CSV)")
 
@@ -327,6 +335,12 @@ def _sql(query: str, **arrays: pa.Array) -> pa.Table:
 _PLAIN_NUMBER: Final = r"\s*[+-]?\d+(,\d+)?\s*"
 _DUTCH_NUMBER: Final = r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _POINT_NUMBER: Final = r"[+-]?\d*\.\d+"
+_BARE_NUMBER: Final = r"^[+-]?\d+(,\d+)?$"  # a _PLAIN_NUMBER without spaces
+
+
+def _all_match(values: pa.Array, pattern: str) -> bool:
+    """Whether every value is present and matches: the condition for a fast path with no per-row fallback."""
+    return len(values) > 0 and values.null_count == 0 and pc.all(pc.match_substring_regex(values, pattern)).as_py()
 
 
 def decimal(values: pa.Array) -> np.ndarray:
@@ -335,6 +349,14 @@ def decimal(values: pa.Array) -> np.ndarray:
     A value with a dot and no comma that is not a thousands grouping reads the dot as decimal point
     ("45.23"); anything else ("abc", "-", "", "1e5", "1_000") is NaN.
     """
+    if _all_match(values, _BARE_NUMBER):
+        # Interval exports hold millions of bare "0,806": Arrow reads them without a DuckDB round trip.
+        try:
+            numbers = pc.cast(pc.replace_substring(values, ",", "."), pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            pass
+        else:
+            return np.where(np.isfinite(numbers), numbers, np.nan)
     result = _sql(
         f"""
         SELECT CASE
@@ -403,6 +425,7 @@ def integer(values: pa.Array) -> pd.Series:
 
 
 _OFFSET_FORMATS: Final = ("%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")
+_ISO_WITH_OFFSET: Final = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,6})?([+-]\d\d:\d\d|Z)$"
 DATE_FORMATS: Final = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
 TIME_FORMATS: Final = ("%H:%M", "%H:%M:%S")
 # Years outside this window are misreadings (DuckDB's %Y takes "24" as the year 24), not activity.
@@ -433,6 +456,14 @@ def instant(values: pa.Array) -> pd.Series:
     With a UTC offset ("+01:00", "Z") the instant is unambiguous, which is how interval exports keep
     the 25-hour day apart. Without one the time is local: the doubled and the skipped hour are NaT.
     """
+    if _all_match(values, _ISO_WITH_OFFSET):
+        # The interval exports' own form: Arrow reads it as DuckDB does, without a query per file.
+        try:
+            utc = pc.cast(values, pa.timestamp("us", "UTC"))
+        except pa.ArrowInvalid:
+            pass  # an impossible date or hour (31-02, 24:00): DuckDB's rules below decide
+        else:
+            return _plausible(utc.to_pandas().dt.tz_convert(LOCAL_TZ))
     first = _sql(
         """
         SELECT aware, epoch_us(aware) = epoch_us(TRY_CAST(v AS TIMESTAMP)) AS reads_as_utc

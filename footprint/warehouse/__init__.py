@@ -80,11 +80,22 @@ def make_warehouse(url: str, schema: str | None = None, sql_dir: Path = SQL_DIR)
         apply_schema(engine, schema, sql_dir)
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        raise WarehouseError(f"cannot open the warehouse {safe_url(url)}: {first_line(exc.orig)}") from None
+        raise WarehouseError(f"cannot open the warehouse {safe_url(url)}: {_why(exc.orig)}") from None
     except WarehouseError:
         engine.dispose()
         raise
     return engine
+
+
+def _why(error: BaseException | None) -> str:
+    """The driver's reason; DuckDB's lock conflict said as what it means for the user."""
+    text = first_line(error)
+    holder = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", text)
+    if "Could not set lock on file" in text:
+        by = f" (PID {holder.group(1)})" if holder else ""
+        return (f"the file is in use by another process{by}, most likely another footprint run; "
+                "nothing was changed: run again when it has finished")
+    return text
 
 
 def _use_schema(schema: str, dialect: str) -> Callable[[Any, Any], None]:

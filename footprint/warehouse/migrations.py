@@ -124,6 +124,18 @@ def _locked(engine: sa.Engine, schema: str | None) -> Iterator[sa.Connection]:
         yield conn
 
 
-def _lock_key(schema: str | None) -> int:
-    digest = hashlib.sha256(f"footprint.apply_schema:{schema or ''}".encode()).digest()
+def _lock_key(schema: str | None, name: str = "apply_schema") -> int:
+    digest = hashlib.sha256(f"footprint.{name}:{schema or ''}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def advisory_xact_lock(conn: sa.Connection, *parts: object) -> None:
+    """Hold a lock on (current schema, parts) until the transaction ends, so two runs of one month take turns.
+
+    PostgreSQL only: an embedded DuckDB file admits one writing process, which is its lock.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+    name = ":".join(str(part) for part in parts)
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(schema, name)})

@@ -20,7 +20,7 @@ import yaml
 
 from footprint import pipeline, queries
 from footprint.config import open_workspace
-from footprint.demo import DemoManifest, write_demo
+from footprint.demo import DemoManifest
 
 FUEL_FACTORS = {"Diesel": 3.251, "V-Power Diesel": 3.251, "Euro 95": 2.794, "HVO100": 0.468, "LPG": 1.792}
 NON_FUEL = {"AdBlue", "Wasstraat", "Shop"}
@@ -109,17 +109,6 @@ def contract_factor(meter: dict, month: str) -> float:
         if start <= month:
             contract = changed
     return {"grey": GREY_PER_KWH, "green_gvo_nl": GREEN_GVO_PER_KWH}[contract]
-
-
-@pytest.fixture(scope="session")
-def demo(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
-    from flows.monthly_ingest import ingest_months
-
-    manifest = write_demo(tmp_path_factory.mktemp("demo"))
-    periods = sorted(p.name for p in (manifest.workdir / "inbox").iterdir())
-    summaries = ingest_months(periods, str(manifest.config_path))
-    assert [s.period for s in summaries] == periods
-    return manifest
 
 
 def _workspace(manifest: DemoManifest):

@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from footprint.storage import ENDPOINT_ENV, Inbox, RawStore, open_inbox, open_raw_store, s3_client
-
-REGION = "eu-west-1"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """One moto S3 server per test module, on a free loopback port."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def aws_env(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Dummy credentials and the moto endpoint, through the standard AWS variables only."""
-    empty = tmp_path_factory.mktemp("aws")
-    with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith("AWS_") or name == ENDPOINT_ENV:
-                env.delenv(name)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("AWS_CONFIG_FILE", str(empty / "config"))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
-        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        env.setenv("AWS_ENDPOINT_URL", s3_endpoint)
-        yield s3_endpoint
+from footprint.storage import Inbox, RawStore, open_inbox, open_raw_store, s3_client
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +20,7 @@ def s3(aws_env: str) -> Any:
 @pytest.fixture
 def bucket(s3: Any) -> str:
     name = f"fp-{uuid.uuid4().hex[:16]}"
-    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
     return name
 
 

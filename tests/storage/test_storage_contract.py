@@ -165,3 +165,18 @@ def test_the_report_archive_is_write_once_and_reads_back(backend, tmp_path: Path
     assert store.read_report("2025H2/20260105T120000Z/charts/scope1.png") == b"\x89PNG..."
     with pytest.raises(StorageError, match="no such archived report file"):
         store.read_report("2025H2/none/manifest.json")
+
+
+def test_files_made_locally_are_copied_into_the_inbox_once(backend, tmp_path: Path) -> None:
+    from footprint.storage import copy_into_inbox
+
+    local = tmp_path / "made-here"
+    made = {"2026-01/fuel.csv": b"fuel", "2026-01/meters/usage.csv": b"usage", "2026-02/x.csv": b"x"}
+    for relative, data in made.items():
+        (local / relative).parent.mkdir(parents=True, exist_ok=True)
+        (local / relative).write_bytes(data)
+    location = backend.inbox().location
+
+    assert copy_into_inbox(local, location) == 3
+    assert [p.read_bytes() for p in backend.inbox().files_for(JANUARY)] == [b"fuel", b"usage"]
+    assert copy_into_inbox(local, location) == 0

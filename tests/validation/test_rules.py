@@ -114,6 +114,15 @@ FUEL_CASES = {
         expectation=f"{BETWEEN}:transaction_in_period",
         reason="date 01-02-2024 00:00 lies outside period 2024-01",
     ),
+    "transaction_not_in_future": Case(
+        FUEL_TRANSACTIONS,
+        {"transaction_at": local("2099-01-05 10:15")},
+        column="transaction_at",
+        value="2099-01-05 10:15:00+01:00",
+        expectation=f"{BETWEEN}:transaction_not_in_future",
+        reason="date 05-01-2099 10:15 lies in the future: a fuelling is reported after it happened",
+        also=(f"{BETWEEN}:transaction_in_period",),
+    ),
     "not_duplicate": Case(
         FUEL_TRANSACTIONS,
         {"transaction_at": local("2024-01-05 10:15")},
@@ -185,6 +194,15 @@ METER_CASES = {
         value="2023-12-31 23:45:00+01:00",
         expectation=f"{BETWEEN}:interval_in_period",
         reason="interval start 31-12-2023 23:45 lies outside period 2024-01",
+    ),
+    "interval_not_in_future": Case(
+        METER_USAGE,
+        {"interval_start": local("2099-01-01 00:00"), "interval_end": local("2099-01-01 00:15")},
+        column="interval_start",
+        value="2099-01-01 00:00:00+01:00",
+        expectation=f"{BETWEEN}:interval_not_in_future",
+        reason="interval start 01-01-2099 00:00 lies in the future: usage is measured after it happened, not forecast",
+        also=(f"{BETWEEN}:interval_in_period",),
     ),
     "quantity_present": Case(
         METER_USAGE,
@@ -381,6 +399,15 @@ SUPPLIER_CASES = {
         value="2024-02-01",
         expectation=f"{BETWEEN}:activity_date_in_period",
         reason="activity date 01-02-2024 lies outside period 2024-01",
+    ),
+    "activity_date_not_in_future": Case(
+        SUPPLIER_ACTIVITY,
+        {"activity_date": pd.Timestamp("2099-01-05")},
+        column="activity_date",
+        value="2099-01-05",
+        expectation=f"{BETWEEN}:activity_date_not_in_future",
+        reason="activity date 05-01-2099 lies in the future: an activity is reported after it happened",
+        also=(f"{BETWEEN}:activity_date_in_period",),
     ),
     "not_duplicate": Case(
         SUPPLIER_ACTIVITY,
