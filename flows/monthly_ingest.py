@@ -3,8 +3,8 @@
 Deviations are detected and stored per month; sending comes once at the end of a flow run, so a
 backfill of many months asks the mail server once, and whatever fails stays pending for the next run.
 
-A month's files are parsed in batches and its datasets loaded as separate tasks, on the task runner
-that FOOTPRINT_TASK_RUNNER names (threads, or Dask: see flows/task_runner.py).
+A month with many files is parsed in batches and its datasets loaded as separate tasks, on the task
+runner that FOOTPRINT_TASK_RUNNER names (threads, or Dask: see flows/task_runner.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import datetime as dt
 from prefect import flow, get_run_logger
 
 from flows.task_runner import task_runner
+from footprint.config import Settings
 from footprint.errors import FootprintError
 from footprint.periods import format_period, parse_period
 from footprint.pipeline import FileResult, RunSummary, dataset_batches, file_batches
 from tasks.compute_emissions import compute_emissions
 from tasks.detect_alerts import detect_alerts
 from tasks.load_dataset import load_dataset
+from tasks.load_files import load_files
 from tasks.pull_files import pull_files
 from tasks.record_run import record_run
 from tasks.send_alerts import send_alerts
@@ -34,8 +36,14 @@ def previous_month(today: dt.date | None = None) -> str:
 
 
 def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]:
-    """Parse the files in batches, then load each dataset in its own transaction; both steps run in parallel."""
-    parsing = [stage_files.submit(config, period, batch) for batch in file_batches(paths)]
+    """A month of a few files is one task; a bigger one is parsed in batches, then loaded per dataset, in parallel.
+
+    Either way each dataset of the month is loaded in one transaction; the split only decides where the work runs.
+    """
+    per_task = Settings().files_per_task
+    if len(paths) <= per_task:
+        return load_files.submit(config, period, paths).result()
+    parsing = [stage_files.submit(config, period, batch) for batch in file_batches(paths, per_task)]
     staged = [item for future in parsing for item in future.result()]
     loading = [load_dataset.submit(config, period, batch[0].dataset, batch) for batch in dataset_batches(staged)]
     rejected = [item for item in staged if isinstance(item, FileResult)]

@@ -478,6 +478,9 @@ class Settings(BaseSettings):
     # Where the ingestion flows run their tasks: thread (one machine) or dask (see docs/operations.md).
     task_runner: str = "thread"
     dask_address: str | None = None
+    # A month with more new files than this is parsed in batches of this size and loaded per dataset,
+    # in parallel tasks; a smaller one is one task: a task's scheduling costs tens of milliseconds.
+    files_per_task: int = 20
 
 
 class Workspace(BaseModel):

@@ -119,9 +119,6 @@ _PERSONAL_COLUMNS = ("card_number", "driver")
 _ENGINES: dict[tuple[str, str | None], sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 _PARSE_THREADS = 2
-# Files per parsing task of the flow: enough work to outweigh a task's scheduling cost (tens of ms),
-# few enough that a month of hundreds of meter files spreads over the workers.
-FILES_PER_TASK = 20
 
 
 def warehouse(ws: Workspace) -> sa.Engine:
@@ -578,8 +575,9 @@ def _pseudonymised(item: FileResult | _ParsedFile, key: str) -> FileResult | _Pa
 def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]:
     """Store, parse, validate and load a period's new files; each file in one transaction, all or none.
 
-    A file whose content was loaded before is skipped. The flow runs the same steps as separate
-    tasks (stage_files, then load_staged per dataset); this keeps the rows in memory instead.
+    A file whose content was loaded before is skipped. The flow does this in one task for a month of
+    few files; a bigger month runs the same steps as separate tasks (stage_files, then load_staged
+    per dataset), its rows passed on as Parquet.
     """
     done = loaded_checksums(ws)
     results: list[FileResult] = []
@@ -597,8 +595,9 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     return results
 
 
-def file_batches(paths: list[str], size: int = FILES_PER_TASK) -> list[list[str]]:
-    """A month's files in batches of at most `size`, one parsing task each."""
+def file_batches(paths: list[str], size: int) -> list[list[str]]:
+    """A month's files in batches of at most `size` (at least one file), one parsing task each."""
+    size = max(size, 1)
     return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 

@@ -76,21 +76,32 @@ def _rows(config: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_a_month_on_dask_loads_the_rows_it_loads_on_threads(
-    prefect_harness: None, written_demo: DemoManifest, tmp_path: Path
+    prefect_harness: None, written_demo: DemoManifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One task in memory on threads; then mapped (parsing two files a task, a load per dataset) on threads and Dask."""
     from prefect_dask import DaskTaskRunner
 
     from flows.monthly_ingest import monthly_ingest
 
-    on_threads = _month_workspace(written_demo, tmp_path / "threads")
+    one_task = _month_workspace(written_demo, tmp_path / "one_task")
+    mapped = _month_workspace(written_demo, tmp_path / "mapped")
     on_dask = _month_workspace(written_demo, tmp_path / "dask")
-    monthly_ingest.with_options(task_runner=ThreadPoolTaskRunner())(MONTH, on_threads)
+    monthly_ingest.with_options(task_runner=ThreadPoolTaskRunner())(MONTH, one_task)
+    batches: list[int] = []
+    stage_files = pipeline.stage_files
+    monkeypatch.setattr(pipeline, "stage_files", lambda ws, period, paths: batches.append(len(paths)) or stage_files(
+        ws, period, paths))
+    monkeypatch.setenv("FOOTPRINT_FILES_PER_TASK", "2")
+    monthly_ingest.with_options(task_runner=ThreadPoolTaskRunner())(MONTH, mapped)
     # One in-process worker: the embedded DuckDB file takes one writer process (production Dask needs PostgreSQL).
     in_process = {"processes": False, "n_workers": 1, "threads_per_worker": 2, "dashboard_address": None}
     summary = monthly_ingest.with_options(task_runner=DaskTaskRunner(cluster_kwargs=in_process))(MONTH, on_dask)
+
+    assert sorted(batches) == [1, 1, 2, 2, 2, 2]  # five files, three parsing tasks per run
     assert {f.dataset for f in summary.files} == {"fuel_transactions", "meter_usage", "supplier_activity"}
     assert all(f.outcome == "loaded" for f in summary.files)
-    threads, dask = _rows(on_threads), _rows(on_dask)
-    assert all(threads[t] for t in ("raw_files", "fuel_transactions", "meter_usage", "supplier_activity", "emissions"))
-    assert dask == threads
+    expected = _rows(one_task)
+    assert all(expected[t] for t in ("raw_files", "fuel_transactions", "meter_usage", "supplier_activity", "emissions"))
+    assert _rows(mapped) == expected
+    assert _rows(on_dask) == expected
     assert not list((tmp_path / "dask" / ".staging" / "parsed").rglob("*.parquet"))

@@ -88,7 +88,8 @@ def ingest(ws: Workspace, months: tuple[str, ...] | list[str]) -> list[pipeline.
         started = dt.datetime.now(dt.timezone.utc)
         paths = pipeline.pull_new_files(ws, month)
         _barrier("after-pull")
-        staged = [item for batch in pipeline.file_batches(paths) for item in pipeline.stage_files(ws, month, batch)]
+        batches = pipeline.file_batches(paths, Settings().files_per_task)
+        staged = [item for batch in batches for item in pipeline.stage_files(ws, month, batch)]
         files = [item for item in staged if isinstance(item, pipeline.FileResult)]
         for batch in pipeline.dataset_batches(staged):
             files += pipeline.load_staged(ws, month, batch[0].dataset, batch)
