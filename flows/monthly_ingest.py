@@ -52,13 +52,14 @@ def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]
 
 def _ingest(config: str | None, period: str) -> RunSummary:
     started = dt.datetime.now(dt.timezone.utc)
-    files = _load(config, period, pull_files(config, period))
+    pulled = pull_files(config, period)
+    files = _load(config, period, pulled.paths)
     try:
         emissions = compute_emissions(config, period)
     except FootprintError as exc:
-        record_run(config, period, started, files, None, error=str(exc))
+        record_run(config, period, started, files, None, error=str(exc), skipped=pulled.skipped)
         raise
-    summary = record_run(config, period, started, files, emissions)
+    summary = record_run(config, period, started, files, emissions, skipped=pulled.skipped)
     detect_alerts(config, period, emissions.periods)
     return summary
 

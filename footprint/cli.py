@@ -129,16 +129,6 @@ def _quiet_footprint_tracebacks() -> None:
             logger.addFilter(_OneLineForFootprintErrors())
 
 
-def _print_skipped(config: str | None, periods: list[str]) -> None:
-    """Name the inbox files left for a later run (still uploading, empty, temporary), whatever the log shows."""
-    from footprint import pipeline
-
-    ws = open_workspace(Path(config) if config else None)
-    for period in periods:
-        for skipped in pipeline.inbox(ws).scan(parse_period(period)).skipped:
-            console.print(f"  … {period}: {skipped.name} skipped, {skipped.reason}", highlight=False)
-
-
 def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> list[Any]:
     """Run the Prefect ingestion flow over the periods, a year per flow run, with a progress bar."""
     from flows.monthly_ingest import ingest_months
@@ -167,7 +157,9 @@ def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> 
         examples = queries.quarantine_examples(open_workspace(Path(config) if config else None), quarantined_files)
         for summary in summaries:
             _print_run(summary, examples)
-    _print_skipped(config, periods)
+    for summary in summaries:  # named here too: the log line may not reach this console
+        for line in summary.skipped:
+            console.print(f"  … {summary.period}: {line}", highlight=False)
     quarantined = sum(s.rows_quarantined for s in summaries)
     rejected = sum(f.outcome == "rejected" for s in summaries for f in s.files)
     loaded = sum(f.outcome == "loaded" for s in summaries for f in s.files)

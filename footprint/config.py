@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from footprint.ean import EAN_PATTERN, ean_check_digit_ok
@@ -43,6 +43,10 @@ class TargetBasis(str, Enum):
     absolute = "absolute"
     per_revenue = "per_revenue"
     per_fte = "per_fte"
+
+
+# A licence plate as footprint compares it (see normalise_plate): with or without dashes, any case.
+Plate = Annotated[str, BeforeValidator(lambda value: normalise_plate(str(value))), Field(min_length=4)]
 
 
 class _Strict(BaseModel):
@@ -101,18 +105,13 @@ class Meter(_Strict):
 
 
 class Vehicle(_Strict):
-    plate: Annotated[str, Field(min_length=4)]
+    plate: Plate
     site: str
     fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo100", "electric"]
     tank_litres: Annotated[float, Field(gt=0)] | None = None
     # An inactive vehicle (sold, off the road) is not expected to fuel: no missing-delivery alert.
     active: bool = True
     description: str | None = None
-
-    @field_validator("plate", mode="before")
-    @classmethod
-    def _plate(cls, value: object) -> str:
-        return normalise_plate(str(value))
 
 
 class Target(_Strict):
@@ -186,12 +185,7 @@ class _Share(_Strict):
 class VehicleShare(_Share):
     """All fuel-card transactions of one plate."""
 
-    plate: Annotated[str, Field(min_length=4)]
-
-    @field_validator("plate", mode="before")
-    @classmethod
-    def _plate(cls, value: object) -> str:
-        return normalise_plate(str(value))
+    plate: Plate
 
 
 class SiteShare(_Share):

@@ -46,7 +46,7 @@ from footprint.sources import detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources.helpers import read_head
 from footprint.sources.sheets import data_sheet_name
-from footprint.storage import RawStore, open_inbox, open_raw_store, sha256_of
+from footprint.storage import Inbox, RawStore, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, staged
@@ -108,6 +108,7 @@ class RunSummary:
     files: list[FileResult] = field(default_factory=list)
     emissions: EmissionResult | None = None
     duration_s: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # inbox files left for a later run, with the reason
 
     @property
     def rows_quarantined(self) -> int:
@@ -148,7 +149,7 @@ def _staging(ws: Workspace) -> Path:
     return ws.staging or ws.config_path.parent / ".staging"
 
 
-def inbox(ws: Workspace) -> Any:
+def inbox(ws: Workspace) -> Inbox:
     """The workspace's inbox: a folder or S3, with files still being written left for the next run."""
     return open_inbox(ws.inbox, _staging(ws), settle_seconds=ws.inbox_settle_seconds, endpoint_url=ws.s3_endpoint_url)
 
@@ -157,16 +158,25 @@ def raw_store(ws: Workspace) -> RawStore:
     return open_raw_store(ws.raw_store, endpoint_url=ws.s3_endpoint_url)
 
 
-def pull_new_files(ws: Workspace, period: str) -> list[str]:
-    """The inbox files of a period whose content has not been loaded before (local paths; S3 is downloaded).
+@dataclass(frozen=True)
+class Pulled:
+    paths: list[str]  # local paths of the new files (S3 objects are downloaded)
+    skipped: list[str]  # "<name> skipped, <reason>": still uploading, empty or temporary; a later run takes them
 
-    Files skipped as still uploading, empty or temporary are logged and picked up by a later run.
-    """
+
+def pull_inbox(ws: Workspace, period: str) -> Pulled:
+    """The inbox files of a period whose content has not been loaded before, and those left for later."""
     done = loaded_checksums(ws)
     scan = inbox(ws).scan(parse_period(period))
-    for skipped in scan.skipped:
-        _log.warning("%s: %s skipped, %s", period, skipped.name, skipped.reason)
-    return [str(path) for path in scan.files if sha256_of(path) not in done]
+    skipped = [f"{s.name} skipped, {s.reason}" for s in scan.skipped]
+    for line in skipped:
+        _log.warning("%s: %s", period, line)
+    return Pulled([str(path) for path in scan.files if sha256_of(path) not in done], skipped)
+
+
+def pull_new_files(ws: Workspace, period: str) -> list[str]:
+    """The paths of pull_inbox: for callers that run the steps themselves (tests, benchmark)."""
+    return pull_inbox(ws, period).paths
 
 
 def pseudonymise(values: pd.Series, key: str) -> pd.Series:
@@ -878,6 +888,7 @@ def record_run(
     files: list[FileResult],
     emissions: EmissionResult | None,
     error: str | None = None,
+    skipped: list[str] | None = None,
 ) -> RunSummary:
     """Write the run log: one row for the run and one per file it handled."""
     finished = dt.datetime.now(dt.timezone.utc)
@@ -928,5 +939,5 @@ def record_run(
     with warehouse(ws).begin() as conn:
         insert_frame(conn, "runs", run_row)
         insert_frame(conn, "run_files", file_rows)
-    return RunSummary(run_id, format_period(parse_period(period)), status, files, emissions, duration)
+    return RunSummary(run_id, format_period(parse_period(period)), status, files, emissions, duration, skipped or [])
 

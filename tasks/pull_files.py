@@ -8,6 +8,6 @@ from tasks._workspace import workspace
 
 
 @task(name="pull_files", retries=2, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient)
-def pull_files(config: str | None, period: str) -> list[str]:
-    """Paths of the inbox files of a period that have not been loaded before."""
-    return pipeline.pull_new_files(workspace(config), period)
+def pull_files(config: str | None, period: str) -> pipeline.Pulled:
+    """The inbox files of a period that have not been loaded before, and those left for a later run."""
+    return pipeline.pull_inbox(workspace(config), period)

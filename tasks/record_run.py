@@ -16,6 +16,7 @@ def record_run(
     files: list[pipeline.FileResult],
     emissions: pipeline.EmissionResult | None,
     error: str | None = None,
+    skipped: list[str] | None = None,
 ) -> pipeline.RunSummary:
     """Write the run log: files, rows read / loaded / quarantined, durations."""
-    return pipeline.record_run(workspace(config), period, started_at, files, emissions, error)
+    return pipeline.record_run(workspace(config), period, started_at, files, emissions, error, skipped)

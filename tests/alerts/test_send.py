@@ -9,8 +9,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from alert_servers import smtp_servers
 
 from company_files import make_company, write_company
 from footprint import alerts, pipeline
@@ -26,17 +24,7 @@ from footprint.alerts.model import Alert
 from footprint.config import Workspace, open_workspace
 
 
-@pytest.fixture(autouse=True)
-def _no_footprint_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own FOOTPRINT_* variables must not steer these tests."""
-    for name in [n for n in os.environ if n.startswith("FOOTPRINT_")]:
-        monkeypatch.delenv(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.usefixtures("no_footprint_env")
 
 
 class Webhook:
@@ -108,18 +96,13 @@ def webhook() -> Iterator[type[Webhook]]:
 
 @pytest.fixture
 def mailbox() -> Iterator[Any]:
-    controllers: list[Controller] = []
+    with smtp_servers() as serve:
 
-    def start(failures: int = 0) -> tuple[Mailbox, int]:
-        box, port = Mailbox(failures), _free_port()
-        controller = Controller(box, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        return box, port
+        def start(failures: int = 0) -> tuple[Mailbox, int]:
+            box = Mailbox(failures)
+            return box, serve(box)
 
-    yield start
-    for controller in controllers:
-        controller.stop()
+        yield start
 
 
 @pytest.fixture

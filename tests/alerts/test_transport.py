@@ -8,8 +8,6 @@ import email.policy
 import ipaddress
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from alert_servers import free_port, smtp_servers
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from footprint.alerts.model import Alert
@@ -38,11 +36,7 @@ TOKEN = "XoXoTOKEN0123456789abcdef"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(autouse=True)
-def _no_footprint_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own FOOTPRINT_* variables must not steer these tests."""
-    for name in [n for n in os.environ if n.startswith("FOOTPRINT_")]:
-        monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("no_footprint_env")
 
 
 @pytest.fixture
@@ -60,12 +54,6 @@ def alert() -> Alert:
         evidence={"observed": 2480.5, "threshold": 40.0, "unit": "m3", "change_pct": 117.6, "series": series},
         alert_id=17,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Collector:
@@ -87,18 +75,13 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 
 @pytest.fixture
 def smtp_server() -> Iterator[Callable[..., tuple[Collector, int]]]:
-    controllers: list[Controller] = []
+    with smtp_servers() as serve:
 
-    def start(**kwargs: Any) -> tuple[Collector, int]:
-        collector, port = Collector(), _free_port()
-        controller = Controller(collector, hostname="127.0.0.1", port=port, **kwargs)
-        controller.start()
-        controllers.append(controller)
-        return collector, port
+        def start(**kwargs: Any) -> tuple[Collector, int]:
+            collector = Collector()
+            return collector, serve(collector, **kwargs)
 
-    yield start
-    for controller in controllers:
-        controller.stop()
+        yield start
 
 
 def _smtp(port: int, **overrides: Any) -> DeliverySettings:
@@ -245,13 +228,13 @@ def test_starttls_refuses_to_go_on_in_clear_text(smtp_server: Callable[..., tupl
 
 
 def test_smtp_unreachable_names_host_and_port(alert: Alert) -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(DeliveryError, match=rf"SMTP server 127\.0\.0\.1:{port}: ConnectionRefusedError"):
         send_smtp(email_message(alert, ORG, "a@b", ["c@d"]), _smtp(port))
 
 
 def test_missing_password_or_recipients_stops_before_connecting(alert: Alert) -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(DeliveryError, match="FOOTPRINT_SMTP_PASSWORD is not"):
         deliver(alert, "email", _smtp(port, smtp_user="footprint"), ORG, Path("unused"))
     with pytest.raises(DeliveryError, match="FOOTPRINT_ALERT_TO is not set"):
@@ -374,7 +357,7 @@ def test_webhook_redirect_is_a_failure_not_a_silent_get(hook: Callable[[list[int
 
 
 def test_webhook_unreachable_names_the_host_only(alert: Alert) -> None:
-    url = f"http://127.0.0.1:{_free_port()}/services/T000/B000/{TOKEN}?token={TOKEN}"
+    url = f"http://127.0.0.1:{free_port()}/services/T000/B000/{TOKEN}?token={TOKEN}"
     with pytest.raises(DeliveryError, match="127.0.0.1.*unreachable") as raised:
         deliver(alert, "webhook", DeliverySettings(webhook_url=url, timeout_s=3), ORG, Path("unused"))
     assert TOKEN not in str(raised.value) and "services" not in str(raised.value)
