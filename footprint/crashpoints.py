@@ -1,6 +1,6 @@
 """Deterministic crash points for the reliability tests (tests/reliability/test_crash_safety.py).
 
-FOOTPRINT_TEST_CRASH_AT=store|load|compute, optionally with ":N" for the N-th time the point is
+FOOTPRINT_TEST_CRASH_AT=store|uploaded|load|compute, optionally with ":N" for the N-th time the point is
 reached (load:2 dies in the second dataset's transaction), kills the process with SIGKILL there:
 the one way for a test to stop a run at a chosen instant without cleanup of any kind. Unset, a
 point costs one comparison per file or transaction.

@@ -14,6 +14,7 @@ writing; report runs are archived under <root>/reports/, write-once too.
 from __future__ import annotations
 
 import base64
+import fcntl
 import datetime as dt
 import hashlib
 import os
@@ -47,6 +48,7 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REPORTS = "reports"
+_INCOMING = ".incoming-"  # a write in progress, or one a crash cut off
 
 S3Client = Any  # boto3's client is generated at run time; its stubs are not a dependency
 _BOTOCORE_LOADER = botocore.loaders.create_loader()
@@ -371,8 +373,10 @@ def _write_new(target: Path, src: BinaryIO | _BytesReader, expected_sha256: str 
     It is written beside the target and renamed, so a crash never leaves a partial file under its final name.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(target.parent)
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    fd, tmp_name = _new_partial(target.parent)
+    lock = os.dup(fd)  # the lock outlives the file's closing, until it has its final name
     try:
         with os.fdopen(fd, "wb") as out:
             while chunk := src.read(_CHUNK):
@@ -391,6 +395,41 @@ def _write_new(target: Path, src: BinaryIO | _BytesReader, expected_sha256: str 
         os.replace(tmp_name, target)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
+        os.close(lock)
+
+
+def _new_partial(folder: Path) -> tuple[int, str]:
+    """A new partial file, locked until this process closes it or dies.
+
+    Another run's _remove_abandoned may take it between creation and lock: then it is gone, try again.
+    """
+    while True:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=_INCOMING)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, name
+        os.close(fd)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Delete partial files of writers that died (a killed run): nobody holds their lock any more.
+
+    A writer locks its partial file for as long as it lives, so one still being written is left alone
+    (see _new_partial for one created a moment ago).
+    """
+    for partial in folder.glob(f"{_INCOMING}*"):
+        try:
+            fd = os.open(partial, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # its writer finished meanwhile
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        else:
+            partial.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def _error_code(exc: ClientError) -> str:
@@ -565,6 +604,7 @@ class S3RawStore(_S3Location):
             with source.open("rb") as body:
                 created = self._put_new(key, body, sha, what=str(source))
             if created:
+                crash_point("uploaded")  # reliability tests: die with the object stored and not yet loaded
                 return StoredFile(sha, self._url(key), source.stat().st_size, already_stored=False)
             existing = next(self._objects(folder), None)
             if existing is None:

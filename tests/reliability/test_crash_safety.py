@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 import reliability_kit as kit
@@ -69,8 +70,52 @@ def _check_each(runs: dict[str, tuple[Path, str, Any]], expected: dict[str, Any]
         assert found == expected, point
         assert kit.duplicates(ws) == {}, point
         assert kit.raw_store_problems(ws) == [], point
+        assert not list(Path(ws.raw_store).rglob(".incoming-*")), f"{point}: a killed write's partial file left behind"
         assert not list((config.parent / ".staging").rglob("[!.]*.parquet")), f"{point}: staged rows left behind"
         scans = [pipeline.inbox(ws).scan(parse_period(month)) for month in kit.MONTHS]
         assert [len(s.files) for s in scans] == [len(kit.FILES)] * len(kit.MONTHS), point
         assert not any(s.skipped for s in scans), point
         pipeline.close_warehouses()
+
+
+def test_a_run_killed_after_an_s3_upload_reruns_to_the_clean_result(aws_env: str, tmp_path: Path) -> None:
+    """On S3 an object appears whole or not at all; a run killed after its second upload, before loading
+    anything, leaves objects the warehouse does not know: the rerun finds them stored and loads them once."""
+    import uuid
+
+    from footprint.storage import s3_client
+
+    client = s3_client()
+    bucket = f"fp-crash-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": client.meta.region_name})
+
+    def run_in(name: str, **crash: str) -> tuple[Any, dict[str, Any]]:
+        store = f"s3://{bucket}/{name}"
+        env = {"FOOTPRINT_RAW_STORE": store, "FOOTPRINT_S3_ENDPOINT_URL": aws_env}
+        config, url = kit.write_months(tmp_path / name), f"duckdb:///{tmp_path / name / 'warehouse.duckdb'}"
+        if crash:
+            process = kit.start_run(config, url, **env, **crash)
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == -signal.SIGKILL, f"exit {process.returncode}\n{stderr}"
+            with pipeline.warehouse(kit.workspace(config, url)).connect() as conn:
+                assert conn.execute(sa.text("SELECT count(*) FROM raw_files")).scalar_one() == 0
+            pipeline.close_warehouses()
+            listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{name}/").get("KeyCount", 0)
+            assert listed == 2, "the run should die right after its second upload"
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in env.items():
+                patch.setenv(key, value)
+            ws = kit.workspace(config, url)
+            summaries = kit.ingest(ws, kit.MONTHS)
+            found = {t: [tuple(str(v).replace(store, "<store>") for v in row) for row in rows]
+                     for t, rows in kit.contents(ws).items()}
+            assert kit.duplicates(ws) == {}
+            pipeline.close_warehouses()
+        return summaries, found
+
+    _, clean = run_in("clean")
+    summaries, rerun = run_in("crashed", FOOTPRINT_TEST_CRASH_AT="uploaded:2")
+    assert rerun == clean
+    assert all(f.outcome == "loaded" for s in summaries for f in s.files)
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="crashed/")["Contents"]]
+    assert len(keys) == len(kit.FILES) * len(kit.MONTHS)  # each content stored once

@@ -74,3 +74,24 @@ def test_archived_report_files_are_read_only(tmp_path: Path) -> None:
     assert location == str(tmp_path / "raw" / "reports" / "2025H2" / "20260105T120000Z" / "manifest.json")
     assert Path(location).stat().st_mode & 0o222 == 0
     assert [p.name for p in Path(location).parent.iterdir()] == ["manifest.json"]
+
+
+def test_a_dead_writers_partial_file_goes_and_a_live_ones_stays(tmp_path: Path) -> None:
+    """A killed run leaves `.incoming-*` beside the target; the next store of that content clears it, not a live write."""
+    import fcntl
+
+    source = tmp_path / "meter.csv"
+    source.write_bytes(b"EAN;871687120000000004\n")
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    folder = tmp_path / "raw" / sha[:2] / sha
+    folder.mkdir(parents=True)
+    dead = folder / ".incoming-dead"
+    dead.write_bytes(b"EAN;87")  # no process holds it: its writer was killed
+    live = folder / ".incoming-live"
+    live.write_bytes(b"EAN;8716")
+    with live.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run, still writing
+        stored = FolderRawStore(tmp_path / "raw").put(source)
+        assert live.exists()
+    assert not dead.exists()
+    assert Path(stored.stored_path).read_bytes() == source.read_bytes()
