@@ -286,7 +286,7 @@ def _energy(ws: Workspace, start: dt.date, end: dt.date) -> dict[str, Any]:
         """
         SELECT period, carrier, direction, unit, sum(quantity) AS quantity
         FROM v_energy_monthly WHERE period >= :start AND period <= :end
-        GROUP BY period, carrier, direction, unit ORDER BY period, carrier
+        GROUP BY period, carrier, direction, unit ORDER BY period, carrier, direction, unit
         """,
         start=start, end=end,
     )
@@ -311,7 +311,7 @@ def _data_quality(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str,
         """
         SELECT carrier, unit, sum(estimated_quantity) AS estimated_quantity
         FROM v_energy_monthly WHERE period >= :start AND period <= :end AND estimated_quantity <> 0
-        GROUP BY carrier, unit ORDER BY carrier
+        GROUP BY carrier, unit ORDER BY carrier, unit
         """,
         start=start, end=end,
     )

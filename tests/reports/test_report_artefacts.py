@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pypdf
 import pytest
+import sqlalchemy as sa
 
+from company_files import ALL_FILES, ELECTRICITY_EAN, GAS_EAN, make_company
+from footprint import pipeline
+from footprint.queries import PERIOD_LINEAGE_COLUMNS, PERIOD_LINEAGE_JOINS, PERIOD_ROWS_CTE
 from footprint.reports import build_summary, write_report
+from footprint.reports.project import project_summary
 from footprint.reports.charts import write_charts
 from footprint.reports.html import render_html, tonnes
-from footprint.reports.workbook import _table_sheet
+from footprint.reports.workbook import _table_sheet, write_workbook
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -31,22 +39,124 @@ def test_charts_are_png(summary, tmp_path: Path) -> None:
         assert data.startswith(PNG) and len(data) > 10_000
 
 
+def _emission_lines(book: openpyxl.Workbook) -> tuple[list[str], list[dict]]:
+    """The notes above the Emission rows table, and its lines as dicts by header."""
+    rows = list(book["Emission rows"].values)
+    header_at = next(i for i, row in enumerate(rows) if row[0] == "period")
+    notes = [row[0] for row in rows[:header_at] if row[0]]
+    header = rows[header_at]
+    return notes, [dict(zip(header, row)) for row in rows[header_at + 1:]]
+
+
 def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
     paths = write_report(report_ws, "2025H1", tmp_path / "out", lang="en")
     book = openpyxl.load_workbook(paths["report.xlsx"])
     assert "1 Overview" in book.sheetnames and "Emission rows" in book.sheetnames
     assert {"3 Targets", "5 Missing", "6 Factor lists", "7 Measures", "8 Projects"} <= set(book.sheetnames)
-    rows = list(book["Emission rows"].values)
-    header, data = rows[0], rows[1:]
-    kg = header.index("emissions_kg_co2e")
+    notes, data = _emission_lines(book)
+    assert notes[0].startswith("One line per emission row, except interval meter rows")
     summary = json.loads(paths["summary.json"].read_text())
-    assert len(data) == 7
-    assert sum(r[kg] for r in data) == pytest.approx(summary["emissions"]["total_kg_co2e"], abs=1e-9)
+    assert len(data) == 7  # no interval data: every row a line of its own
+    assert {(r["activity_table"], r["activity_rows"]) for r in data} == {
+        ("fuel_transactions", 1), ("meter_usage", 1), ("supplier_activity", 1)}
+    assert all(r["activity_id"] and r["source_row"] == r["last_source_row"] for r in data)
+    meters = {r["subject"]: r for r in data if r["activity_table"] == "meter_usage"}
+    assert meters[ELECTRICITY_EAN]["emissions_kg_co2e"] == pytest.approx(1000 * 0.483)  # grey, 2026 list
+    assert meters[GAS_EAN]["emissions_kg_co2e"] == pytest.approx(100 * 2.134)
+    assert meters[GAS_EAN]["source_row"] == 3 and meters[GAS_EAN]["file_name"] == "meters.csv"
+    assert sum(r["emissions_kg_co2e"] for r in data) == pytest.approx(summary["emissions"]["total_kg_co2e"], abs=1e-9)
     overview = {r[0]: r[1] for r in book["1 Overview"].values}
     assert overview["emissions.total_kg_co2e"] == summary["emissions"]["total_kg_co2e"]  # exact kg
     assert book["7 Measures"]["A1"].value == "no measures configured"
     checks = list(book["Checks"].values)
     assert checks[0] == ("id", "check", "holds", "detail") and len(checks) == 1 + len(summary["checks"])
+
+
+def _quarter_hours(day: int, values: list[float], statuses: list[str]) -> str:
+    """A 15-minute export of the electricity meter: its EAN on line 1, the header on line 2, rows from line 3."""
+    start = pd.Timestamp(f"2025-03-{day:02d}").tz_localize("Europe/Amsterdam")
+    lines = [f"EAN;{ELECTRICITY_EAN}", "Begin;Einde;Verbruik;Eenheid;Richting;Status"]
+    for i, (value, status) in enumerate(zip(values, statuses, strict=True)):
+        begin, end = start + pd.Timedelta(minutes=15 * i), start + pd.Timedelta(minutes=15 * (i + 1))
+        lines.append(f"{begin.isoformat()};{end.isoformat()};{value:.2f}".replace(".", ",") + f";kWh;Levering;{status}")
+    return "\n".join(lines) + "\n"
+
+
+DAY = [0.5 + 0.1 * (i % 13) for i in range(96)]  # a day of quarter hours, all measured
+MIXED = [1.5, 2.25, 0.75, 3.0]  # measured, estimated, measured, estimated
+GREY, GREY_LOCATION = 0.483, 0.244  # grey electricity, market- and location-based, 2026 list
+TARIFFS = f"""EAN;Product;Periode van;Periode tot;Verbruik;Eenheid;Richting;Tarief;Status
+{ELECTRICITY_EAN};Elektriciteit;01-03-2025;01-04-2025;300;kWh;Levering;Normaal;Gemeten
+{ELECTRICITY_EAN};Elektriciteit;01-03-2025;01-04-2025;200;kWh;Levering;Laag;Gemeten
+"""
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def interval_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, postgres_database):
+    """The tiny company with two 15-minute files of its electricity meter beside its monthly readings."""
+    files = {**ALL_FILES, "kwartier_03.csv": _quarter_hours(3, DAY, ["Gemeten"] * 96),
+             "kwartier_04.csv": _quarter_hours(4, MIXED, ["Gemeten", "Geschat"] * 2), "tarieven.csv": TARIFFS}
+    root = tmp_path_factory.mktemp("interval") / "co"
+
+    def ingest(url: str):
+        ws = make_company(root, url, files, projects=[{"id": "p1", "name": "Half the office",
+                                                       "sites": [{"site": "hq", "share_pct": 50}]}])
+        pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
+        pipeline.compute_emissions(ws, "2025-03")
+        return ws
+
+    if request.param == "duckdb":
+        yield ingest(f"duckdb:///{root.parent / 'warehouse.duckdb'}")
+    else:
+        with postgres_database(f"footprint_interval_{os.getpid()}") as url:
+            yield ingest(url)
+            pipeline.close_warehouses()
+    pipeline.close_warehouses()
+
+
+def test_workbook_sums_interval_rows_per_meter_file_and_month(interval_ws, tmp_path: Path) -> None:
+    summary = build_summary(interval_ws, "2025H1")
+    notes, data = _emission_lines(openpyxl.load_workbook(write_workbook(interval_ws, summary, tmp_path / "r.xlsx")))
+    assert len(notes) == 4 and "footprint explain --period YYYY-MM --meter EAN" in notes[3]
+    lines = {(r["file_name"], r["data_quality"]): r for r in data}
+    day = lines[("kwartier_03.csv", "primary")]
+    assert (day["subject"], day["activity_rows"], day["source_row"], day["last_source_row"]) == (
+        ELECTRICITY_EAN, 96, 3, 98)
+    assert day["activity_id"] is None and day["factor_kg_co2e_per_unit"] == GREY
+    assert day["quantity"] == pytest.approx(sum(round(q, 2) for q in DAY))
+    assert day["emissions_kg_co2e"] == pytest.approx(sum(round(q, 2) * GREY for q in DAY))
+    assert day["location_emissions_kg_co2e"] == pytest.approx(sum(round(q, 2) * GREY_LOCATION for q in DAY))
+    measured, estimated = lines[("kwartier_04.csv", "primary")], lines[("kwartier_04.csv", "secondary")]
+    assert (measured["activity_rows"], measured["source_row"], measured["last_source_row"]) == (2, 3, 5)
+    assert (estimated["activity_rows"], estimated["source_row"], estimated["last_source_row"]) == (2, 4, 6)
+    assert measured["emissions_kg_co2e"] == pytest.approx(1.5 * GREY + 0.75 * GREY)
+    assert estimated["emissions_kg_co2e"] == pytest.approx(2.25 * GREY + 3.0 * GREY)
+    tariffs = sorted((r["source_row"], r["activity_rows"], r["last_source_row"], r["quantity"], r["emissions_kg_co2e"])
+                     for r in data if r["file_name"] == "tarieven.csv")  # monthly readings: a line each
+    assert tariffs == [(2, 1, 2, 300, pytest.approx(300 * GREY)), (3, 1, 3, 200, pytest.approx(200 * GREY))]
+    assert all(r["activity_id"] for r in data if r["file_name"] == "tarieven.csv")
+    assert len(data) == 7 + 3 + 2  # the tiny company's seven rows, three interval lines, two monthly readings
+    assert sum(r["activity_rows"] for r in data) == 7 + 96 + 4 + 2
+    assert sum(r["emissions_kg_co2e"] for r in data) == pytest.approx(summary["emissions"]["total_kg_co2e"], abs=1e-9)
+
+
+def test_period_lineage_is_v_lineage(interval_ws) -> None:
+    """The workbook's and the project report's lineage (meter of a one-meter file from the file) is v_lineage's."""
+    columns = "activity_table, activity_id, subject, source_row, file_name, factor_name, emissions_kg_co2e"
+    sql = (f"WITH {PERIOD_ROWS_CTE}, lineage AS (SELECT {PERIOD_LINEAGE_COLUMNS} FROM period_rows p "
+           f"{PERIOD_LINEAGE_JOINS}) SELECT {columns} FROM lineage")
+    march = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 3, 1)}
+    with pipeline.warehouse(interval_ws).connect() as conn:
+        ours = sorted(tuple(r) for r in conn.execute(sa.text(sql), march))
+        view = sorted(tuple(r) for r in conn.execute(sa.text(f"SELECT {columns} FROM v_lineage")))
+    assert len(ours) == 7 + 96 + 4 + 2 and ours == view
+
+
+def test_project_site_share_of_interval_rows(interval_ws) -> None:
+    s = project_summary(interval_ws, "p1", dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+    electricity = sum(round(q, 2) for q in DAY) + sum(MIXED) + 1000 + 300 + 200  # kWh: 15-minute, monthly readings
+    assert s["emissions"]["total_kg_co2e"] == pytest.approx(0.5 * (electricity * GREY + 100 * 2.134))
+    assert s["emissions"]["total_before_share_kg_co2e"] == pytest.approx(electricity * GREY + 100 * 2.134)
 
 
 def test_formula_like_text_stays_text(tmp_path: Path) -> None:
