@@ -36,12 +36,12 @@ def previous_month(today: dt.date | None = None) -> str:
 
 
 def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]:
-    """A month of a few files is one task; a bigger one is parsed in batches, then loaded per dataset, in parallel.
+    """A month is one task, unless Settings.month_split maps it: parsed in batches, then loaded per dataset, in parallel.
 
     Either way each dataset of the month is loaded in one transaction; the split only decides where the work runs.
     """
-    per_task = Settings().files_per_task
-    if len(paths) <= per_task:
+    per_task = Settings().month_split()
+    if per_task is None or len(paths) <= per_task:
         return load_files.submit(config, period, paths).result()
     parsing = [stage_files.submit(config, period, batch) for batch in file_batches(paths, per_task)]
     staged = [item for future in parsing for item in future.result()]

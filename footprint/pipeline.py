@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import logging
 import os
 import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,11 +44,11 @@ from footprint.factors import (
 )
 from footprint.periods import format_period, next_month, parse_period
 from footprint.factors.products import product_mapping, unmapped_product_hints
-from footprint.sources import detect_format
+from footprint.sources import batch_reader, detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources.helpers import read_head
 from footprint.sources.sheets import data_sheet_name
-from footprint.storage import Inbox, RawStore, open_inbox, open_raw_store, sha256_of
+from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, staged
@@ -120,6 +122,7 @@ _PERSONAL_COLUMNS = ("card_number", "driver")
 _ENGINES: dict[tuple[str, str | None], sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 _PARSE_THREADS = 2
+_READ_MANY_FILES = 64  # files per read_many call: their cells are converted together
 
 
 def warehouse(ws: Workspace) -> sa.Engine:
@@ -128,7 +131,7 @@ def warehouse(ws: Workspace) -> sa.Engine:
     with _ENGINES_LOCK:  # a month's datasets load in parallel tasks: migrate and seed once
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = make_warehouse(ws.warehouse_url, ws.warehouse_schema)
+            engine = make_warehouse(ws.warehouse_url, ws.warehouse_schema, duckdb_memory_limit=ws.duckdb_memory_limit)
             ensure_default_factors(engine)
             _ENGINES[key] = engine
     return engine
@@ -189,7 +192,16 @@ def pseudonymise(values: pd.Series, key: str) -> pd.Series:
 
 
 def _activity_ids(sha: pd.Series, rows: pd.Series) -> pd.Series:
-    return (sha.str.slice(0, 16) + "-" + rows.astype("int64").astype("string")).astype("string")
+    """<first 16 hex of the file's SHA-256>-<line>: unique per row, readable in lineage."""
+    prefix = pc.utf8_slice_codeunits(pa.array(sha.array).cast(pa.string()), 0, 16)  # pandas may hold large_string
+    line = pc.cast(pa.array(rows.to_numpy(dtype="int64")), pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(pc.binary_join_element_wise(prefix, line, "-")), index=rows.index)
+
+
+def _dates(period: pd.Series) -> pd.Series:
+    """The naive month starts as Arrow dates: .dt.date would make a Python object per row."""
+    days = pa.array(period.to_numpy(dtype="datetime64[s]").astype("datetime64[D]"), type=pa.date32())
+    return pd.Series(pd.arrays.ArrowExtensionArray(days), index=period.index)
 
 
 def _product_mapping(ws: Workspace) -> ActivityMapping:
@@ -207,7 +219,7 @@ def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, mapping: A
             "activity_id": _activity_ids(sha, frame["source_row"]),
             "file_sha256": sha,
             "source_row": frame["source_row"],
-            "period": frame["period"].dt.date,
+            "period": _dates(frame["period"]),
             "transaction_at": frame["transaction_at"],
             "card_id": frame["card_number"],  # pseudonymised when read: see _pseudonymised
             "driver_id": frame["driver"],
@@ -227,32 +239,36 @@ def _prepare_fuel(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, mapping: A
     )
 
 
-def _per_ean(ean: pd.Series, mapping: dict[str, str | None]) -> pd.Series:
-    """A meter's setting on each of its rows, looked up once per meter: Series.map hashes every row's text."""
-    codes, distinct = pd.factorize(ean)
-    values = pd.array([mapping.get(e) for e in distinct], dtype="string")
-    return pd.Series(values.take(codes, allow_fill=True), index=ean.index)
+def _meter_key(carrier: str, contract: str | None) -> str | None:
+    """The activity a meter's consumption maps to a factor by: electricity per contract, gas and heat per carrier."""
+    if carrier == "electricity":
+        return f"electricity:{contract}" if contract is not None else None
+    return carrier if carrier in ("natural_gas", "district_heat") else None
 
 
 def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> pd.DataFrame:
+    """Meter settings are looked up once per meter and spread over its rows: hashing each row's EAN costs seconds."""
     meters = {m.ean: m for m in ws.org.meters}
     ean = frame["ean"]
-    carrier = _per_ean(ean, {e: m.carrier for e, m in meters.items()})
-    contract = _per_ean(ean, {e: m.contract_in(period) for e, m in meters.items()})
-    consumption = frame["direction"] == "consumption"
-    key = pd.Series(pd.NA, index=frame.index, dtype="string")
-    key = key.mask(consumption & (carrier == "electricity"), "electricity:" + contract)
-    key = key.mask(consumption & carrier.isin(["natural_gas", "district_heat"]), carrier)
+    codes, distinct = pd.factorize(ean)
+    known = [meters.get(e) for e in distinct]
+
+    def per_meter(value: Callable[[Any], str | None]) -> pd.Series:
+        values = pd.array([value(m) if m is not None else None for m in known], dtype="string")
+        return pd.Series(values.take(codes, allow_fill=True), index=ean.index)
+
+    consumption = (frame["direction"] == "consumption").to_numpy(dtype=bool, na_value=False)
+    key = per_meter(lambda m: _meter_key(m.carrier, m.contract_in(period)))
     return pd.DataFrame(
         {
             "activity_id": _activity_ids(sha, frame["source_row"]),
             "file_sha256": sha,
             "source_row": frame["source_row"],
-            "period": frame["period"].dt.date,
+            "period": _dates(frame["period"]),
             "ean": ean,
-            "site_id": _per_ean(ean, {e: m.site for e, m in meters.items()}),
-            "carrier": carrier,
-            "contract": contract,
+            "site_id": per_meter(lambda m: m.site),
+            "carrier": per_meter(lambda m: m.carrier),
+            "contract": per_meter(lambda m: m.contract_in(period)),
             "interval_start": frame["interval_start"],
             "interval_end": frame["interval_end"],
             "quantity": frame["quantity"],
@@ -260,7 +276,7 @@ def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: s
             "direction": frame["direction"],
             "tariff": frame["tariff"],
             "estimated": frame["estimated"].fillna(False).astype(bool),
-            "activity_key": key,
+            "activity_key": key.where(consumption),
         }
     )
 
@@ -281,7 +297,7 @@ def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.
             "activity_id": _activity_ids(sha, frame["source_row"]),
             "file_sha256": sha,
             "source_row": frame["source_row"],
-            "period": frame["period"].dt.date,
+            "period": _dates(frame["period"]),
             "activity_date": frame["activity_date"].dt.date,
             "supplier": frame["supplier"],
             "activity_type": frame["activity_type"],
@@ -500,17 +516,22 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
     Returns new checksum -> replaced checksum.
     """
     replaced: dict[str, str] = {}
+    # One query for the batch (a month of meter files is hundreds), matched per file below.
+    query = sa.text(
+        "SELECT file_name, period, file_sha256, dataset FROM raw_files WHERE file_name IN :names "
+        "AND superseded_by IS NULL"
+    ).bindparams(sa.bindparam("names", expanding=True))
+    candidates: dict[str, list[tuple[dt.date, str, str]]] = {}
+    for name, period, sha, dataset in conn.execute(query, {"names": sorted({i.path.name for i in items})}):
+        candidates.setdefault(name, []).append((period, sha, dataset))
     for item in items:
         # A multi-month export downloaded again later (more months, corrections) lands in a later
         # month's folder: for those the name alone identifies the earlier version.
-        same_month = "" if _spans_months(item) else "period = :period AND "
-        earlier = conn.execute(
-            sa.text(
-                f"SELECT file_sha256, dataset FROM raw_files WHERE {same_month}file_name = :name "
-                "AND superseded_by IS NULL AND file_sha256 <> :sha"
-            ),
-            {"period": month, "name": item.path.name, "sha": item.sha256},
-        ).all()
+        earlier = [
+            (sha, dataset)
+            for period, sha, dataset in candidates.get(item.path.name, [])
+            if sha != item.sha256 and sha not in replaced.values() and (_spans_months(item) or period == month)
+        ]
         for old_sha, old_dataset in earlier:
             params = {"old": old_sha, "new": item.sha256}
             old_kg = conn.execute(
@@ -537,36 +558,140 @@ def _eans_in_name(name: str, eans: list[str]) -> list[str] | None:
     return found or None
 
 
+@dataclass(frozen=True)
+class _StoredFile:
+    """A kept file of a format that reads many files at once (see footprint.sources.BatchReader), not yet read."""
+
+    path: Path
+    stored: StoredFile
+    fmt: Any
+    ean: Any  # what read() would be given as `ean`
+    store_s: float  # keeping the file and recognising its format
+
+
+def _file_ean(fmt: Any, path: Path, eans: list[str]) -> list[str] | None:
+    return _eans_in_name(path.name, eans) if getattr(fmt, "NEEDS_EAN", False) else None
+
+
 def _store_and_parse(
-    store: RawStore, path: Path, own_formats: list[Any], eans: list[str]
-) -> FileResult | _ParsedFile:
+    store: RawStore, path: Path, own_formats: list[Any], eans: list[str], *, defer_batched: bool = False
+) -> FileResult | _ParsedFile | _StoredFile:
     """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
 
     The organisation's own fuel-card profiles are tried before the built-in formats. An export that
     names no meter inside (a metering portal's yearly xlsx, a supplier's overview) is matched to the
-    configured meter whose EAN stands in its file name.
+    configured meter whose EAN stands in its file name. With `defer_batched`, a file of a built-in
+    format that reads many files at once is only kept and recognised: _parse_batch reads it.
     """
     started = time.perf_counter()
     stored = store.put(path)
     try:
         head = read_head(path)
-        fmt = next((f for f in own_formats if f.sniff(head)), None) or detect_format(path)
-        needs_ean = getattr(fmt, "NEEDS_EAN", False)
-        frame = fmt.read(path, ean=_eans_in_name(path.name, eans)) if needs_ean else fmt.read(path)
+        own = next((f for f in own_formats if f.sniff(head)), None)
+        fmt = own or detect_format(path)
+        ean = _file_ean(fmt, path, eans)
+        if defer_batched and own is None and batch_reader(fmt) is not None:
+            return _StoredFile(path, stored, fmt, ean, time.perf_counter() - started)
+        frame = fmt.read(path, ean=ean) if ean is not None else fmt.read(path)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
     sheet = data_sheet_name(path, fmt.sniff)
     return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet)
 
 
+def _parse_batch(batch: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
+    """Read kept files of one format in one read_many call; each file's time is its keeping plus its share of the call."""
+    began = time.perf_counter()
+    reader = batch_reader(batch[0].fmt)
+    assert reader is not None
+    results = reader.read_many([each.path for each in batch], [each.ean for each in batch])
+    share = (time.perf_counter() - began) / len(batch)
+    parsed: list[FileResult | _ParsedFile] = []
+    for each, result in zip(batch, results, strict=True):
+        seconds = each.store_s + share
+        stored = each.stored
+        if isinstance(result, InputFileError):
+            parsed.append(FileResult(each.path.name, stored.sha256, "rejected", duration_s=seconds, message=str(result)))
+        else:
+            sheet = data_sheet_name(each.path, each.fmt.sniff)
+            started = time.perf_counter() - seconds
+            parsed.append(
+                _ParsedFile(each.path, stored.sha256, stored.stored_path, stored.size_bytes, each.fmt, result, started, sheet)
+            )
+    return parsed
+
+
+def _batch_size(count: int, threads: int, most: int) -> int:
+    """Files per read_many call for `count` files: even batches of at most `most`, a whole number per thread."""
+    number = max(-(-count // most), min(threads, count), 1)
+    if number > threads:
+        number = -(-number // threads) * threads
+    return max(-(-count // number), 1)
+
+
 def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFile]:
-    """Store and parse files on two threads (the readers spend their time in pyarrow and DuckDB, outside the GIL)."""
+    """Store and parse files on two threads (the readers spend their time in pyarrow and DuckDB, outside the GIL).
+
+    Each file is kept and its format recognised, a few files ahead of the results. A file of a
+    format that reads many files at once (the 15-minute exports, hundreds a month) waits for others
+    of its format: they are read together, as a task of their own, as soon as a batch is complete,
+    while the next files are kept. Other files are read one by one. Results come in the order of
+    `paths`, each as soon as it and those before it are ready.
+    """
     store = raw_store(ws)
     own_formats = user_formats(ws.org, ws.config_path.parent)
     eans = [m.ean for m in ws.org.meters]
+    key = ws.pseudonym_key
+    size = _batch_size(len(paths), _PARSE_THREADS, _READ_MANY_FILES)
+
+    def keep(p: str) -> FileResult | _ParsedFile | _StoredFile:
+        item = _store_and_parse(store, Path(p), own_formats, eans, defer_batched=True)
+        return item if isinstance(item, _StoredFile) else _pseudonymised(item, key)
+
+    def read(files: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
+        return [_pseudonymised(item, key) for item in _parse_batch(files)]
+
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
-        key = ws.pseudonym_key
-        yield from pool.map(lambda p: _pseudonymised(_store_and_parse(store, Path(p), own_formats, eans), key), paths)
+        queue = iter(paths)
+        keeping = deque(pool.submit(keep, p) for p in itertools.islice(queue, 2 * _PARSE_THREADS))
+        # Per path: its result, or (the batch's future, its place in the batch), or None while its batch fills.
+        slots: list[FileResult | _ParsedFile | tuple[Future[list[FileResult | _ParsedFile]], int] | None] = []
+        waiting: dict[str, list[tuple[int, _StoredFile]]] = {}
+
+        def read_waiting(name: str) -> None:
+            files = waiting.pop(name)
+            future = pool.submit(read, [each for _, each in files])
+            for place, (index, _) in enumerate(files):
+                slots[index] = (future, place)
+
+        def result(index: int) -> FileResult | _ParsedFile:
+            slot, slots[index] = slots[index], None
+            assert slot is not None
+            return slot[0].result()[slot[1]] if isinstance(slot, tuple) else slot
+
+        def ready(index: int) -> bool:
+            slot = slots[index]
+            return slot is not None and (not isinstance(slot, tuple) or slot[0].done())
+
+        given = 0
+        while keeping:
+            item = keeping.popleft().result()
+            keeping.extend(pool.submit(keep, p) for p in itertools.islice(queue, 1))
+            if isinstance(item, _StoredFile):
+                slots.append(None)
+                files = waiting.setdefault(item.fmt.NAME, [])
+                files.append((len(slots) - 1, item))
+                if len(files) == size:
+                    read_waiting(item.fmt.NAME)
+            else:
+                slots.append(item)
+            while given < len(slots) and ready(given):
+                yield result(given)
+                given += 1
+        for name in list(waiting):
+            read_waiting(name)
+        for index in range(given, len(slots)):
+            yield result(index)
 
 
 def _pseudonymised(item: FileResult | _ParsedFile, key: str) -> FileResult | _ParsedFile:
@@ -605,9 +730,9 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     return results
 
 
-def file_batches(paths: list[str], size: int) -> list[list[str]]:
-    """A month's files in batches of at most `size` (at least one file), one parsing task each."""
-    size = max(size, 1)
+def file_batches(paths: list[str], size: int | None) -> list[list[str]]:
+    """A month's files in batches of at most `size` (at least one file; None: all), one parsing task each."""
+    size = max(size or len(paths), 1)
     return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
@@ -759,22 +884,29 @@ _EMISSION_SELECTS = {
 }
 
 
-def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> list[dt.date]:
-    """The run's month plus every month that files delivered for it carry rows for.
+def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> dict[dt.date, tuple[str, ...]]:
+    """The months to recompute, each with its activity tables: the run's month whole, earlier months
+    only for the tables that files delivered for this month carry rows of.
 
     A quarterly supplier statement delivered in March holds January and February rows too; their
-    emissions belong to those months, so those months are recomputed with the delivery.
+    emissions belong to those months, so those months' supplier emissions are recomputed with the
+    delivery. Their meter and fuel rows did not change: recomputing them would redo most of a month.
     """
     union = " UNION ".join(
-        f"SELECT DISTINCT a.period FROM {table} a JOIN raw_files r ON r.file_sha256 = a.file_sha256 "
-        "WHERE r.period = :period"
+        f"SELECT DISTINCT a.period, '{table}' FROM {table} a JOIN raw_files r ON r.file_sha256 = a.file_sha256 "
+        "WHERE r.period = :period AND a.period <> :period"
         for table in schemas.DATASETS
     )
-    found = {row[0] for row in conn.execute(sa.text(union), {"period": month})}
-    return sorted(found | {month})
+    tables: dict[dt.date, set[str]] = {}
+    for period, table in conn.execute(sa.text(union), {"period": month}):
+        tables.setdefault(period, set()).add(table)
+    tables[month] = set(schemas.DATASETS)
+    return {m: tuple(t for t in schemas.DATASETS if t in tables[m]) for m in sorted(tables)}
 
 
-def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame) -> None:
+def _recompute_period(
+    conn: sa.Connection, month: dt.date, keymap: pd.DataFrame, tables: tuple[str, ...] = schemas.DATASETS
+) -> None:
     # Two runs recomputing a month at once would each delete, then each insert: rows twice.
     advisory_xact_lock(conn, "emissions", month)
     with staged(conn, keymap) as name:
@@ -783,7 +915,7 @@ def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame)
                 " UNION ".join(
                     f"SELECT DISTINCT activity_key FROM {table} WHERE period = :period "
                     f"AND activity_key IS NOT NULL AND activity_key NOT IN (SELECT activity_key FROM \"{name}\")"
-                    for table in schemas.DATASETS
+                    for table in tables
                 )
             ),
             {"period": month},
@@ -793,9 +925,11 @@ def _recompute_period(conn: sa.Connection, month: dt.date, keymap: pd.DataFrame)
                 f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
                 "(see footprint/data/activity_factors.yaml)"
             )
-        conn.execute(sa.text("DELETE FROM emissions WHERE period = :period"), {"period": month})
-        for select in _EMISSION_SELECTS.values():
-            conn.execute(sa.text("INSERT INTO emissions " + select.format(keymap=f'"{name}"')), {"period": month})
+        delete = sa.text("DELETE FROM emissions WHERE period = :period AND activity_table IN :tables")
+        conn.execute(delete.bindparams(sa.bindparam("tables", expanding=True)), {"period": month, "tables": list(tables)})
+        for table in tables:
+            select = _EMISSION_SELECTS[table].format(keymap=f'"{name}"')
+            conn.execute(sa.text("INSERT INTO emissions " + select), {"period": month})
             crash_point("compute")  # reliability tests: die with the month's emissions half rewritten
 
 
@@ -807,10 +941,10 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
     lists: set[str] = set()
     with engine.begin() as conn:
         months = _periods_delivered_for(conn, month)
-        for each in months:
+        for each, tables in months.items():
             resolved = resolve_factors(engine, each.year, ws.org.factor_policy)
             lists.add(f"{resolved.list_year} (version {resolved.version})")
-            _recompute_period(conn, each, resolved.table)
+            _recompute_period(conn, each, resolved.table, tables)
         conn.execute(
             sa.text(
                 "UPDATE restatements SET new_kg_co2e = (SELECT coalesce(sum(e.emissions_kg_co2e), 0) FROM emissions e "

@@ -14,7 +14,7 @@ import yaml
 from footprint import pipeline
 from footprint.config import Workspace
 from footprint.warehouse import bulk
-from company_files import ALL_FILES, FUEL, PERIOD, make_company, write_list_copy
+from company_files import ALL_FILES, FUEL, METERS, PERIOD, SUPPLIER, make_company, write_list_copy
 
 # (market-based kg CO2e, location-based kg CO2e) per emission row, by hand.
 EXPECTED = [
@@ -324,3 +324,42 @@ def test_a_year_export_reaches_back_and_a_later_download_replaces_it(tmp_path: P
     assert restatement[0] == "corrected_file"
     assert restatement[1] == pytest.approx(delivered(first_half) * 2.134)
     assert restatement[2] == pytest.approx(delivered(cells) * 2.134)
+
+
+def test_a_quarter_statement_recomputes_only_the_supplier_rows_of_earlier_months(
+    tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement delivered in March with a February line: February gains that line, its meter rows stay."""
+    statement = SUPPLIER + "Hygiena B.V.;2025-02;1;Schoonmaakmiddelen;40;kg;99,5;leverancierspecifiek;primair\n"
+    ws = make_company(tmp_path / "co", warehouse_url, {"meters.csv": METERS, "co2.csv": statement})
+    february = ws.inbox / "2025-02"
+    february.mkdir()
+    (february / "meters.csv").write_text(METERS.replace("01-03-2025;01-04-2025", "01-02-2025;01-03-2025"), encoding="utf-8")
+    recomputed: list[tuple[str, tuple[str, ...]]] = []
+    original = pipeline._recompute_period
+
+    def spy(conn, month, keymap, tables=pipeline.schemas.DATASETS):  # type: ignore[no-untyped-def]
+        recomputed.append((month.isoformat()[:7], tuple(tables)))
+        return original(conn, month, keymap, tables)
+
+    monkeypatch.setattr(pipeline, "_recompute_period", spy)
+    try:
+        for period in ("2025-02", PERIOD):
+            pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
+            result = pipeline.compute_emissions(ws, period)
+        with pipeline.warehouse(ws).connect() as conn:
+            per_month = dict(
+                conn.execute(sa.text("SELECT period, sum(emissions_kg_co2e) FROM emissions GROUP BY period")).all()
+            )
+    finally:
+        pipeline.close_warehouses()
+    assert result.periods == ["2025-02", "2025-03"]
+    assert recomputed == [
+        ("2025-02", ("fuel_transactions", "meter_usage", "supplier_activity")),
+        ("2025-02", ("supplier_activity",)),
+        ("2025-03", ("fuel_transactions", "meter_usage", "supplier_activity")),
+    ]
+    meters = 1000 * 0.483 + 100 * 2.134  # grey electricity and gas, as in EXPECTED
+    assert {p.isoformat()[:7]: kg for p, kg in per_month.items()} == pytest.approx(
+        {"2025-02": meters + 99.5, "2025-03": meters + 250.5}
+    )

@@ -3,10 +3,15 @@
 Each format module exposes NAME, DATASET, HEADER (the columns it expects), `sniff(head) -> bool` and
 `read(path) -> DataFrame` in the canonical columns of footprint.schemas. Adding a format is adding a
 module and one line in FORMATS.
+
+A format whose files come by the thousand may also offer `read_many(paths, eans) -> list`, with for
+each path what `read(path, ean=eans[i])` gives: its frame, or the InputFileError it raises (as a
+value, so one bad file does not stop the others). See BatchReader; the pipeline uses it when present.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -45,6 +50,23 @@ class SourceFormat(Protocol):
     def sniff(self, head: str) -> bool: ...
 
     def read(self, path: Path, *, ean: str | None = None) -> pd.DataFrame: ...
+
+
+class BatchReader(Protocol):
+    """The optional capability of a format: many files read at once, each with read()'s result for it.
+
+    `read_many(paths, eans)[i]` equals `read(paths[i], ean=eans[i])`, dtypes, values and attrs alike,
+    or is the InputFileError that call raises. `eans` may be None (no EAN given for any file).
+    """
+
+    def read_many(
+        self, paths: Sequence[Path], eans: Sequence[str | None] | None = None
+    ) -> list[pd.DataFrame | InputFileError]: ...
+
+
+def batch_reader(fmt: object) -> BatchReader | None:
+    """The format as a BatchReader, or None when it reads one file at a time."""
+    return fmt if callable(getattr(fmt, "read_many", None)) else None  # type: ignore[return-value]
 
 
 FORMATS: Final[list[SourceFormat]] = [

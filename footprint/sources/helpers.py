@@ -151,7 +151,8 @@ def text_lines(text: str) -> list[str]:
 
 
 def head_lines(head: str) -> list[str]:
-    return _LINE_BREAK.split(head)[:HEADER_SEARCH_LINES]
+    # maxsplit: the head is 64 KB, a thousand lines of which only the first few are looked at
+    return _LINE_BREAK.split(head, maxsplit=HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
 
 
 def find_header(lines: Sequence[str], signature: Sequence[Column], separator: str = SEPARATOR) -> int | None:
