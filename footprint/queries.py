@@ -25,6 +25,15 @@ DATASET_LABELS = {
 # (every interval export), and its line from its activity_id (<16 hex of the file's SHA-256>-<line>);
 # only files of several meters, fuel-card and supplier rows are joined row by row. An emission row
 # has its activity's period, so the activity tables are read for the same months.
+# Files of interval meter readings in the period: all shorter than two days (a daily one may have 25 hours).
+# The workbooks sum their rows per meter, file and month: a year of 15-minute rows would not fit a sheet.
+INTERVAL_FILES_CTE = """
+interval_files AS (
+    SELECT file_sha256 FROM meter_usage WHERE period >= :start AND period <= :end
+    GROUP BY file_sha256  -- seconds: subtracting zoned timestamps costs DuckDB 20 times more
+    HAVING max(EXTRACT(EPOCH FROM interval_end) - EXTRACT(EPOCH FROM interval_start)) < 2 * 86400
+)"""
+
 PERIOD_ROWS_CTE = """
 meter_files AS (
     SELECT file_sha256, min(ean) AS ean, count(DISTINCT ean) AS meters

@@ -20,7 +20,7 @@ from footprint.config import Project, Workspace
 from footprint.errors import UsageError
 from footprint.periods import format_period, month_range
 from footprint.pipeline import warehouse
-from footprint.queries import PERIOD_LINEAGE_COLUMNS, PERIOD_LINEAGE_JOINS, PERIOD_ROWS_CTE
+from footprint.queries import INTERVAL_FILES_CTE, PERIOD_LINEAGE_COLUMNS, PERIOD_LINEAGE_JOINS, PERIOD_ROWS_CTE
 from footprint.reports.html import environment
 from footprint.reports.pdf import write_json_html_pdf
 from footprint.reports.summary import _records
@@ -80,14 +80,22 @@ GROUP BY m.rule_no, m.period, m.subject, m.ladder_scope, m.ghg_scope, m.ghg_cate
          m.factor_name, m.factor_kg_co2e_per_unit, f.list_id, m.factor_list_year, m.factor_list_version, fl.source
 """
 
-_ROWS_SQL = _MATCHED_SQL + """
-SELECT rule_no, kind, share_pct, period, ladder_scope, ghg_scope, ghg_category, source, subject, activity_table,
-       activity_id, file_name, source_row, file_sha256, quantity, unit, factor_name, factor_list_year,
-       factor_list_version, factor_kg_co2e_per_unit, emissions_kg_co2e AS before_share_kg_co2e,
-       emissions_kg_co2e * share_pct / 100 AS allocated_kg_co2e,
-       location_emissions_kg_co2e * share_pct / 100 AS allocated_location_kg_co2e, data_quality
-FROM matched
-ORDER BY rule_no, period, source, file_name, source_row
+# One line per allocated emission row, interval meter rows summed per meter, file and month as in the
+# half-year workbook (footprint.reports.workbook.EMISSION_LINES_NOTE): a site's year of them would not fit a sheet.
+_ROWS_SQL = _MATCHED_SQL + "," + INTERVAL_FILES_CTE + """
+SELECT m.rule_no, m.kind, m.share_pct, m.period, m.ladder_scope, m.ghg_scope, m.ghg_category, m.source, m.subject,
+       m.activity_table, count(*) AS activity_rows, CASE WHEN count(*) = 1 THEN min(m.activity_id) END AS activity_id,
+       m.file_name, min(m.source_row) AS source_row, max(m.source_row) AS last_source_row, m.file_sha256,
+       sum(m.quantity) AS quantity, m.unit, m.factor_name, m.factor_list_year, m.factor_list_version,
+       m.factor_kg_co2e_per_unit, sum(m.emissions_kg_co2e) AS before_share_kg_co2e,
+       sum(m.emissions_kg_co2e * m.share_pct / 100) AS allocated_kg_co2e,
+       sum(m.location_emissions_kg_co2e * m.share_pct / 100) AS allocated_location_kg_co2e, m.data_quality
+FROM matched m LEFT JOIN interval_files i ON i.file_sha256 = m.file_sha256
+GROUP BY m.rule_no, m.kind, m.share_pct, m.period, m.ladder_scope, m.ghg_scope, m.ghg_category, m.source, m.subject,
+         m.activity_table, m.file_name, m.file_sha256, m.unit, m.factor_name, m.factor_list_year,
+         m.factor_list_version, m.factor_kg_co2e_per_unit, m.data_quality,
+         CASE WHEN i.file_sha256 IS NULL THEN m.activity_id END
+ORDER BY m.rule_no, m.period, m.source, m.file_name, source_row
 """
 
 

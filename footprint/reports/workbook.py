@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from footprint.config import Workspace
 from footprint.pipeline import warehouse
-from footprint.queries import PERIOD_ROWS_CTE
+from footprint.queries import INTERVAL_FILES_CTE, PERIOD_ROWS_CTE
 from footprint.reports.summary import parse_half
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -103,14 +103,10 @@ EMISSION_LINES_NOTE = (
 
 # v_lineage for the period (queries.PERIOD_ROWS_CTE), the rows of interval files summed per meter, file,
 # month and factor before the raw file and factor are joined: at 10 M rows that sums ten million rows,
-# not joins them. An interval file's readings are all shorter than two days (a daily one may have 25 hours).
+# not joins them.
 _EMISSION_LINES_SQL = f"""
 WITH {PERIOD_ROWS_CTE},
-interval_files AS (
-    SELECT file_sha256 FROM meter_usage WHERE period >= :start AND period <= :end
-    GROUP BY file_sha256  -- seconds: subtracting zoned timestamps costs DuckDB 20 times more
-    HAVING max(EXTRACT(EPOCH FROM interval_end) - EXTRACT(EPOCH FROM interval_start)) < 2 * 86400
-),
+{INTERVAL_FILES_CTE},
 lines AS (
     SELECT p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject, p.activity_table,
            count(*) AS activity_rows, CASE WHEN count(*) = 1 THEN min(p.activity_id) END AS activity_id,

@@ -272,3 +272,20 @@ def test_formula_like_text_in_a_text_column_stays_text(tmp_path: Path) -> None:
     assert [(c.value, c.data_type) for c in rows["A"]][1:4] == [
         ('=HYPERLINK("x")', "s"), ("fuel.csv", "s"), ("+31", "s")]
     assert rows["B2"].value == 1.5
+
+
+def test_project_workbook_sums_interval_rows_per_meter_file_and_month(interval_ws, tmp_path: Path) -> None:
+    from footprint.reports.project import write_project_workbook
+
+    s = project_summary(interval_ws, "p1", dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+    book = openpyxl.load_workbook(write_project_workbook(interval_ws, s, tmp_path / "p.xlsx"))
+    header, *rows = book["Emission rows"].values
+    data = [dict(zip(header, row)) for row in rows]
+    day = next(r for r in data if r["file_name"] == "kwartier_03.csv")
+    assert (day["activity_rows"], day["source_row"], day["last_source_row"], day["activity_id"]) == (96, 3, 98, None)
+    assert day["allocated_kg_co2e"] == pytest.approx(0.5 * sum(round(q, 2) * GREY for q in DAY))
+    # the site's meters: electricity (two interval files, one with two data qualities, two monthly readings,
+    # the monthly reading of the tiny company) and gas; one line each but for the interval rows
+    assert len(data) == 3 + 2 + 1 + 1
+    assert sum(r["activity_rows"] for r in data) == 96 + 4 + 2 + 1 + 1
+    assert sum(r["allocated_kg_co2e"] for r in data) == pytest.approx(s["emissions"]["total_kg_co2e"], abs=1e-9)
