@@ -569,19 +569,15 @@ class _StoredFile:
     store_s: float  # keeping the file and recognising its format
 
 
-def _file_ean(fmt: Any, path: Path, eans: list[str]) -> list[str] | None:
-    return _eans_in_name(path.name, eans) if getattr(fmt, "NEEDS_EAN", False) else None
-
-
 def _store_and_parse(
-    store: RawStore, path: Path, own_formats: list[Any], eans: list[str], *, defer_batched: bool = False
+    store: RawStore, path: Path, own_formats: list[Any], eans: list[str]
 ) -> FileResult | _ParsedFile | _StoredFile:
     """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
 
     The organisation's own fuel-card profiles are tried before the built-in formats. An export that
     names no meter inside (a metering portal's yearly xlsx, a supplier's overview) is matched to the
-    configured meter whose EAN stands in its file name. With `defer_batched`, a file of a built-in
-    format that reads many files at once is only kept and recognised: _parse_batch reads it.
+    configured meter whose EAN stands in its file name. A file of a built-in format that reads many
+    files at once is only kept and recognised: _parse_batch reads it with others.
     """
     started = time.perf_counter()
     stored = store.put(path)
@@ -589,8 +585,8 @@ def _store_and_parse(
         head = read_head(path)
         own = next((f for f in own_formats if f.sniff(head)), None)
         fmt = own or detect_format(path)
-        ean = _file_ean(fmt, path, eans)
-        if defer_batched and own is None and batch_reader(fmt) is not None:
+        ean = _eans_in_name(path.name, eans) if getattr(fmt, "NEEDS_EAN", False) else None
+        if own is None and batch_reader(fmt) is not None:
             return _StoredFile(path, stored, fmt, ean, time.perf_counter() - started)
         frame = fmt.read(path, ean=ean) if ean is not None else fmt.read(path)
     except InputFileError as exc:
@@ -645,7 +641,7 @@ def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFil
     size = _batch_size(len(paths), _PARSE_THREADS, _READ_MANY_FILES)
 
     def keep(p: str) -> FileResult | _ParsedFile | _StoredFile:
-        item = _store_and_parse(store, Path(p), own_formats, eans, defer_batched=True)
+        item = _store_and_parse(store, Path(p), own_formats, eans)
         return item if isinstance(item, _StoredFile) else _pseudonymised(item, key)
 
     def read(files: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
