@@ -246,39 +246,66 @@ def _meter_key(carrier: str, contract: str | None) -> str | None:
     return carrier if carrier in ("natural_gas", "district_heat") else None
 
 
-def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> pd.DataFrame:
-    """Meter settings are looked up once per meter and spread over its rows: hashing each row's EAN costs seconds."""
+def series_id(file_sha256: str, ean: str, direction: str, tariff: str | None, unit: str) -> int:
+    """A meter series' key: the first 60 bits of SHA-256 of its parts, as sql/006_meter_series computes it.
+
+    Derived, not counted: a file gets the same ids in any run and on any warehouse, and runs loading
+    other months at the same time need no shared counter.
+    """
+    key = "|".join((file_sha256, ean, direction, tariff or "", unit))
+    return int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
+
+
+def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str) -> dict[str, pd.DataFrame]:
+    """Rows for meter_readings (what varies per row) and meter_series (what a file's rows share per meter,
+    direction, tariff and unit, with the meter's settings): a text column costs DuckDB about a second per
+    ten million rows to store, and a year of 15-minute data is ten million rows.
+    """
     meters = {m.ean: m for m in ws.org.meters}
-    ean = frame["ean"]
-    codes, distinct = pd.factorize(ean)
-    known = [meters.get(e) for e in distinct]
+    parts = pd.DataFrame(  # Arrow-backed: factorize encodes them without a Python string per row
+        {"file_sha256": sha.array, "ean": frame["ean"].array, "direction": frame["direction"].array,
+         "tariff": frame["tariff"].array, "unit": frame["unit"].array}
+    )
+    combined = np.zeros(len(parts), dtype=np.int64)
+    for column in parts.columns:  # codes per column, then per combination: no string is built per row
+        codes, uniques = pd.factorize(parts[column], use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+    row_series, _ = pd.factorize(combined)
+    _, first = np.unique(row_series, return_index=True)
+    series = parts.iloc[first].astype(object).where(parts.iloc[first].notna(), None).reset_index(drop=True)
+    known = [meters.get(ean) for ean in series["ean"]]
 
-    def per_meter(value: Callable[[Any], str | None]) -> pd.Series:
-        values = pd.array([value(m) if m is not None else None for m in known], dtype="string")
-        return pd.Series(values.take(codes, allow_fill=True), index=ean.index)
+    def per_series(value: Callable[[Any], str | None]) -> pd.Series:
+        return pd.Series([value(m) if m is not None else None for m in known], dtype="string")
 
-    consumption = (frame["direction"] == "consumption").to_numpy(dtype=bool, na_value=False)
-    key = per_meter(lambda m: _meter_key(m.carrier, m.contract_in(period)))
-    return pd.DataFrame(
+    ids = np.array([series_id(*parts_of) for parts_of in series.itertuples(index=False)], dtype=np.int64)
+    keys = per_series(lambda m: _meter_key(m.carrier, m.contract_in(period)))
+    series_rows = pd.DataFrame(
         {
-            "activity_id": _activity_ids(sha, frame["source_row"]),
-            "file_sha256": sha,
-            "source_row": frame["source_row"],
-            "period": _dates(frame["period"]),
-            "ean": ean,
-            "site_id": per_meter(lambda m: m.site),
-            "carrier": per_meter(lambda m: m.carrier),
-            "contract": per_meter(lambda m: m.contract_in(period)),
-            "interval_start": frame["interval_start"],
-            "interval_end": frame["interval_end"],
-            "quantity": frame["quantity"],
-            "unit": frame["unit"],
-            "direction": frame["direction"],
-            "tariff": frame["tariff"],
-            "estimated": frame["estimated"].fillna(False).astype(bool),
-            "activity_key": key.where(consumption),
+            "series_id": ids,
+            "file_sha256": series["file_sha256"].astype("string"),
+            "ean": series["ean"].astype("string"),
+            "site_id": per_series(lambda m: m.site),
+            "carrier": per_series(lambda m: m.carrier),
+            "contract": per_series(lambda m: m.contract_in(period)),
+            "unit": series["unit"].astype("string"),
+            "direction": series["direction"].astype("string"),
+            "tariff": series["tariff"].astype("string"),
+            "activity_key": keys.where(series["direction"] == "consumption"),
         }
     )
+    readings = pd.DataFrame(
+        {
+            "series_id": ids[row_series],
+            "source_row": frame["source_row"].to_numpy(),
+            "period": _dates(frame["period"]).array,
+            "interval_start": frame["interval_start"].array,
+            "interval_end": frame["interval_end"].array,
+            "quantity": frame["quantity"].to_numpy(),
+            "estimated": frame["estimated"].fillna(False).astype(bool).to_numpy(),
+        }
+    )
+    return {"meter_series": series_rows, "meter_readings": readings}
 
 
 def _supplier_activity_key(frame: pd.DataFrame) -> pd.Series:
@@ -342,12 +369,23 @@ class _ParsedFile:
 
 def _prepare(
     dataset: str, frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: str, mapping: ActivityMapping
-) -> pd.DataFrame:
+) -> dict[str, pd.DataFrame]:
+    """The rows to insert per warehouse table: a dataset is one table, but meter rows are two (see _prepare_meter)."""
     if dataset == schemas.FUEL_TRANSACTIONS:
-        return _prepare_fuel(frame, ws, sha, mapping)
+        return {dataset: _prepare_fuel(frame, ws, sha, mapping)}
     if dataset == schemas.METER_USAGE:
         return _prepare_meter(frame, ws, sha, period)
-    return _prepare_supplier(frame, ws, sha)
+    return {dataset: _prepare_supplier(frame, ws, sha)}
+
+
+def _delete_file_rows(conn: sa.Connection, dataset: str, sha256: str) -> None:
+    """Remove a file's activity rows; meter_usage is a view over meter_readings and meter_series."""
+    if dataset == schemas.METER_USAGE:
+        series = "SELECT series_id FROM meter_series WHERE file_sha256 = :sha"
+        conn.execute(sa.text(f"DELETE FROM meter_readings WHERE series_id IN ({series})"), {"sha": sha256})
+        conn.execute(sa.text("DELETE FROM meter_series WHERE file_sha256 = :sha"), {"sha": sha256})
+        return
+    conn.execute(sa.text(f"DELETE FROM {dataset} WHERE file_sha256 = :sha"), {"sha": sha256})
 
 
 @dataclass(frozen=True)
@@ -414,8 +452,11 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     # Taken by Arrow: a NumPy array of repeated checksums made "string" costs seconds per million rows.
     checksums = pa.array([item.sha256 for item in items])
     sha = pd.Series(pd.arrays.ArrowStringArray(pc.take(checksums, np.repeat(np.arange(len(items)), loaded))))
-    rows = _prepare(dataset, batch.good, ws, sha, period, mapping)
-    excluded_rows = rows["excluded_reason"].notna().to_numpy() if "excluded_reason" in rows else np.zeros(len(rows), int)
+    tables = _prepare(dataset, batch.good, ws, sha, period, mapping)
+    if dataset == schemas.FUEL_TRANSACTIONS:
+        excluded_rows = tables[dataset]["excluded_reason"].notna().to_numpy()
+    else:
+        excluded_rows = np.zeros(len(batch.good), int)
     running = np.concatenate([[0], np.cumsum(excluded_rows)])
     excluded = running[bounds[1:]] - running[bounds[:-1]]
     failing = pd.DataFrame({"file": batch.quarantine_file, "row": batch.quarantine["source_row"].to_numpy()})
@@ -449,7 +490,8 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
         loaded_meanwhile = _lock_month(conn, dataset, month, items)
         if not loaded_meanwhile:
             replaced = _supersede_earlier_versions(conn, month, items)
-            insert_frame(conn, dataset, pa.Table.from_pandas(rows, preserve_index=False))
+            for table, rows in tables.items():
+                insert_frame(conn, table, pa.Table.from_pandas(rows, preserve_index=False))
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
             insert_frame(conn, "quarantine", quarantine)
             insert_frame(conn, "raw_files", raw_files)
@@ -537,8 +579,8 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
             old_kg = conn.execute(
                 sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE file_sha256 = :old"), params
             ).scalar_one()
-            for table in (old_dataset, "quarantine", "emissions"):
-                conn.execute(sa.text(f"DELETE FROM {table} WHERE file_sha256 = :old"), params)
+            _delete_file_rows(conn, old_dataset, old_sha)  # its emissions are derived from its rows: they go too
+            conn.execute(sa.text("DELETE FROM quarantine WHERE file_sha256 = :old"), params)
             conn.execute(sa.text("UPDATE raw_files SET superseded_by = :new WHERE file_sha256 = :old"), params)
             conn.execute(
                 sa.text(
@@ -849,35 +891,10 @@ _QUARANTINE_COLUMNS = (
 )
 
 
-_EMISSION_SELECTS = {
-    schemas.FUEL_TRANSACTIONS: """
-        SELECT a.period, 'fuel_transactions', a.activity_id, a.file_sha256, a.site_id, k.source,
-               k.ladder_scope, k.ghg_scope, k.ghg_category, a.quantity, a.unit,
-               k.factor_id, k.factor_kg_co2e_per_unit, a.quantity * k.factor_kg_co2e_per_unit,
-               k.location_factor_id, a.quantity * k.location_factor_kg_co2e_per_unit, 'primary'
-        FROM fuel_transactions a JOIN {keymap} k ON k.activity_key = a.activity_key
-        WHERE a.period = :period""",
-    schemas.METER_USAGE: """
-        SELECT a.period, 'meter_usage', a.activity_id, a.file_sha256, a.site_id, k.source,
-               k.ladder_scope, k.ghg_scope, k.ghg_category, a.quantity, a.unit,
-               k.factor_id, k.factor_kg_co2e_per_unit, a.quantity * k.factor_kg_co2e_per_unit,
-               k.location_factor_id, a.quantity * k.location_factor_kg_co2e_per_unit,
-               CASE WHEN a.estimated THEN 'secondary' ELSE 'primary' END
-        FROM meter_usage a JOIN {keymap} k ON k.activity_key = a.activity_key
-        WHERE a.period = :period""",
-    schemas.SUPPLIER_ACTIVITY: """
-        SELECT a.period, 'supplier_activity', a.activity_id, a.file_sha256, NULL, k.source,
-               k.ladder_scope, k.ghg_scope, COALESCE(k.ghg_category, a.ghg_category), a.quantity, a.unit,
-               k.factor_id, k.factor_kg_co2e_per_unit,
-               CASE WHEN k.factor_id IS NULL THEN a.reported_kg_co2e
-                    ELSE a.quantity * k.factor_kg_co2e_per_unit END,
-               k.location_factor_id,
-               CASE WHEN k.location_factor_id IS NULL THEN a.reported_kg_co2e
-                    ELSE a.quantity * k.location_factor_kg_co2e_per_unit END,
-               a.data_quality
-        FROM supplier_activity a JOIN {keymap} k ON k.activity_key = a.activity_key
-        WHERE a.period = :period""",
-}
+_APPLIED_FACTOR_COLUMNS = (
+    "source", "ladder_scope", "ghg_scope", "ghg_category", "factor_id", "factor_kg_co2e_per_unit",
+    "location_factor_id", "location_factor_kg_co2e_per_unit",
+)
 
 
 def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> dict[dt.date, tuple[str, ...]]:
@@ -921,12 +938,19 @@ def _recompute_period(
                 f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
                 "(see footprint/data/activity_factors.yaml)"
             )
-        delete = sa.text("DELETE FROM emissions WHERE period = :period AND activity_table IN :tables")
+        delete = sa.text("DELETE FROM applied_factors WHERE period = :period AND activity_table IN :tables")
         conn.execute(delete.bindparams(sa.bindparam("tables", expanding=True)), {"period": month, "tables": list(tables)})
+        columns = ", ".join(_APPLIED_FACTOR_COLUMNS)
         for table in tables:
-            select = _EMISSION_SELECTS[table].format(keymap=f'"{name}"')
-            conn.execute(sa.text("INSERT INTO emissions " + select), {"period": month})
-            crash_point("compute")  # reliability tests: die with the month's emissions half rewritten
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO applied_factors (period, activity_table, activity_key, {columns}) "
+                    f"SELECT :period, :table, k.activity_key, {', '.join('k.' + c for c in _APPLIED_FACTOR_COLUMNS)} "
+                    f'FROM "{name}" k WHERE k.activity_key IN (SELECT activity_key FROM {table} WHERE period = :period)'
+                ),
+                {"period": month, "table": table},
+            )
+            crash_point("compute")  # reliability tests: die with the month's factors half rewritten
 
 
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:

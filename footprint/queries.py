@@ -18,15 +18,11 @@ DATASET_LABELS = {
 }
 
 
-# CTEs for a WITH clause: `period_rows`, the emission rows of the months :start..:end with the two
-# columns v_lineage adds from the activity tables, subject and source_row. v_lineage itself joins
-# every emission row to its activity row by activity_id: at 10 M 15-minute rows a hash join of
-# 3.4 GB in DuckDB. A meter row's EAN comes from its file instead when the file holds one meter
-# (every interval export), and its line from its activity_id (<16 hex of the file's SHA-256>-<line>);
-# only files of several meters, fuel-card and supplier rows are joined row by row. An emission row
-# has its activity's period, so the activity tables are read for the same months.
-# Files of interval meter readings in the period: all shorter than two days (a daily one may have 25 hours).
-# The workbooks sum their rows per meter, file and month: a year of 15-minute rows would not fit a sheet.
+# CTEs for a WITH clause. `period_rows`: the emission rows of the months :start..:end; the view
+# emissions carries each row's line and subject, so v_lineage's columns need no join of activity rows.
+# `interval_files`: files of interval meter readings in the period, all shorter than two days (a daily
+# one may have 25 hours). The workbooks sum their rows per meter, file and month: a year of 15-minute
+# rows would not fit a sheet.
 INTERVAL_FILES_CTE = """
 interval_files AS (
     SELECT file_sha256 FROM meter_usage WHERE period >= :start AND period <= :end
@@ -35,35 +31,8 @@ interval_files AS (
 )"""
 
 PERIOD_ROWS_CTE = """
-meter_files AS (
-    SELECT file_sha256, min(ean) AS ean, count(DISTINCT ean) AS meters
-    FROM meter_usage WHERE period >= :start AND period <= :end
-    GROUP BY file_sha256
-),
 period_rows AS (
-    SELECT e.*, f.ean AS subject, CAST(split_part(e.activity_id, '-', 2) AS BIGINT) AS source_row
-    FROM emissions e JOIN meter_files f ON f.file_sha256 = e.file_sha256 AND f.meters = 1
-    WHERE e.activity_table = 'meter_usage' AND e.period >= :start AND e.period <= :end
-    UNION ALL
-    SELECT e.*, m.ean AS subject, m.source_row
-    FROM emissions e
-    JOIN meter_files f ON f.file_sha256 = e.file_sha256 AND f.meters > 1
-    JOIN (SELECT ean, activity_id, file_sha256, source_row FROM meter_usage
-          WHERE period >= :start AND period <= :end
-            AND file_sha256 IN (SELECT file_sha256 FROM meter_files WHERE meters > 1)) m
-      ON m.file_sha256 = e.file_sha256 AND m.activity_id = e.activity_id
-    WHERE e.activity_table = 'meter_usage' AND e.period >= :start AND e.period <= :end
-    UNION ALL
-    SELECT e.*, a.subject, a.source_row
-    FROM emissions e
-    JOIN (
-        SELECT 'fuel_transactions' AS activity_table, activity_id, source_row, plate AS subject
-        FROM fuel_transactions WHERE period >= :start AND period <= :end
-        UNION ALL
-        SELECT 'supplier_activity', activity_id, source_row, supplier
-        FROM supplier_activity WHERE period >= :start AND period <= :end
-    ) a ON a.activity_table = e.activity_table AND a.activity_id = e.activity_id
-    WHERE e.activity_table <> 'meter_usage' AND e.period >= :start AND e.period <= :end
+    SELECT * FROM emissions WHERE period >= :start AND period <= :end
 )"""
 # v_lineage's columns for period_rows (`FROM period_rows p` + PERIOD_LINEAGE_JOINS): raw file and factor.
 PERIOD_LINEAGE_COLUMNS = """

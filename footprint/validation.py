@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import string
 import threading
 import warnings
@@ -62,6 +63,16 @@ _PARAMETERS: Final = frozenset(
         "known_eans",
         "future_from_at",
         "future_from_date",
+    }
+)
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Checks that read a column only through isna/isin, which give a category's rows the same answers.
+_CATEGORY_SAFE: Final = frozenset(
+    {
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
     }
 )
 
@@ -129,6 +140,9 @@ class Suite:
     path: Path
     expectations: ExpectationSuite
     rules: tuple[Rule, ...]
+    columns: tuple[str, ...]  # canonical columns the rules, helpers and quarantine entries read
+    gx_columns: tuple[str, ...]  # columns and helpers the expectations name: all that GX is given
+    categorical: frozenset[str]  # of those, the ones GX may get as a category
 
 
 def _per_distinct(series: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -211,7 +225,59 @@ def _build_suite(dataset: str, path: Path, text: str) -> Suite:
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
         raise ValidationRunError(f"{path}: rule names must be unique, got {names}")
-    return Suite(path=path, expectations=_gx_suite(path, config), rules=tuple(rules))
+    gx_columns, categorical = _gx_reads([*COLUMNS[dataset], *_HELPERS], config.get("expectations", []))
+    needed = {"source_row", *gx_columns}
+    for rule in rules:
+        fields = {field for _, field, _, _ in string.Formatter().parse(rule.reason) if field is not None}
+        needed |= set(rule.reported) | (fields - _TEMPLATE_FIELDS)
+    return Suite(
+        path=path,
+        expectations=_gx_suite(path, config),
+        rules=tuple(rules),
+        columns=tuple(column for column in COLUMNS[dataset] if column in needed),
+        gx_columns=gx_columns,
+        categorical=categorical,
+    )
+
+
+def _names_in(value: Any) -> set[str]:
+    """Every name a kwargs value mentions: a column, a list of them, a row condition as data or as text."""
+    if isinstance(value, str):
+        return set(_NAME.findall(value))
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return set().union(*map(_names_in, value))
+    return set()
+
+
+def _gx_reads(
+    names: Sequence[str], expectations: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The columns and helpers GX reads, and those it may read as a category.
+
+    GX filters every column it is given once per map metric and hashes them all for a batch id, so
+    it gets only the names some expectation's kwargs mention: column, column_A/B, a row condition
+    (as data or as text), anything else; a stray match costs a column, never a result. A string
+    column named only as the column of a null or set check is cheaper to filter, hash and match
+    as a category; a regex check reads values through astype(str), which turns a category back into
+    a string per row, and a row condition may compare values, which an unordered category refuses.
+    """
+    uses: dict[str, set[bool]] = {}
+    for expectation in expectations:
+        safe = expectation.get("type") in _CATEGORY_SAFE
+        for key, value in (expectation.get("kwargs") or {}).items():
+            for name in _names_in(value):
+                uses.setdefault(name, set()).add(safe and key == "column")
+    columns = tuple(name for name in names if name in uses)
+    return columns, frozenset(name for name in columns if uses[name] == {True})
+
+
+def _gx_frame(work: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """What GX reads of the work frame; the same rows, positions and verdicts."""
+    frame = work[[column for column in suite.gx_columns if column in work.columns]]
+    strings = [column for column in frame.columns if isinstance(frame[column].dtype, pd.StringDtype)]
+    return frame.astype({column: "category" for column in strings if column in suite.categorical})
 
 
 def _rule(path: Path, number: int, expectation: Mapping[str, Any], canonical: set[str]) -> Rule:
@@ -257,11 +323,12 @@ def validate(
     """
     suite = load_suite(dataset, suite_dir)
     _check_frame(dataset, frame)
-    work = frame.reset_index(drop=True)
+    work = frame[list(suite.columns)].reset_index(drop=True)
     for rule in suite.rules:
         if rule.checked in _HELPERS and rule.checked not in work.columns:
             work[rule.checked] = _HELPERS[rule.checked](work, rule.reported)
-    failures = _failures(dataset, suite, _run(dataset, work, suite, _parameters(context)), len(work))
+    results = _run(dataset, _gx_frame(work, suite), suite, _parameters(context))
+    failures = _failures(dataset, suite, results, len(work))
 
     period = _period_label(context.period_start, context.period_end)
     failing = np.zeros(len(work), dtype=bool)

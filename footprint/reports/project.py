@@ -84,7 +84,9 @@ GROUP BY m.rule_no, m.period, m.subject, m.ladder_scope, m.ghg_scope, m.ghg_cate
 # half-year workbook (footprint.reports.workbook.EMISSION_LINES_NOTE): a site's year of them would not fit a sheet.
 _ROWS_SQL = _MATCHED_SQL + "," + INTERVAL_FILES_CTE + """
 SELECT m.rule_no, m.kind, m.share_pct, m.period, m.ladder_scope, m.ghg_scope, m.ghg_category, m.source, m.subject,
-       m.activity_table, count(*) AS activity_rows, CASE WHEN count(*) = 1 THEN min(m.activity_id) END AS activity_id,
+       m.activity_table, count(*) AS activity_rows,
+       CASE WHEN count(*) = 1 THEN left(m.file_sha256, 16) || '-' || CAST(min(m.source_row) AS VARCHAR) END
+           AS activity_id,
        m.file_name, min(m.source_row) AS source_row, max(m.source_row) AS last_source_row, m.file_sha256,
        sum(m.quantity) AS quantity, m.unit, m.factor_name, m.factor_list_year, m.factor_list_version,
        m.factor_kg_co2e_per_unit, sum(m.emissions_kg_co2e) AS before_share_kg_co2e,
@@ -94,7 +96,7 @@ FROM matched m LEFT JOIN interval_files i ON i.file_sha256 = m.file_sha256
 GROUP BY m.rule_no, m.kind, m.share_pct, m.period, m.ladder_scope, m.ghg_scope, m.ghg_category, m.source, m.subject,
          m.activity_table, m.file_name, m.file_sha256, m.unit, m.factor_name, m.factor_list_year,
          m.factor_list_version, m.factor_kg_co2e_per_unit, m.data_quality,
-         CASE WHEN i.file_sha256 IS NULL THEN m.activity_id END
+         CASE WHEN i.file_sha256 IS NULL THEN m.source_row END  -- a file's line: its activity_id
 ORDER BY m.rule_no, m.period, m.source, m.file_name, source_row
 """
 

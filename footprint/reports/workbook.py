@@ -109,7 +109,9 @@ WITH {PERIOD_ROWS_CTE},
 {INTERVAL_FILES_CTE},
 lines AS (
     SELECT p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject, p.activity_table,
-           count(*) AS activity_rows, CASE WHEN count(*) = 1 THEN min(p.activity_id) END AS activity_id,
+           count(*) AS activity_rows,
+           CASE WHEN count(*) = 1 THEN left(p.file_sha256, 16) || '-' || CAST(min(p.source_row) AS VARCHAR) END
+               AS activity_id,
            p.file_sha256, min(p.source_row) AS source_row, max(p.source_row) AS last_source_row,
            sum(p.quantity) AS quantity, p.unit, p.factor_id, p.factor_kg_co2e_per_unit,
            sum(p.emissions_kg_co2e) AS emissions_kg_co2e,
@@ -117,7 +119,7 @@ lines AS (
     FROM period_rows p LEFT JOIN interval_files i ON i.file_sha256 = p.file_sha256
     GROUP BY p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject,
              p.activity_table, p.file_sha256, p.unit, p.factor_id, p.factor_kg_co2e_per_unit, p.data_quality,
-             CASE WHEN i.file_sha256 IS NULL THEN p.activity_id END
+             CASE WHEN i.file_sha256 IS NULL THEN p.source_row END  -- a file's line: its activity_id
 )
 SELECT l.period, l.ladder_scope, l.ghg_scope, l.ghg_category, l.site_id, l.source, l.subject, l.activity_table,
        l.activity_rows, l.activity_id, r.file_name, l.source_row, l.last_source_row, l.file_sha256,

@@ -1,13 +1,5 @@
 -- Every emission figure with the chain behind it: activity row, raw file and line, factor and list.
 CREATE OR REPLACE VIEW v_lineage AS
-WITH activities AS (
-    SELECT 'fuel_transactions' AS activity_table, activity_id, source_row, plate AS subject
-    FROM fuel_transactions
-    UNION ALL
-    SELECT 'meter_usage', activity_id, source_row, ean FROM meter_usage
-    UNION ALL
-    SELECT 'supplier_activity', activity_id, source_row, supplier FROM supplier_activity
-)
 SELECT
     e.period,
     e.ladder_scope,
@@ -15,11 +7,11 @@ SELECT
     e.ghg_category,
     e.site_id,
     e.source,
-    a.subject,
+    e.subject,
     e.activity_table,
     e.activity_id,
     r.file_name,
-    a.source_row,
+    e.source_row,
     r.file_sha256,
     r.source_format,
     r.stored_path,
@@ -35,6 +27,5 @@ SELECT
     e.data_quality,
     r.source_sheet
 FROM emissions e
-JOIN activities a ON a.activity_table = e.activity_table AND a.activity_id = e.activity_id
 JOIN raw_files r ON r.file_sha256 = e.file_sha256
 LEFT JOIN factors f ON f.factor_id = e.factor_id;

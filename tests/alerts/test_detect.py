@@ -14,6 +14,7 @@ from footprint import alerts, pipeline
 from footprint.alerts.rules import add_months
 from footprint.config import Workspace
 from footprint.periods import format_period
+from footprint.pipeline import series_id
 from footprint.warehouse.bulk import insert_frame
 
 FIRST = dt.date(2024, 1, 1)
@@ -45,7 +46,7 @@ def _raw_file(name: str, dataset: str, month: dt.date, rows: int, quarantined: i
 def seed(ws: Workspace, last: dt.date, electricity: dict[str, float], fuel: dict[str, dict[str, list[float]]],
          quarantined: dict[str, int]) -> None:
     """One meter file and one fuel file per month from FIRST to last; emissions for the electricity (scope 2)."""
-    raw, meters, fuels, emissions = [], [], [], []
+    raw, series, readings, fuels, applied = [], [], [], [], []
     month = FIRST
     while month <= last:
         period = format_period(month)
@@ -58,17 +59,21 @@ def seed(ws: Workspace, last: dt.date, electricity: dict[str, float], fuel: dict
         for row, (ean, carrier, quantity, unit) in enumerate(
             [(ELECTRICITY_EAN, "electricity", kwh, "kWh"), (GAS_EAN, "natural_gas", 100.0, "m3")], start=2
         ):
-            meters.append({
-                "activity_id": f"m-{period}-{row}", "file_sha256": meter_file["file_sha256"], "source_row": row,
-                "period": month, "ean": ean, "site_id": "hq", "carrier": carrier,
-                "interval_start": pd.Timestamp(month, tz="UTC"), "interval_end": pd.Timestamp(add_months(month, 1), tz="UTC"),
-                "quantity": quantity, "unit": unit, "direction": "consumption", "estimated": False,
+            sha = str(meter_file["file_sha256"])
+            series.append({
+                "series_id": series_id(sha, ean, "consumption", None, unit), "file_sha256": sha, "ean": ean,
+                "site_id": "hq", "carrier": carrier, "unit": unit, "direction": "consumption",
+                "activity_key": "electricity:grey" if carrier == "electricity" else None,
             })
-        emissions.append({
-            "period": month, "activity_table": "meter_usage", "activity_id": f"m-{period}-2",
-            "file_sha256": meter_file["file_sha256"], "site_id": "hq", "source": "electricity", "ladder_scope": 2,
-            "ghg_scope": 2, "quantity": kwh, "unit": "kWh", "emissions_kg_co2e": kwh * 0.483,
-            "location_emissions_kg_co2e": kwh * 0.244, "data_quality": "primary",
+            readings.append({
+                "series_id": series[-1]["series_id"], "source_row": row, "period": month,
+                "interval_start": pd.Timestamp(month, tz="UTC"), "interval_end": pd.Timestamp(add_months(month, 1), tz="UTC"),
+                "quantity": quantity, "estimated": False,
+            })
+        applied.append({  # emissions for the electricity only: 0.483 kg/kWh, 0.244 location-based
+            "period": month, "activity_table": "meter_usage", "activity_key": "electricity:grey",
+            "source": "electricity", "ladder_scope": 2, "ghg_scope": 2, "factor_kg_co2e_per_unit": 0.483,
+            "location_factor_kg_co2e_per_unit": 0.244,
         })
         for row, (plate, litres) in enumerate(fuel_rows, start=2):
             fuels.append({
@@ -79,8 +84,8 @@ def seed(ws: Workspace, last: dt.date, electricity: dict[str, float], fuel: dict
             })
         month = add_months(month, 1)
     with pipeline.warehouse(ws).begin() as conn:
-        for table, rows in (("raw_files", raw), ("meter_usage", meters), ("fuel_transactions", fuels),
-                            ("emissions", emissions)):
+        for table, rows in (("raw_files", raw), ("meter_series", series), ("meter_readings", readings),
+                            ("fuel_transactions", fuels), ("applied_factors", applied)):
             insert_frame(conn, table, pd.DataFrame(rows))
 
 

@@ -47,6 +47,7 @@ KEYS = {
     "meter_usage": ("activity_id",),
     "supplier_activity": ("activity_id",),
     "emissions": ("activity_table", "activity_id"),
+    "applied_factors": ("period", "activity_table", "activity_key"),
     "quarantine": ("file_sha256", "source_row", "column_name", "expectation"),
     "factor_lists": ("list_id",),
     "factors": ("factor_id",),
@@ -136,15 +137,16 @@ def _normal(value: Any, root: str) -> Any:
 
 
 def tables(engine: sa.Engine) -> list[str]:
+    """Tables and views: emission rows are a view over the activity rows and the factors applied."""
     with engine.connect() as conn:
         return sorted(conn.execute(sa.text(
             "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            "WHERE table_schema = current_schema() AND table_type IN ('BASE TABLE', 'VIEW')"
         )).scalars())
 
 
 def contents(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table but the run log: rows in order, per-run columns left out, the workspace's path as <root>."""
+    """Every table and view but the run log: rows in order, per-run columns left out, the workspace's path as <root>."""
     engine = pipeline.warehouse(ws)
     root = str(ws.config_path.parent)
     found: dict[str, list[tuple[Any, ...]]] = {}

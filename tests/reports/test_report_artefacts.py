@@ -236,15 +236,16 @@ def test_checks_hold_and_catch_a_row_that_is_not_quantity_times_factor(report_ws
     from footprint.pipeline import warehouse
 
     assert all(c["holds"] for c in build_summary(report_ws, "2025H1")["checks"])
-    update = ("UPDATE emissions SET emissions_kg_co2e = emissions_kg_co2e + {d} "
+    # A month computed with a diesel factor that is not the list's value.
+    update = ("UPDATE applied_factors SET factor_kg_co2e_per_unit = factor_kg_co2e_per_unit + {d} "
               "WHERE source = 'diesel' AND period = DATE '2025-03-01'")
     with warehouse(report_ws).begin() as conn:
-        conn.execute(sa.text(update.format(d=1.0)))
+        conn.execute(sa.text(update.format(d=0.5)))
     try:
         failed = [c["id"] for c in build_summary(report_ws, "2025H1")["checks"] if not c["holds"]]
     finally:
         with warehouse(report_ws).begin() as conn:
-            conn.execute(sa.text(update.format(d=-1.0)))
+            conn.execute(sa.text(update.format(d=-0.5)))
     assert failed == ["rows_quantity_times_factor"]
 
 

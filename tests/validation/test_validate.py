@@ -162,6 +162,33 @@ def test_an_exception_inside_an_expectation_stops_the_run(
     assert isinstance(raised.value, FootprintError)
 
 
+def test_a_column_named_only_by_a_row_condition_or_a_reason_still_reaches_the_rule(
+    tmp_path: Path, make_frame: Callable[..., pd.DataFrame], context: ValidationContext, check_outcome: Check
+) -> None:
+    """GX is handed only the columns a suite names: estimated only in a row condition, ean only in a reason."""
+    estimated = {"type": "comparison", "column": {"name": "estimated"}, "operator": "==", "parameter": True}
+    expectation = {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "quantity", "max_value": 10.0, "row_condition": estimated},
+        "meta": {"rule": "estimate_small", "reason": "estimated quantity {value} of {ean} lies above 10"},
+    }
+    (tmp_path / f"{METER_USAGE}.json").write_text(json.dumps({"name": METER_USAGE, "expectations": [expectation]}))
+    frame = make_frame(METER_USAGE, {"estimated": True})  # every row has quantity 12.5; only row 3 is an estimate
+
+    outcome = validate(METER_USAGE, frame, context, suite_dir=tmp_path)
+
+    assert outcome.quarantine.to_dict("records") == [
+        {
+            "source_row": 3,
+            "column_name": "quantity",
+            "value": "12.5",
+            "expectation": "expect_column_values_to_be_between:estimate_small",
+            "reason": "estimated quantity 12.5 of 871234567890123451 lies above 10",
+        }
+    ]
+    check_outcome(outcome, frame)
+
+
 NOT_NULL = "expect_column_values_to_not_be_null"
 
 

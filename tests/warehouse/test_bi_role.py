@@ -38,16 +38,21 @@ def role(pg_url: str) -> Iterator[str]:
 
 
 def _loaded_warehouse(url: str) -> sa.Engine:
+    """Two diesel transactions and the factor March applies to them: 50 l and 20 l at 3 kg/l."""
     engine = make_warehouse(url, SCHEMA)
-    emissions = pd.DataFrame({
-        "period": dt.date(2025, 3, 1), "activity_table": "fuel_transactions", "activity_id": ["a-2", "a-3"],
-        "file_sha256": "e" * 64, "site_id": "hq", "source": "diesel", "ladder_scope": 1, "ghg_scope": 1,
-        "ghg_category": None, "quantity": [50.0, 20.0], "unit": "l", "factor_id": "f", "factor_kg_co2e_per_unit": 3.0,
-        "emissions_kg_co2e": [150.0, 60.0], "location_factor_id": "f", "location_emissions_kg_co2e": [150.0, 60.0],
-        "data_quality": "primary",
+    fuel = pd.DataFrame({
+        "activity_id": ["a-2", "a-3"], "file_sha256": "e" * 64, "source_row": [2, 3], "period": dt.date(2025, 3, 1),
+        "transaction_at": pd.Timestamp("2025-03-05 08:00", tz="UTC"), "plate": "AB-123-C", "site_id": "hq",
+        "product": "Diesel", "fuel": "diesel", "quantity": [50.0, 20.0], "unit": "l", "activity_key": "fuel:diesel",
+    })
+    applied = pd.DataFrame({
+        "period": [dt.date(2025, 3, 1)], "activity_table": "fuel_transactions", "activity_key": "fuel:diesel",
+        "source": "diesel", "ladder_scope": 1, "ghg_scope": 1, "factor_id": "f", "factor_kg_co2e_per_unit": 3.0,
+        "location_factor_id": "f", "location_factor_kg_co2e_per_unit": 3.0,
     })
     with engine.begin() as conn:
-        insert_frame(conn, "emissions", emissions)
+        insert_frame(conn, "fuel_transactions", fuel)
+        insert_frame(conn, "applied_factors", applied)
     return engine
 
 
@@ -74,9 +79,11 @@ def test_the_bi_role_reads_every_view_and_no_table_and_writes_nothing(
     pg_url: str, role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owner = _loaded_warehouse(pg_url)
-    views, tables = _objects(owner)
+    all_views, tables = _objects(owner)
+    views = [v for v in all_views if v.startswith("v_")]
     assert {"v_emissions_monthly", "v_lineage"} <= set(views)
-    assert {"raw_files", "fuel_transactions", "emissions", "quarantine", "schema_migrations"} <= set(tables)
+    assert {"raw_files", "fuel_transactions", "applied_factors", "quarantine", "schema_migrations"} <= set(tables)
+    assert set(all_views) - set(views) == {"emissions", "meter_usage"}  # footprint's own views: not for BI
     monkeypatch.setenv(PASSWORD_ENV, "bi-secret")
     done = grant_bi_for(pg_url, SCHEMA, role, PASSWORD_ENV)
     assert (done.created, done.login, done.schema, done.views) == (True, True, SCHEMA, views)
@@ -89,15 +96,15 @@ def test_the_bi_role_reads_every_view_and_no_table_and_writes_nothing(
         # The view reads emissions with its owner's rights; the role itself may not.
         total = conn.execute(sa.text("SELECT sum(emissions_kg_co2e) FROM v_emissions_monthly")).scalar_one()
         assert total == 210.0
-        for table in tables:
+        for table in [*tables, "emissions", "meter_usage"]:
             assert "permission denied" in _refused(conn, f"SELECT * FROM {table}")
         assert conn.execute(sa.text("SHOW default_transaction_read_only")).scalar_one() == "on"
-        assert "read-only transaction" in _refused(conn, "INSERT INTO emissions SELECT * FROM emissions")
+        assert "read-only transaction" in _refused(conn, "INSERT INTO applied_factors SELECT * FROM applied_factors")
         # Without the read-only default the privileges alone still refuse every write.
         conn.execute(sa.text("SET default_transaction_read_only = off"))
         for sql in (
-            "INSERT INTO emissions SELECT * FROM emissions",
-            "UPDATE emissions SET emissions_kg_co2e = 0",
+            "INSERT INTO applied_factors SELECT * FROM applied_factors",
+            "UPDATE applied_factors SET factor_kg_co2e_per_unit = 0",
             "DELETE FROM raw_files",
             "CREATE TABLE own_table (a INTEGER)",
             "CREATE VIEW v_own AS SELECT 1 AS a",
@@ -141,8 +148,9 @@ def test_grant_bi_is_idempotent_and_new_views_reach_the_role(pg_url: str, role: 
         ), {"r": role, "s": SCHEMA}).scalar_one()
         can_login = conn.execute(sa.text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar_one()
     owner.dispose()
-    views = set(selects)
-    assert "v_extra" in views and all(selects.values())
+    views = {name for name in selects if name.startswith("v_")}
+    assert "v_extra" in views and all(selects[name] for name in views)
+    assert selects["emissions"] is False  # footprint's own view: the hand-made grant is revoked
     assert {name for name, granted in privileges.items() if granted} == views  # the hand-made grant is gone
     assert writes == 0 and can_login is False
 

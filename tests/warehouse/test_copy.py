@@ -15,42 +15,50 @@ from footprint.warehouse.bulk import insert_frame, staged
 SHA = "c" * 64
 
 
-def _usage(timestamps: pd.DatetimeIndex) -> pd.DataFrame:
+def _usage(timestamps: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+    """Four rows of meter_usage as stored: four series (awkward text) of one reading each (awkward numbers)."""
     n = len(timestamps)
-    return pd.DataFrame(
+    series = pd.DataFrame(
         {
-            "activity_id": [f"{SHA[:16]}-{i}" for i in range(n)],
+            "series_id": range(1, n + 1),
             "file_sha256": SHA,
-            "source_row": range(2, n + 2),
-            "period": [dt.date(2024, 10, 1)] * n,
             "ean": "871687120000000004",
             "site_id": ["hq", None, "", 'a "quoted";, site\nwith a newline'][:n],
             "carrier": "electricity",
             "contract": None,
-            "interval_start": timestamps,
-            "interval_end": timestamps + pd.Timedelta(minutes=15),
-            "quantity": [0.1, 1e-7, 123456789.123456, float("nan")][:n],
             "unit": "kWh",
             "direction": "consumption",
             "tariff": ["\\N", "NULL", None, "normaal"][:n],
-            "estimated": [True, False, True, False][:n],
             "activity_key": "electricity",
         }
+    )
+    readings = pd.DataFrame(
+        {
+            "series_id": range(1, n + 1),
+            "source_row": range(2, n + 2),
+            "period": [dt.date(2024, 10, 1)] * n,
+            "interval_start": timestamps,
+            "interval_end": timestamps + pd.Timedelta(minutes=15),
+            "quantity": [0.1, 1e-7, 123456789.123456, float("nan")][:n],
+            "estimated": [True, False, True, False][:n],
+        }
     ).assign(quantity=lambda f: f["quantity"].fillna(0.0))
+    return {"meter_series": series, "meter_readings": readings}
 
 
 @pytest.mark.parametrize("unit", ["us", "ns"])
 def test_copy_round_trips_text_nulls_floats_and_instants(any_url: str, unit: str) -> None:
     # 2024-10-27 has 25 hours in Amsterdam: 02:00-03:00 comes twice, the instants must stay apart.
     starts = pd.date_range("2024-10-27 01:45", periods=4, freq="30min", tz="Europe/Amsterdam", unit=unit)
-    frame = _usage(starts)
     engine = make_warehouse(any_url)
     with engine.begin() as conn:
-        assert insert_frame(conn, "meter_usage", pa.Table.from_pandas(frame, preserve_index=False)) == 4
+        for table, frame in _usage(starts).items():
+            assert insert_frame(conn, table, pa.Table.from_pandas(frame, preserve_index=False)) == 4
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT * FROM meter_usage ORDER BY source_row")).mappings().all()
     engine.dispose()
     got = {key: [row[key] for row in rows] for key in rows[0]}
+    assert got["activity_id"] == [f"{SHA[:16]}-{line}" for line in range(2, 6)]
     assert got["site_id"] == ["hq", None, "", 'a "quoted";, site\nwith a newline']
     assert got["tariff"] == ["\\N", "NULL", None, "normaal"]
     assert got["contract"] == [None] * 4

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from footprint.errors import WarehouseError
+from footprint.pipeline import series_id
 from footprint.warehouse import SQL_DIR, apply_schema, make_warehouse
 from footprint.warehouse.bulk import insert_frame
 from footprint.warehouse.migrations import find_migrations
@@ -80,11 +81,25 @@ def test_an_old_warehouse_is_upgraded_in_place_and_keeps_its_rows(any_url: str, 
         usage = conn.execute(sa.text("SELECT activity_id, quantity, estimated FROM meter_usage ORDER BY 1")).all()
         files = conn.execute(sa.text("SELECT file_name, rows_loaded, superseded_by, source_sheet FROM raw_files")).all()
         monthly = conn.execute(sa.text("SELECT emissions_kg_co2e, activity_rows FROM v_emissions_monthly")).all()
+        series = conn.execute(sa.text("SELECT series_id, ean, direction, tariff, unit FROM meter_series")).all()
+        # Version 5 derives emission rows from the activity rows and the factors the month applied.
+        emissions = conn.execute(sa.text(
+            "SELECT activity_id, factor_id, factor_kg_co2e_per_unit, emissions_kg_co2e, location_emissions_kg_co2e, "
+            "data_quality FROM emissions ORDER BY 1"
+        )).all()
         quality = conn.execute(sa.text("SELECT file_name, rows_loaded, superseded_by FROM v_data_quality")).all()
     engine.dispose()
     assert [tuple(r) for r in usage] == [(f"{SHA[:16]}-2", 1000.0, False), (f"{SHA[:16]}-3", 250.5, True)]
     assert [tuple(r) for r in files] == [("meters.csv", 2, None, None)]
+    # Version 6 keeps the two rows' shared columns once, under the id the loader computes for them.
+    assert [tuple(r) for r in series] == [
+        (series_id(SHA, "871687120000000004", "consumption", None, "kWh"), "871687120000000004", "consumption", None, "kWh")
+    ]
     assert [tuple(r) for r in monthly] == [(pytest.approx(410.164), 2)]
+    assert [tuple(r) for r in emissions] == [
+        (f"{SHA[:16]}-2", "f1", 0.328, pytest.approx(1000.0 * 0.328), pytest.approx(1000.0 * 0.328), "primary"),
+        (f"{SHA[:16]}-3", "f1", 0.328, pytest.approx(250.5 * 0.328), pytest.approx(250.5 * 0.328), "secondary"),
+    ]
     assert [tuple(r) for r in quality] == [("meters.csv", 2, None)]
 
 
