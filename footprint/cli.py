@@ -23,6 +23,7 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,9 +31,10 @@ from rich.table import Table
 
 from footprint import queries
 from footprint.config import CONFIG_FILE_NAME, Settings, normalise_plate, open_workspace
-from footprint.errors import FootprintError, InputFileError, UsageError
+from footprint.errors import FootprintError, InputFileError, UsageError, WarehouseError
 from footprint.periods import format_period, month_range, parse_period
 from footprint.warehouse import safe_url
+from footprint.warehouse.migrations import first_line
 
 app = typer.Typer(
     help="footprint: monthly energy and fuel data in, audited CO2 inventory out.",
@@ -69,6 +71,11 @@ def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except FootprintError as exc:
             errors.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
+        except sa.exc.DBAPIError as exc:
+            # A query the warehouse could not finish (out of memory, lost connection): its reason, no traceback.
+            failed = WarehouseError(f"the warehouse could not answer: {first_line(exc.orig)}")
+            errors.print(f"[bold red]error:[/] {failed}", highlight=False)
+            raise typer.Exit(failed.exit_code) from None
 
     return wrapper
 
@@ -423,11 +430,12 @@ def explain(
     """Lead from a month's total down to the activity rows, raw file lines and factors behind it."""
     ws = open_workspace(Path(_config_arg(config)))
     subject = normalise_plate(meter) if meter and not meter.isdigit() else meter
-    found = queries.lineage(ws, parse_period(period), source, subject)
+    found = queries.lineage(ws, parse_period(period), source, subject, max(limit, 0))
     total = sum(s["emissions_kg_co2e"] for s in found["split"])
+    rows = sum(s["activity_rows"] for s in found["split"])
     console.print(
         f"{period}{' ' + source if source else ''}{' ' + meter if meter else ''}: "
-        f"{total:,.3f} kg CO2e from {len(found['rows'])} activity row(s)", highlight=False,
+        f"{total:,.3f} kg CO2e from {rows} activity row(s)", highlight=False,
     )
     if not (meter or abs(total - found["reported_kg_co2e"]) <= 1e-6 * max(1.0, abs(total))):
         raise FootprintError(
@@ -438,7 +446,7 @@ def explain(
             f"  scope {part['ladder_scope']} {part['source']}: {part['emissions_kg_co2e']:,.3f} kg "
             f"= {part['activity_rows']} row(s) from {part['files']} file(s)", highlight=False,
         )
-    for row in found["rows"][:limit]:
+    for row in found["rows"]:
         factor = (
             f"x {row['factor_kg_co2e_per_unit']} ({row['factor_name']}, list {row['factor_list_year']} "
             f"version {row['factor_list_version']})" if row["factor_id"] else "(reported by the supplier)"

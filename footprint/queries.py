@@ -157,9 +157,13 @@ def factor_lists_used(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def lineage(
-    ws: Workspace, period: dt.date, source: str | None = None, subject: str | None = None
+    ws: Workspace, period: dt.date, source: str | None = None, subject: str | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    """A month's total, its split, and the emission rows behind it down to file and line."""
+    """A month's total, its split, and the emission rows behind it down to file and line: the `limit` largest.
+
+    A month of 15-minute data is close to a million rows: sorting them all with their lineage exceeds
+    DuckDB's memory limit, picking the largest does not.
+    """
     where = "period = :period" + (" AND source = :source" if source else "") + (" AND subject = :subject" if subject else "")
     params = {"period": period, "source": source, "subject": subject}
     split = _rows(
@@ -179,7 +183,9 @@ def lineage(
         f"""
         SELECT * FROM v_lineage WHERE {where}
         ORDER BY abs(emissions_kg_co2e) DESC, file_name, source_row
+        {"LIMIT :limit" if limit is not None else ""}
         """,
         **params,
+        limit=limit,
     )
     return {"split": split, "reported_kg_co2e": float(reported[0]["kg"]), "rows": rows}

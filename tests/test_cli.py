@@ -170,3 +170,22 @@ def test_report_writes_the_half_year_artefacts_through_the_flow(prefect_harness:
     archived = sorted((tmp_path / "co" / "raw" / "reports" / "2025H1").iterdir())
     assert len(archived) == 3
     assert all(p.stat().st_mode & 0o222 == 0 for p in archived[0].rglob("*") if p.is_file())
+
+
+def test_a_query_the_warehouse_cannot_finish_is_one_line_not_a_traceback(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from footprint import queries
+
+    def out_of_memory(*_args: object, **_kwargs: object) -> None:
+        raise sa.exc.OperationalError(
+            "SELECT * FROM v_lineage", {}, Exception("Out of Memory Error: failed to allocate data of size 4.0 KiB\nmore")
+        )
+
+    monkeypatch.setattr(queries, "lineage", out_of_memory)
+    result = runner.invoke(app, ["explain", "--period", "2025-03", "--config", str(company)])
+    assert result.exit_code == 1, result.output
+    assert "error: the warehouse could not answer: Out of Memory Error: failed to allocate" in result.output
+    assert "Traceback" not in result.output and "more" not in result.output
