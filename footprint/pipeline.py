@@ -272,7 +272,8 @@ def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: s
         combined = combined * (len(uniques) + 1) + codes
     row_series, _ = pd.factorize(combined)
     _, first = np.unique(row_series, return_index=True)
-    series = parts.iloc[first].astype(object).where(parts.iloc[first].notna(), None).reset_index(drop=True)
+    distinct = parts.iloc[first].astype(object)
+    series = distinct.where(distinct.notna(), None).reset_index(drop=True)
     known = [meters.get(ean) for ean in series["ean"]]
 
     def per_series(value: Callable[[Any], str | None]) -> pd.Series:
