@@ -51,7 +51,7 @@ from footprint.sources.sheets import data_sheet_name
 from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
-from footprint.warehouse.bulk import insert_frame, staged
+from footprint.warehouse.bulk import insert_frame, refresh_statistics, staged
 from footprint.warehouse.migrations import advisory_xact_lock
 
 
@@ -496,6 +496,8 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
             insert_frame(conn, "quarantine", quarantine)
             insert_frame(conn, "raw_files", raw_files)
+    if not loaded_meanwhile:
+        refresh_statistics(warehouse(ws), [*tables, "quarantine", "raw_files"])
     if loaded_meanwhile:
         rest = [item for item in items if item.sha256 not in loaded_meanwhile]
         skipped = [_already_loaded(item.path.name, item.sha256) for item in items if item.sha256 in loaded_meanwhile]
@@ -978,6 +980,7 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
             sa.text("SELECT count(*), coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
             {"period": month},
         ).one()
+    refresh_statistics(engine, ["applied_factors"])
     return EmissionResult(
         period=format_period(month),
         periods=[format_period(m) for m in months],

@@ -110,3 +110,14 @@ def test_every_raw_file_is_in_the_s3_raw_store_under_its_checksum(runs: tuple[Fi
         body = s3.get_object(Bucket=BUCKET, Key=path.removeprefix(f"s3://{BUCKET}/"))["Body"].read()
         assert hashlib.sha256(body).hexdigest() == sha, path
     assert not (Path(production.config_path.parent) / "raw").exists()
+
+
+def test_postgresql_knows_the_size_of_the_tables_the_flow_loaded(runs: tuple[Figures, Figures, Workspace]) -> None:
+    """Each load ends with ANALYZE, so the planner joins the bulk tables by their real size."""
+    with pipeline.warehouse(runs[2]).connect() as conn:
+        for table in ("meter_readings", "meter_series", "fuel_transactions", "applied_factors"):
+            count = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            estimate = conn.execute(
+                sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+            ).scalar_one()
+            assert count > 0 and estimate == pytest.approx(count, rel=0.05), table

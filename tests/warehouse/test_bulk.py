@@ -4,7 +4,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from footprint.warehouse import SQL_DIR, apply_schema, make_warehouse
-from footprint.warehouse.bulk import insert_frame, staged
+from footprint.warehouse.bulk import insert_frame, refresh_statistics, staged
 
 
 def _frame() -> pd.DataFrame:
@@ -55,3 +55,18 @@ def test_schema_applies_once(warehouse_url: str) -> None:
     engine.dispose()
     expected = sorted({p.name.split(".")[0] for p in SQL_DIR.glob("[0-9][0-9][0-9]_*.sql")})
     assert sorted(versions) == expected and "003_source_sheet" in expected
+
+
+def test_refresh_statistics_tells_postgresql_the_size_of_a_bulk_load(pg_url: str) -> None:
+    """Before autovacuum comes by, the planner would take the freshly copied table for empty."""
+    engine = make_warehouse(pg_url)
+    with engine.begin() as conn:
+        insert_frame(conn, "run_files", pd.concat([_frame()] * 600, ignore_index=True))
+    estimate = "SELECT reltuples FROM pg_class WHERE oid = CAST('run_files' AS regclass)"
+    with engine.connect() as conn:
+        before = conn.execute(sa.text(estimate)).scalar_one()
+    refresh_statistics(engine, ["run_files"])
+    with engine.connect() as conn:
+        after = conn.execute(sa.text(estimate)).scalar_one()
+    engine.dispose()
+    assert (before, after) == (-1, 1200)  # -1: never analysed
