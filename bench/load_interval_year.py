@@ -43,7 +43,10 @@ def write_workspace(root: Path, meters: int, year: int) -> None:
         "meters": [{"ean": e, "carrier": "electricity", "site": "site", "contract": "grey"} for e in eans],
     }
     (root / "footprint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    (root / ".env").write_text("FOOTPRINT_PSEUDONYM_KEY=benchmark-only\n", encoding="utf-8")
+    # Settle 0: the files were just written here, none is still being uploaded.
+    (root / ".env").write_text(
+        "FOOTPRINT_PSEUDONYM_KEY=benchmark-only\nFOOTPRINT_INBOX_SETTLE_SECONDS=0\n", encoding="utf-8"
+    )
     rng = np.random.default_rng(42)
     for month in month_range(dt.date(year, 1, 1), dt.date(year, 12, 1)):
         end = dt.date(year + (month.month == 12), month.month % 12 + 1, 1)
