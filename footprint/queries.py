@@ -18,8 +18,8 @@ DATASET_LABELS = {
 }
 
 
-# CTEs for a WITH clause. `period_rows`: the emission rows of the months :start..:end; the view
-# emissions carries each row's line and subject, so v_lineage's columns need no join of activity rows.
+# CTEs for a WITH clause. `period_rows`: the emission rows of the months :start..:end, with each
+# row's line and subject (v_lineage without its raw file and factor, for grouping before joining them).
 # `interval_files`: files of interval meter readings in the period, all shorter than two days (a daily
 # one may have 25 hours). The workbooks sum their rows per meter, file and month: a year of 15-minute
 # rows would not fit a sheet.
@@ -34,15 +34,6 @@ PERIOD_ROWS_CTE = """
 period_rows AS (
     SELECT * FROM emissions WHERE period >= :start AND period <= :end
 )"""
-# v_lineage's columns for period_rows (`FROM period_rows p` + PERIOD_LINEAGE_JOINS): raw file and factor.
-PERIOD_LINEAGE_COLUMNS = """
-    p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject, p.activity_table,
-    p.activity_id, r.file_name, p.source_row, r.file_sha256, r.source_format, r.stored_path, p.quantity, p.unit,
-    p.factor_id, f.name AS factor_name, f.list_year AS factor_list_year, f.version AS factor_list_version,
-    p.factor_kg_co2e_per_unit, p.emissions_kg_co2e, p.location_emissions_kg_co2e, p.data_quality, r.source_sheet"""
-PERIOD_LINEAGE_JOINS = """
-    JOIN raw_files r ON r.file_sha256 = p.file_sha256
-    LEFT JOIN factors f ON f.factor_id = p.factor_id"""
 
 
 def _rows(ws: Workspace, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from footprint.config import Project, Workspace
 from footprint.errors import UsageError
 from footprint.periods import format_period, month_range
 from footprint.pipeline import warehouse
-from footprint.queries import INTERVAL_FILES_CTE, PERIOD_LINEAGE_COLUMNS, PERIOD_LINEAGE_JOINS, PERIOD_ROWS_CTE
+from footprint.queries import INTERVAL_FILES_CTE
 from footprint.reports.html import environment
 from footprint.reports.pdf import write_json_html_pdf
 from footprint.reports.summary import _records
@@ -39,14 +39,12 @@ ALLOCATION_RULE = (
 )
 
 # The emission rows of every rule's items in the period, with the rule's share: one row per activity.
-# `lineage` is v_lineage for the period, built without joining every meter row (queries.PERIOD_ROWS_CTE).
 _MATCHED_SQL = """
 WITH rules AS (
     SELECT rule_no, kind, item, source AS source_filter, share_pct FROM "{rules}"
-),""" + PERIOD_ROWS_CTE.replace("{", "{{").replace("}", "}}") + f""",
+),
 lineage AS (
-    SELECT {PERIOD_LINEAGE_COLUMNS}
-    FROM period_rows p {PERIOD_LINEAGE_JOINS}
+    SELECT * FROM v_lineage WHERE period >= :start AND period <= :end
 ),
 matched AS (
     SELECT r.rule_no, r.kind, r.share_pct, l.*
