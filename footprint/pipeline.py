@@ -51,7 +51,7 @@ from footprint.sources.sheets import data_sheet_name
 from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
-from footprint.warehouse.bulk import insert_frame, refresh_statistics, staged
+from footprint.warehouse.bulk import insert_frame, refresh_statistics
 from footprint.warehouse.migrations import advisory_xact_lock
 
 
@@ -496,12 +496,11 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
             insert_frame(conn, "quarantine", quarantine)
             insert_frame(conn, "raw_files", raw_files)
-    if not loaded_meanwhile:
-        refresh_statistics(warehouse(ws), [*tables, "quarantine", "raw_files"])
     if loaded_meanwhile:
         rest = [item for item in items if item.sha256 not in loaded_meanwhile]
         skipped = [_already_loaded(item.path.name, item.sha256) for item in items if item.sha256 in loaded_meanwhile]
         return skipped + (_load_dataset(ws, period, dataset, rest) if rest else [])
+    refresh_statistics(warehouse(ws), [*tables, "quarantine", "raw_files"])
     finished = time.perf_counter()
     return [
         FileResult(
@@ -925,35 +924,29 @@ def _recompute_period(
 ) -> None:
     # Two runs recomputing a month at once would each delete, then each insert: rows twice.
     advisory_xact_lock(conn, "emissions", month)
-    with staged(conn, keymap) as name:
-        unknown = conn.execute(
-            sa.text(
-                " UNION ".join(
-                    f"SELECT DISTINCT activity_key FROM {table} WHERE period = :period "
-                    f"AND activity_key IS NOT NULL AND activity_key NOT IN (SELECT activity_key FROM \"{name}\")"
-                    for table in tables
-                )
-            ),
-            {"period": month},
-        ).scalars().all()
-        if unknown:
-            raise FactorError(
-                f"{format_period(month)}: no factor mapped for activity {', '.join(sorted(unknown))} "
-                "(see footprint/data/activity_factors.yaml)"
+    used = conn.execute(
+        sa.text(
+            " UNION ALL ".join(
+                f"SELECT DISTINCT '{table}' AS activity_table, activity_key FROM {table} "
+                "WHERE period = :period AND activity_key IS NOT NULL"
+                for table in tables
             )
-        delete = sa.text("DELETE FROM applied_factors WHERE period = :period AND activity_table IN :tables")
-        conn.execute(delete.bindparams(sa.bindparam("tables", expanding=True)), {"period": month, "tables": list(tables)})
-        columns = ", ".join(_APPLIED_FACTOR_COLUMNS)
-        for table in tables:
-            conn.execute(
-                sa.text(
-                    f"INSERT INTO applied_factors (period, activity_table, activity_key, {columns}) "
-                    f"SELECT :period, :table, k.activity_key, {', '.join('k.' + c for c in _APPLIED_FACTOR_COLUMNS)} "
-                    f'FROM "{name}" k WHERE k.activity_key IN (SELECT activity_key FROM {table} WHERE period = :period)'
-                ),
-                {"period": month, "table": table},
-            )
-            crash_point("compute")  # reliability tests: die with the month's factors half rewritten
+        ),
+        {"period": month},
+    ).all()
+    factors = keymap.set_index("activity_key")[list(_APPLIED_FACTOR_COLUMNS)]
+    unknown = sorted({key for _, key in used} - set(factors.index))
+    if unknown:
+        raise FactorError(
+            f"{format_period(month)}: no factor mapped for activity {', '.join(unknown)} "
+            "(see footprint/data/activity_factors.yaml)"
+        )
+    applied = pd.DataFrame(used, columns=["activity_table", "activity_key"]).join(factors, on="activity_key")
+    delete = sa.text("DELETE FROM applied_factors WHERE period = :period AND activity_table IN :tables")
+    conn.execute(delete.bindparams(sa.bindparam("tables", expanding=True)), {"period": month, "tables": list(tables)})
+    for table in tables:
+        insert_frame(conn, "applied_factors", applied[applied["activity_table"] == table].assign(period=month))
+        crash_point("compute")  # reliability tests: die with the month's factors half rewritten
 
 
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
