@@ -18,6 +18,6 @@ def test_core_never_imports_prefect() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             # The CLI starts flows (lazily, inside its commands); nothing else in the core may.
-            wiring = ("prefect",) if path.name == "cli.py" else ("prefect", "flows", "tasks")
+            wiring = ("prefect",) if path.parent.name == "cli" else ("prefect", "flows", "tasks")
             offenders += [f"{path.relative_to(CORE)}: {n}" for n in names if n.split(".")[0] in wiring]
     assert offenders == []

@@ -1,0 +1,151 @@
+"""`footprint alerts`: the deviations found after ingestion and the quality officer's verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from footprint.cli.app import (
+    ConfigOption,
+    alerts_app,
+    config_arg,
+    console,
+    errors,
+    friendly,
+    who,
+)
+from footprint.config import open_workspace
+from footprint.periods import parse_period
+
+
+def print_undelivered(ws: Any) -> None:
+    from footprint.alerts import delivery_settings, pending
+
+    waiting = pending(ws, delivery_settings(ws).channels())
+    if waiting:
+        errors.print(
+            f"[yellow]{len(waiting)} alert message(s) not delivered yet[/] (channels: "
+            f"{', '.join(sorted({channel for _, channel in waiting}))}); they go with the next run or "
+            "`footprint alerts send`.", highlight=False,
+        )
+
+
+
+
+def print_alerts(found: list[Any], title: str, full: bool = True) -> None:
+    """A short table; the title's subject prefix is left out, the subject has its own column."""
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    names = ("id", "period", "severity", "rule", "subject", "status", "what") if full else (
+        "id", "period", "rule", "subject", "what")
+    for name in names:
+        table.add_column(name, justify="right" if name == "id" else "left", no_wrap=name not in ("what", "subject"),
+                         max_width=24 if name == "subject" else None, overflow="fold" if name == "subject" else "ellipsis")
+    colours = {"critical": "red", "warning": "yellow"}
+    for alert in found:
+        what = alert.title.split(": ", 1)[-1] + (f"\n[dim]{alert.noted_by}: {alert.note}[/]" if alert.note else "")
+        cells = {"id": str(alert.alert_id), "period": alert.period, "severity": alert.severity, "rule": alert.rule,
+                 "subject": alert.subject, "status": alert.status, "what": what}
+        table.add_row(*(cells[n] for n in names), style=colours.get(alert.severity) if alert.status == "open" else "dim")
+    console.print(table, soft_wrap=False)
+
+
+def report_delivery(result: Any) -> None:
+    if result.delivered:
+        console.print(f"Delivered {len(result.delivered)} alert message(s) via {', '.join(result.channels)}.")
+    if result.failed:
+        reasons = sorted({f"{channel}: {reason}" for _, channel, reason in result.failed})
+        errors.print(f"[yellow]{len(result.failed)} delivery(ies) failed and stay pending:[/] " + "; ".join(reasons),
+                     highlight=False)
+
+
+def print_alerts_and_outbox(ws: Any, title: str) -> None:
+    from footprint.alerts import delivery_settings, list_alerts
+
+    found = list_alerts(ws)
+    if not found:
+        console.print("No alerts raised.")
+        return
+    print_alerts(found, title, full=False)
+    channels = delivery_settings(ws).channels()
+    if "outbox" in channels:
+        console.print(f"Alert emails (.eml, open them with a mail client): {ws.outbox}", highlight=False)
+    else:
+        console.print(f"Alerts sent via {', '.join(channels)}.")
+    print_undelivered(ws)
+
+
+@alerts_app.command("list")
+@friendly
+def alerts_list(
+    status: Annotated[str | None, typer.Option(help="Only alerts of this status: open, explained or dismissed.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the alerts as JSON, evidence included.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The alerts raised so far, with their status and the note recorded for them."""
+    from dataclasses import asdict
+
+    from footprint.alerts import list_alerts
+
+    ws = open_workspace(Path(config_arg(config)))
+    found = list_alerts(ws, status, parse_period(first) if first else None, parse_period(last) if last else None)
+    if as_json:
+        typer.echo(json.dumps([asdict(a) for a in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        console.print("No alerts" + (f" with status {status}" if status else "") + ".")
+        return
+    print_alerts(found, f"{ws.org.organisation}: alerts")
+
+
+def _set_status(alert_id: int, status: str, note: str, config: Path | None) -> None:
+    from footprint.alerts import set_status
+
+    ws = open_workspace(Path(config_arg(config)))
+    alert = set_status(ws, alert_id, status, note, who())
+    console.print(f"Alert {alert.alert_id} ({alert.title}) is {alert.status}; note by {alert.noted_by}: {alert.note}",
+                  highlight=False)
+
+
+@alerts_app.command("explain")
+@friendly
+def alerts_explain(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id (footprint alerts list).")],
+    note: Annotated[str, typer.Option(help="The explanation, as the half-year report should quote it.")],
+    config: ConfigOption = None,
+) -> None:
+    """Mark an alert explained, with the explanation for the report (author: $FOOTPRINT_USER or you)."""
+    _set_status(alert_id, "explained", note, config)
+
+
+@alerts_app.command("dismiss")
+@friendly
+def alerts_dismiss(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id (footprint alerts list).")],
+    note: Annotated[str, typer.Option(help="Why the alert needs no action.")],
+    config: ConfigOption = None,
+) -> None:
+    """Dismiss an alert that needs no action, saying why (author: $FOOTPRINT_USER or you)."""
+    _set_status(alert_id, "dismissed", note, config)
+
+
+@alerts_app.command("send")
+@friendly
+def alerts_send(config: ConfigOption = None) -> None:
+    """Send the open alerts that a channel has not delivered yet (ingestion does this by itself)."""
+    from footprint.alerts import send_pending
+
+    ws = open_workspace(Path(config_arg(config)))
+    result = send_pending(ws)
+    if not (result.delivered or result.failed):
+        console.print("Nothing pending.")
+    report_delivery(result)
+    if result.failed:
+        raise typer.Exit(1)
+
+
