@@ -6,6 +6,7 @@ Settings from the environment say where things live and hold secrets; they never
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from enum import Enum
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from footprint.ean import EAN_PATTERN, ean_check_digit_ok
+from footprint.ean import ean_problem
 from footprint.errors import ConfigError, UsageError
 
 CONFIG_FILE_NAME = "footprint.yaml"
@@ -74,15 +75,19 @@ class Meter(_Strict):
     direction: Direction = Direction.consumption
     active: bool = True
     description: str | None = None
+    # Files whose export names no valid EAN (the EAN only in the file name, nowhere, or a placeholder such
+    # as XXXXXXXXXXXXXXXXXX) that belong to this meter: glob patterns, matched ignoring case against the
+    # file's name and against its path below the month folder ("fluvius-gas/*" for an inbox subfolder
+    # inbox/YYYY-MM/fluvius-gas/). A file's own valid EAN always wins over an assignment.
+    files: list[Annotated[str, Field(min_length=1)]] = []
 
     @field_validator("ean", mode="before")
     @classmethod
     def _ean(cls, value: object) -> str:
         text = str(value).strip()
-        if not EAN_PATTERN.match(text):
-            raise ValueError("must be 18 digits starting with 87 (a Dutch EAN code)")
-        if not ean_check_digit_ok(text):
-            raise ValueError(f"EAN {text} fails its check digit")
+        problem = ean_problem(text)
+        if problem is not None:
+            raise ValueError(f"EAN {problem}")
         return text
 
     @model_validator(mode="after")
@@ -94,6 +99,14 @@ class Meter(_Strict):
             if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
                 raise ValueError(f"contract_from key {month!r} is not a month written as YYYY-MM")
         return self
+
+    def takes_file(self, name: str, path_in_month: str) -> bool:
+        """Whether a file (its name, and its path below the month folder) is assigned to this meter."""
+        return any(
+            fnmatch.fnmatchcase(candidate.casefold(), pattern.casefold())
+            for pattern in self.files
+            for candidate in (name, path_in_month)
+        )
 
     def contract_in(self, period: str) -> str | None:
         """The contract in force in a month (YYYY-MM): the latest change on or before it."""
@@ -132,6 +145,11 @@ class FactorPolicy(_Strict):
         if self.mode == "single_list" and self.list_year is None:
             raise ValueError("mode single_list needs list_year: the year of the list to restate every year with")
         return self
+
+
+def _parser_carrier(carrier: str) -> str:
+    """The carrier word the source formats use for a meter's carrier (natural_gas is `gas` there)."""
+    return "gas" if carrier == Carrier.natural_gas.value else carrier
 
 
 NON_FUEL = "non_fuel"  # fuel_cards.products value for an item bought with a fuel card that is not fuel
@@ -429,6 +447,15 @@ class OrganisationConfig(_Strict):
         eans = [m.ean for m in self.meters]
         if len(eans) != len(set(eans)):
             raise ValueError("meters: an EAN is listed twice")
+        claimed: dict[tuple[str, str], str] = {}
+        for meter in self.meters:
+            for pattern in meter.files:
+                key = (pattern.casefold(), _parser_carrier(meter.carrier))
+                if claimed.setdefault(key, meter.ean) != meter.ean:
+                    raise ValueError(
+                        f"meters: files pattern {pattern!r} is given to {claimed[key]} and {meter.ean}, both "
+                        f"{meter.carrier}: a file can belong to one meter per carrier"
+                    )
         plates = [v.plate for v in self.vehicles]
         if len(plates) != len(set(plates)):
             raise ValueError("vehicles: a plate is listed twice")

@@ -18,7 +18,7 @@ sites:
     name: Head office
     city: Utrecht
 
-# One entry per connection (EAN code: 18 digits starting 87, with a valid check digit).
+# One entry per connection (EAN code: 18 digits with a valid GS1 check digit, 87... in NL, 54... in BE).
 # carrier: electricity | natural_gas | district_heat | water
 # contract (electricity): grey | green_gvo_nl (green, Dutch guarantees of origin) | supplier_mix
 # contract_from: changes of contract by month, e.g. {{"2025-01": green_gvo_nl}}

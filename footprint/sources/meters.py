@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from footprint.ean import EAN_PATTERN, ean_check_digit_ok
+from footprint.ean import ean_check_digit_valid, ean_problem
 from footprint.errors import InputFileError, UsageError
 from footprint.schemas import LOCAL_TZ
 from footprint.sources import helpers
@@ -35,7 +35,10 @@ from footprint.sources.vocabulary import CARRIER_UNITS, CARRIERS
 ELECTRICITY: Final = "electricity"
 GAS: Final = "gas"
 EAN_PREFIX_CARRIERS: Final = {"871687120": ELECTRICITY, "871687140": GAS}
-NO_EAN: Final = "no EAN in this file: give it with --ean"
+NO_EAN: Final = (
+    "no EAN in this file: give it with `footprint parse --ean`, or for ingest assign the file to its meter in "
+    "footprint.yaml (meters: - ean: ..., files: [\"<file-name pattern or inbox subfolder>/*\"])"
+)
 MAX_NOTES_PER_KIND: Final = 20
 
 EanOption: TypeAlias = str | Sequence[str] | Mapping[str, str] | None
@@ -92,10 +95,9 @@ def _rest(positions: np.ndarray, kind: str) -> list[Note]:
 
 def _clean_ean(value: str) -> str:
     ean = "".join(value.split())
-    if not EAN_PATTERN.match(ean):
-        raise UsageError(f"--ean {value!r} is not an EAN code: 18 digits starting with 87")
-    if not ean_check_digit_ok(ean):
-        raise UsageError(f"--ean {value!r}: the check digit (the 18th digit) does not match; is a digit mistyped?")
+    problem = ean_problem(ean)
+    if problem is not None:
+        raise UsageError(f"--ean {problem}")
     return ean
 
 
@@ -226,6 +228,46 @@ def selected_eans(eans: pd.Series, option: EanOption, path: object) -> np.ndarra
         listed = ", ".join(sorted(present)[:10]) or "none"
         raise InputFileError(path, f"EAN {absent[0]} is not in this file (it holds: {listed})", column="EAN")
     return eans.isin(wanted).fillna(False).to_numpy(dtype=bool)
+
+
+def own_eans(values: pd.Series) -> pd.Series:
+    """The file's own EAN per row where the cell holds one (18 digits, a check digit that holds, not one digit
+    repeated); <NA> where it holds a placeholder (XXXXXXXXXXXXXXXXXX, a masked or made-up code) or nothing."""
+    text = values.astype("string").str.strip()
+    return text.where(ean_check_digit_valid(text).fillna(False).astype(bool)).astype("string")
+
+
+def row_eans(
+    values: pd.Series, option: EanOption, path: object, carriers: pd.Series | None = None
+) -> pd.Series:
+    """Each row's EAN by the one meter rule of parse and ingest.
+
+    The file's own EAN counts where it is one (see own_eans). Rows without one take what the user
+    gave (`--ean`, or the footprint.yaml assignment the pipeline passes as `ean`), placed by the rows'
+    carrier ("electricity"/"gas", None when the layout does not say). A file where no row names a
+    meter and nothing was given is refused with the routes that give it one; where only some rows
+    lack it, those keep their cell as written, so validation quarantines each with its value.
+    """
+    own = own_eans(values)
+    lacking = own.isna().to_numpy()
+    if not lacking.any():
+        return own
+    pairs = parse_ean_option(option)
+    if not pairs:
+        if lacking.all():
+            shown = next((v for v in values.astype("string").dropna().str.strip() if v), None)
+            what = f"the EAN column holds {ean_problem(shown)}; " if shown else ""
+            raise InputFileError(path, what + NO_EAN, column="EAN")
+        return own.mask(pd.Series(lacking, index=own.index), values.astype("string").str.strip())
+    if carriers is None:
+        if len(pairs) > 1:
+            raise InputFileError(path, "one EAN per file: this export holds one connection", column="EAN")
+        filled = pd.Series(pairs[0][1], index=own.index, dtype="string")
+    else:
+        needed = sorted(set(carriers[lacking].dropna()))
+        assigned = assign_eans(option, needed, path) if needed else {}
+        filled = carriers.map(assigned).astype("string")
+    return own.mask(pd.Series(lacking, index=own.index), filled)
 
 
 def unit_of(carrier: str) -> str:

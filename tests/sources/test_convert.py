@@ -109,7 +109,7 @@ def test_forced_format(tmp_path: Path) -> None:
 
 
 def test_the_ean_requirement_reaches_the_user() -> None:
-    with pytest.raises(InputFileError, match="no EAN in this file: give it with --ean"):
+    with pytest.raises(InputFileError, match="no EAN in this file: give it with `footprint parse --ean`"):
         parse_file(SMP_ELECTRICITY)
 
 
@@ -168,7 +168,7 @@ def test_ean_option_forms() -> None:
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        pytest.param("12345", "not an EAN code", id="short"),
+        pytest.param("12345", "is not 18 digits", id="short"),
         pytest.param("871687120058657527", "check digit", id="check-digit"),
         pytest.param("water=871687120058657526", "unknown carrier 'water'", id="carrier"),
     ],

@@ -191,7 +191,7 @@ def test_slimmemeterportal_gas_is_hourly_in_m3_and_reports_the_missing_autumn_ho
 
 
 def test_slimmemeterportal_needs_the_ean_from_the_user() -> None:
-    with pytest.raises(InputFileError, match="no EAN in this file: give it with --ean") as caught:
+    with pytest.raises(InputFileError, match="no EAN in this file: give it with `footprint parse --ean`") as caught:
         slimmemeterportal_xlsx.read(SMP_ELECTRICITY)
     assert caught.value.file == str(SMP_ELECTRICITY)
 
@@ -297,7 +297,7 @@ def test_greenchoice_newest_first_rows_report_the_day_before_their_reading() -> 
 
 
 def test_greenchoice_needs_the_ean() -> None:
-    with pytest.raises(InputFileError, match="no EAN in this file: give it with --ean"):
+    with pytest.raises(InputFileError, match="no EAN in this file: give it with `footprint parse --ean`"):
         greenchoice_csv.read(GREENCHOICE)
 
 
@@ -496,7 +496,7 @@ def test_energy_overview_reports_usage_that_the_readings_contradict() -> None:
 
 
 def test_energy_overview_with_gas_needs_both_eans() -> None:
-    holds_both = r"no EAN in this file: give it with --ean \(this export holds electricity and gas"
+    holds_both = r"no EAN in this file: give it with `footprint parse --ean`.*\(this export holds electricity and gas"
     with pytest.raises(InputFileError, match=holds_both):
         energy_overview_xlsx.read(OXXIO)
     with pytest.raises(InputFileError, match="no EAN for the gas data"):
