@@ -189,3 +189,181 @@ def test_a_query_the_warehouse_cannot_finish_is_one_line_not_a_traceback(
     assert result.exit_code == 1, result.output
     assert "error: the warehouse could not answer: Out of Memory Error: failed to allocate" in result.output
     assert "Traceback" not in result.output and "more" not in result.output
+
+
+# --- footprint parse checks every dataset (issue 14) ---------------------------------------------
+
+FUEL_CARD = (
+    "Datum;Tijd;Kaartnummer;Kenteken;Bestuurder;Station;Product;Hoeveelheid;Eenheid;Prijs per eenheid;Bedrag;Valuta;"
+    "Kilometerstand\n"
+    "03-03-2025;07:42;7083540100012001;VGH-42-K;Jan de Vries;Shell Utrecht;Diesel;62,35;L;1,859;115,91;EUR;123456\n"
+    "05-03-2025;10:00;7083540100012001;VGH-42-K;Jan de Vries;Shell Utrecht;Diesel;-12,35;L;1,859;-22,96;EUR;-\n"
+    "06-03-2025;09:00;7083540100099002;AB-123-C;Piet Jansen;Esso Houten;Euro 95;30,00;L;2,10;63,00;EUR;5000\n"
+    "06-03-2025;09:05;7083540100099002;AB-123-C;Piet Jansen;Esso Houten;Wasstraat;1;st;14,95;14,95;EUR;-\n"
+    "07-03-2025;18:00;7083540100099002;AB-123-C;Piet Jansen;Esso Houten;Premium [X] Diesel;10;L;2,00;20,00;EUR;-\n"
+)
+CARDS = ("7083540100012001", "7083540100099002")
+DRIVERS = ("Jan de Vries", "Piet Jansen")
+PLACEHOLDER_ENGIE = (
+    '"Datum","EAN","Verbruik","Type","Piek"\n'
+    '"2025-03-01T00:00:00+01:00","XXXXXXXXXXXXXXXXXX","0.5","Elektriciteit","true"\n'
+    '"2025-03-01T00:00:00+01:00","XXXXXXXXXXXXXXXXXX","0.25","Teruglevering","true"\n'
+    '"2025-03-01T01:00:00+01:00","XXXXXXXXXXXXXXXXXX","0.75","Elektriciteit","false"\n'
+    '"2025-03-01T01:00:00+01:00","XXXXXXXXXXXXXXXXXX","1.25","Elektriciteit","true"\n'
+)
+GIVEN_EAN = "871687120000000004"
+PSEUDONYM_KEY = "parse-test-key"
+
+
+def _org(folder: Path, extra: str = "") -> Path:
+    """A minimal footprint.yaml of its own, so the test knows every key and product in it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "footprint.yaml"
+    config.write_text(
+        "organisation: Parse B.V.\nbase_year: 2025\nyears: {2025: {revenue_eur: 1000000, fte: 10}}\n"
+        "sites: [{id: hq, name: Head office}]\n" + extra,
+        encoding="utf-8",
+    )
+    return config
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def test_parse_fuel_card_prints_totals_per_product_and_masks_personal_data(tmp_path: Path) -> None:
+    card = tmp_path / "tankpas [bold]maart.csv"  # Rich would read the brackets as markup
+    card.write_text(FUEL_CARD, encoding="utf-8")
+    out = tmp_path / "fuel.csv"
+    result = runner.invoke(app, ["parse", str(card), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "tankpas [bold]maart.csv: fuelcard_nl_portal (fuel_transactions), 5 row(s) read"
+    assert "  Diesel: 2 rows, total 50 l -> diesel" in lines  # 62,35 - 12,35
+    assert "  Euro 95: 1 row, total 30 l -> petrol" in lines
+    assert "  Wasstraat: 1 row, total 1 pcs -> not fuel: car wash" in lines
+    unmapped = next(line for line in lines if line.startswith("  Premium [X] Diesel: 1 row, total 10 l -> unmapped:"))
+    assert 'add to footprint.yaml fuel_cards: {products: {"Premium [X] Diesel": ' in unmapped
+    written = out.read_text(encoding="utf-8")
+    assert not any(clear in written for clear in (*CARDS, *DRIVERS))
+    rows = _csv_rows(out)
+    assert [r["card_number"] for r in rows] == ["*" * 12 + "2001"] * 2 + ["*" * 12 + "9002"] * 3
+    assert [r["driver"] for r in rows] == ["*" * 8 + "ries"] * 2 + ["*" * 7 + "nsen"] * 3
+    assert rows[0]["transaction_at"] == "2025-03-03T07:42:00+01:00" and rows[0]["period"] == "2025-03-01"
+    assert [float(r["quantity"]) for r in rows] == [62.35, -12.35, 30.0, 1.0, 10.0]
+    assert list(rows[0])[-2:] == ["source_file", "source_row"]
+
+
+def test_parse_with_config_maps_the_organisation_s_products_and_pseudonymises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("FOOTPRINT_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    config = _org(tmp_path / "co", 'fuel_cards: {products: {"Premium [X] Diesel": diesel}}\n')
+    card = tmp_path / "card.csv"
+    card.write_text(FUEL_CARD, encoding="utf-8")
+    out = tmp_path / "fuel.csv"
+    result = runner.invoke(app, ["parse", str(card), "-c", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "  Premium [X] Diesel: 1 row, total 10 l -> diesel" in result.output.splitlines()
+    expected = {c: hmac.new(PSEUDONYM_KEY.encode(), c.encode(), hashlib.sha256).hexdigest()[:16] for c in CARDS}
+    assert [r["card_number"] for r in _csv_rows(out)] == [expected[CARDS[0]]] * 2 + [expected[CARDS[1]]] * 3
+    assert "pseudonymised" in result.output
+
+
+def test_parse_detects_the_organisation_s_own_fuel_card_profile(tmp_path: Path) -> None:
+    folder = tmp_path / "co"
+    config = _org(folder, "fuel_cards: {profiles: [acme.yaml]}\n")
+    (folder / "acme.yaml").write_text(
+        "name: acme_card\ndescription: Acme fleet card export\nlayout: delimited\ndelimiter: '|'\ndecimal: '.'\n"
+        "date_formats: ['%Y-%m-%d']\nsignature: [transaction_date, plate, product, quantity]\n"
+        "unit: {default: l}\n"
+        "fields:\n  transaction_date: {header: Date, required: true}\n  plate: {header: Plate, required: true}\n"
+        "  product: {header: Fuel, required: true}\n  quantity: {header: Litres, required: true}\n",
+        encoding="utf-8",
+    )
+    card = tmp_path / "acme.txt"
+    card.write_text("Date|Plate|Fuel|Litres\n2025-03-03|VGH-42-K|Diesel|40.5\n2025-03-09|VGH-42-K|Diesel|20\n")
+    unknown = runner.invoke(app, ["parse", str(card)])
+    assert unknown.exit_code == 2 and "not a known source format" in unknown.output
+    result = runner.invoke(app, ["parse", str(card), "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "acme.txt: acme_card (fuel_transactions), 2 row(s) read" in result.output
+    assert "  Diesel: 2 rows, total 60.5 l -> diesel" in result.output.splitlines()  # 40.5 + 20
+
+
+def test_parse_supplier_template_totals_per_activity_type(tmp_path: Path) -> None:
+    filled = tmp_path / "leverancier.csv"
+    filled.write_text(
+        "footprint template;supplier_statements;version 1\n"
+        "Leverancier;Periode;Scope 3 categorie;Omschrijving;Hoeveelheid;Eenheid;Gerapporteerd kg CO2e;Methode;"
+        "Datakwaliteit\n"
+        "Hygiëna B.V.;2025-01;1;Schoonmaakmiddelen;1.112;kg;1.979,36;LCA;primair\n"
+        "Hygiëna B.V.;2025-01;1;Werkkleding;42;st;319,20;spend-based;secundair\n"
+        "Hygiëna B.V.;2025-02;1;Papier;300;kg;;;primair\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "activity.csv"
+    result = runner.invoke(app, ["parse", str(filled), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "leverancier.csv: supplier_template (supplier_activity), 3 row(s) read" in result.output
+    # 1.979,36 + 319,20 = 2298.56; the third row reports no kg CO2e
+    assert (
+        "  supplier_reported: 3 rows, total 2298.56 kg_co2e (1 without a readable quantity)"
+        in result.output.splitlines()
+    )
+    rows = _csv_rows(out)
+    assert list(rows[0]) == [
+        "period", "activity_date", "supplier", "activity_type", "description", "quantity", "unit", "distance_km",
+        "ghg_category", "reported_kg_co2e", "method", "data_quality", "source_file", "source_row",
+    ]
+    assert [(r["period"], r["quantity"], r["source_row"]) for r in rows] == [
+        ("2025-01-01", "1979.36", "3"), ("2025-01-01", "319.2", "4"), ("2025-02-01", "", "5"),
+    ]
+    assert rows[0]["description"] == "Schoonmaakmiddelen (1.112 kg)" and rows[0]["activity_date"] == ""
+
+
+def test_parse_utility_file_with_a_placeholder_ean(tmp_path: Path) -> None:
+    export = tmp_path / "engie_2025.csv"
+    export.write_text(PLACEHOLDER_ENGIE, encoding="utf-8")
+    refused = runner.invoke(app, ["parse", str(export)])
+    assert refused.exit_code == 2
+    assert "--ean" in refused.output and "files" in refused.output
+    out = tmp_path / "x.csv"
+    result = runner.invoke(app, ["parse", str(export), "--ean", GIVEN_EAN, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"  {GIVEN_EAN} consumption high: 2 rows, total 1.75 kWh" in lines  # 0.5 + 1.25
+    assert f"  {GIVEN_EAN} consumption low: 1 row, total 0.75 kWh" in lines
+    assert f"  {GIVEN_EAN} feed_in high: 1 row, total 0.25 kWh" in lines
+    rows = _csv_rows(out)
+    assert {r["ean"] for r in rows} == {GIVEN_EAN}
+    assert [(r["direction"], r["unit"], float(r["quantity"])) for r in rows] == [
+        ("consumption", "kWh", 0.5), ("feed_in", "kWh", 0.25), ("consumption", "kWh", 0.75),
+        ("consumption", "kWh", 1.25),
+    ]
+
+
+def test_parse_with_config_takes_the_ean_of_the_meter_the_file_is_assigned_to(tmp_path: Path) -> None:
+    config = _org(
+        tmp_path / "co",
+        f"meters: [{{ean: '{GIVEN_EAN}', carrier: electricity, site: hq, contract: grey, files: ['engie_*.csv']}}]\n",
+    )
+    export = tmp_path / "engie_2025.csv"
+    export.write_text(PLACEHOLDER_ENGIE, encoding="utf-8")
+    result = runner.invoke(app, ["parse", str(export), "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"  {GIVEN_EAN} consumption high: 2 rows, total 1.75 kWh" in result.output.splitlines()
+    other = tmp_path / "other.csv"
+    other.write_text(PLACEHOLDER_ENGIE, encoding="utf-8")
+    assert runner.invoke(app, ["parse", str(other), "-c", str(config)]).exit_code == 2  # no pattern takes it
+
+
+def test_parse_errors_print_file_names_as_written(tmp_path: Path) -> None:
+    odd = tmp_path / "[bold]odd.csv"
+    odd.write_text("Kolom A;Kolom B\n1;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["parse", str(odd)])
+    assert result.exit_code == 2
+    assert "[bold]odd.csv" in result.output and "not a known source format" in result.output

@@ -19,9 +19,13 @@ import pandas as pd
 
 from footprint.errors import InputFileError, UsageError
 from footprint.sources import (
+    dsmr_reader_csv,
+    emo_api_csv,
+    emo_site_csv,
     energy_overview_xlsx,
     engie_csv,
     flights_csv,
+    fluvius_csv,
     fuelcard_nl_portal,
     fuelcard_shell_csv,
     fuelcard_totalenergies_fixed,
@@ -30,6 +34,7 @@ from footprint.sources import (
     meter_interval_csv,
     meter_monthly_csv,
     mileage_csv,
+    p1mon_xlsx,
     slimmemeterportal_xlsx,
     supplier_statement_csv,
     supplier_template,
@@ -84,6 +89,12 @@ FORMATS: Final[list[SourceFormat]] = [
     greenchoice_csv,
     slimmemeterportal_xlsx,
     energy_overview_xlsx,
+    # Second batch of real exports: DSMR-reader, Energie Manager Online (site and API), Fluvius, P1mon.
+    dsmr_reader_csv,
+    emo_site_csv,
+    emo_api_csv,
+    fluvius_csv,
+    p1mon_xlsx,
     # Fixed width, without a header line: checked after every format that has one.
     fuelcard_totalenergies_fixed,
 ]

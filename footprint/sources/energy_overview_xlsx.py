@@ -17,9 +17,15 @@ column names. One row per day.
     ...                                     Teruglevering laag tarief, Teruglevering hoog tarief, Geschat?
 
 Groups: "Stroom" is electricity consumption, "Stroom teruglevering" electricity feed-in, "Gas" gas
-consumption; the unit is the one in brackets. The usage columns ("Verbruik ...", "Teruglevering
-...") give the usage of that day (00:00 to 00:00 the next day, local time, so the 23- and 25-hour days
-come out right); "laag"/"hoog" in the name is the low/high tariff, no tariff word is a single tariff.
+consumption (footprint/data/vocabulary.yaml, overview_groups); the unit is the one in brackets, read
+through the vocabulary's meter units. A group that names no unit ("Gas" without "[m3]": suppliers
+also write gas in kWh) or a unit footprint does not know is not read, and a note says so. The usage
+columns ("Verbruik ...", "Teruglevering ...") give the usage of that day (00:00 to 00:00 the next day,
+local time, so the 23- and 25-hour days come out right); "laag"/"hoog" in the name is the low/high
+tariff; a group's only usage column without a tariff word is its single register. An empty or `-`
+usage cell is no reading and gives no row (a missing day among others is a gap note); a group with no
+usage value anywhere (a connection without feed-in) gives no rows and one `no_readings` note. Only
+an unreadable cell gives a row with a missing quantity, which validation refuses.
 Geschat? (Y/N) marks the group's values of that day as estimated. The meter readings are not used for
 the figures: they cross-check them, and a day whose usage does not match the difference between its
 readings and the next day's (a meter replacement, a missing reading) is reported as a note.
@@ -43,7 +49,7 @@ from footprint import schemas
 from footprint.errors import InputFileError
 from footprint.sources import helpers, meters, sheets
 from footprint.sources.meters import EanOption, Note
-from footprint.sources.vocabulary import CARRIER_UNITS, METER_UNITS, OVERVIEW_GROUPS, YES_NO
+from footprint.sources.vocabulary import METER_UNITS, OVERVIEW_GROUPS, YES_NO
 
 NAME: Final = "energy_overview_xlsx"
 DATASET: Final = schemas.METER_USAGE
@@ -73,7 +79,7 @@ class _Layout:
     header: int
     date: int
     groups: list[_Group]
-    ignored: list[str]
+    ignored: list[tuple[str, str]]  # (group title, why it is not read)
 
 
 def _tariff(name: str) -> str:
@@ -85,19 +91,18 @@ def _tariff(name: str) -> str:
     return "single"
 
 
-def _group_of(title: str) -> _Group | None:
+def _group_of(title: str) -> _Group | str:
+    """The group a title names, or why it is not read: an unknown carrier, no unit, or an unknown unit."""
     match = _GROUP.match(title)
-    if match is None:
-        return None
-    known = OVERVIEW_GROUPS.get(helpers.normalise_key(match["name"]))
-    if known is None:
-        return None
+    known = OVERVIEW_GROUPS.get(helpers.normalise_key(match["name"])) if match else None
+    if match is None or known is None:
+        return "not a carrier footprint knows (vocabulary.yaml overview_groups)"
     carrier, direction = known
-    unit, multiplier = CARRIER_UNITS[carrier], 1.0
-    if match["unit"]:
-        unit, multiplier = METER_UNITS.get(helpers.normalise_key(match["unit"]), (None, 1.0))
-        if unit is None:
-            return None
+    if not match["unit"]:
+        return "names no unit in brackets (such as [kWh] or [m3]), and footprint does not assume one"
+    unit, multiplier = METER_UNITS.get(helpers.normalise_key(match["unit"]), (None, 1.0))
+    if unit is None:
+        return f"unit {match['unit']!r} is not one footprint knows (vocabulary.yaml meter_units)"
     return _Group(title=title.strip(), carrier=carrier, direction=direction, unit=unit, multiplier=multiplier)
 
 
@@ -110,16 +115,17 @@ def _layout(rows: list[list[str]]) -> _Layout | None:
             continue
         titles = rows[index - 1]
         groups: list[_Group] = []
-        ignored: list[str] = []
+        ignored: list[tuple[str, str]] = []
         current: _Group | None = None
         for column, name in enumerate(names):
             title = titles[column] if column < len(titles) else ""
             if title.strip():
-                current = _group_of(title)
-                if current is None:
-                    ignored.append(title.strip())
+                group = _group_of(title)
+                current = group if isinstance(group, _Group) else None
+                if isinstance(group, _Group):
+                    groups.append(group)
                 else:
-                    groups.append(current)
+                    ignored.append((title.strip(), group))
             if current is None or column == date or not name.strip():
                 continue
             key = helpers.normalise_key(name)
@@ -152,22 +158,28 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             "no two-row header (a group row such as 'Stroom [kWh]' or 'Gas [m3]' above a row with 'Datum' and "
             f"'Verbruik ...' columns): not an {NAME} file",
         )
-    carriers = list(dict.fromkeys(g.carrier for g in layout.groups))
-    codes = meters.assign_eans(ean, carriers, path)
-    notes: list[Note] = [
-        Note("ignored_column", f"column group {title!r} is not a known carrier or unit; not read")
-        for title in layout.ignored
-    ]
+    notes = [Note("ignored_column", f"column group {title!r} is not read: {why}") for title, why in layout.ignored]
     body, source_row = sheet.body(layout.header + 1)
+    absent = {column: meters.absent_cells(body[column]) for group in layout.groups for column, _, _ in group.usage}
+    groups: list[_Group] = []
+    for group in layout.groups:
+        if np.logical_and.reduce([absent[column] for column, _, _ in group.usage]).all():
+            notes.append(meters.no_readings_note(group.direction, [f"{group.title} {c}" for _, c, _ in group.usage]))
+        else:
+            groups.append(group)
+    # Only carriers with figures need an EAN: an overview whose gas columns are empty has no gas connection.
+    codes = meters.assign_eans(ean, list(dict.fromkeys(g.carrier for g in groups)), path) if groups else {}
     day = sheets.dates(body[layout.date], helpers.local_date)
     day = day.where((day.dt.year >= helpers.PLAUSIBLE_YEARS.start) & (day.dt.year < helpers.PLAUSIBLE_YEARS.stop))
     start = helpers.at_local_midnight(day)
     end = helpers.at_local_midnight(day + pd.Timedelta(days=1))
     n = len(body)
-    pieces: list[pd.DataFrame] = []
+    # No rows at all when every usage column is empty: the frame keeps its columns.
+    pieces: list[pd.DataFrame] = [pd.DataFrame({"at": np.zeros(0, np.int64), "order": 0, "ean": "", "quantity": 0.0,
+                                                "unit": "", "direction": "", "tariff": "", "estimated": None})]
     mismatch: list[pd.DataFrame] = []
     order = 0
-    for group in layout.groups:
+    for group in groups:
         estimated = (
             helpers.lookup(sheets.texts(body[group.estimated]), YES_NO)
             if group.estimated is not None
@@ -175,17 +187,18 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         )
         for column, name, tariff in group.usage:
             quantity = sheets.numbers(body[column], helpers.decimal) * group.multiplier
+            at = np.flatnonzero(~absent[column])
             pieces.append(
                 pd.DataFrame(
                     {
-                        "at": np.arange(n),
+                        "at": at,
                         "order": order,
                         "ean": codes[group.carrier],
-                        "quantity": quantity,
+                        "quantity": quantity[at],
                         "unit": group.unit,
                         "direction": group.direction,
                         "tariff": tariff,
-                        "estimated": estimated.to_numpy(dtype=object, na_value=None),
+                        "estimated": estimated.to_numpy(dtype=object, na_value=None)[at],
                     }
                 )
             )

@@ -11,7 +11,12 @@ row of 2023-08-02 gives the usage of 1 August (2023-08-01 00:00 to 2023-08-02 00
 day makes the interval longer. The oldest reading gives no usage (nothing before it is known).
 A reading lower than the one before starts a new series (see meters.usage_from_readings).
 
-The file holds no EAN: the user gives it (`--ean`).
+The unit is kWh: Normaal/Dal registers and feed-in exist only on an electricity meter (a gas meter
+has one register and feeds nothing back). An empty or `-` reading is no reading: it is skipped and
+its usage falls in the next interval (a note says so); a register with no reading anywhere in the file
+(a meter without feed-in) gives no rows and one `no_readings` note per direction.
+
+The file holds no EAN: the user gives it (`--ean`, or for ingest footprint.yaml meters[].files).
 """
 
 from __future__ import annotations
@@ -73,4 +78,8 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         unit=helpers.constant(meters.unit_of(meters.ELECTRICITY), n, "string"),
     )
     frame = schemas.conform(frame, DATASET)
+    for direction in ("consumption", "feed_in"):
+        names = [r.label for r in registers if r.direction == direction]
+        if names and not any(helpers.text(table[name]).notna().any() for name in names):
+            notes.append(meters.no_readings_note(direction, names))
     return frame, meters.capped(notes)

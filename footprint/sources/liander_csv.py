@@ -15,6 +15,12 @@ tariff, add only to reading1 and reading3, and the supplier's overview of the sa
 letter takes the carrier from the EAN (871687120... electricity, 871687140... gas); otherwise the unit
 is left empty and validation quarantines the rows.
 
+EANs follow the one meter rule (meters.row_eans): eancodeasn counts where it holds a valid EAN; rows
+with a placeholder or none take `ean`, placed by the meter's carrier. Selecting some of a file's
+EANs is `footprint parse --ean`'s job (convert.parse_file), not this reader's. An electricity meter
+whose feed-in registers (reading3, reading4) are empty on every row has no feed-in: no feed-in rows
+and one note, nothing quarantined.
+
 Usage is computed from the cumulative readings (see meters.usage_from_readings), not taken from the
 usageN columns (they are the same differences, rounded, and are used to cross-check in the tests):
 the row of 06-06-2023 gives the usage of 5 June. A new meter number on the same EAN (a meter
@@ -70,25 +76,25 @@ def sniff(head: str) -> bool:
 
 
 def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    """All EANs in the file, or only those given with `ean`."""
+    """Every connection in the file; `ean` is the EAN of rows whose eancodeasn holds no valid one."""
     return read_with_report(path, ean=ean)[0]
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
-    eans = helpers.text(table["eancodeasn"])
+    written = helpers.text(table["eancodeasn"])
     meter = helpers.text(table["meternummer"])
-    keep = meters.selected_eans(eans, ean, path)
-    carrier = _carrier(meter, eans)
+    carrier = _carrier(meter, written)
+    eans = meters.row_eans(written, ean, path, carrier)
     unit = carrier.map(CARRIER_UNITS).astype("string")
     is_gas = carrier.eq(meters.GAS).fillna(False).to_numpy(dtype=bool)
+    is_electricity = carrier.eq(meters.ELECTRICITY).fillna(False).to_numpy(dtype=bool)
     day = helpers.local_date(table["meterreadingdate"])
     registers: list[Register] = []
     for name, (direction, tariff) in ELECTRICITY_REGISTERS.items():
         if name not in table.present:
             continue
         reading = helpers.point_decimal(table[name])
-        reading[~keep] = np.nan
         if name in GAS_REGISTERS:
             electric = reading.copy()
             electric[is_gas] = np.nan
@@ -101,10 +107,16 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             reading[is_gas] = np.nan
             registers.append(Register(f"{name} ({tariff} {direction})", direction, tariff, reading))
     frame, notes = meters.readings_to_usage(
-        registers, day=day.where(keep), source_row=table.source_row, ean=eans, unit=unit, meter=meter
+        registers, day=day, source_row=table.source_row, ean=eans, unit=unit, meter=meter
     )
     frame = schemas.conform(frame, DATASET)
-    unknown = carrier.isna().to_numpy() & keep & meter.notna().to_numpy()
+    feed_in = [name for name, (direction, _) in ELECTRICITY_REGISTERS.items() if direction == "feed_in"]
+    present = [name for name in feed_in if name in table.present]
+    if present and is_electricity.any():
+        cells = np.logical_or.reduce([helpers.text(table[name]).notna().to_numpy() for name in present])
+        if not cells[is_electricity].any():
+            notes.append(meters.no_readings_note("feed_in", present))
+    unknown = carrier.isna().to_numpy() & meter.notna().to_numpy()
     if unknown.any():
         first = int(table.source_row[np.flatnonzero(unknown)[0]])
         notes.append(

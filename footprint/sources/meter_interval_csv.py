@@ -1,7 +1,15 @@
 """Interval usage of one connection (15-minute or hourly), as a metering portal exports it.
 
-The EAN sits on a line above the header (`EAN;871...`) or in an `EAN` column. Interval start and end
-carry their UTC offset, so the doubled hour of the autumn night is two distinct rows.
+The EAN sits on a line above the header (`EAN;871...`) or in an `EAN` column (a filled cell wins over
+the line). By the one meter rule (meters.row_eans) it counts where it is a valid EAN; rows whose file
+names none (no line, no cell, or a placeholder such as XXXXXXXXXXXXXXXXXX) take the `ean` argument,
+and without one the file is refused with the routes that give it.
+
+The direction is read, never assumed: from the Richting column through the vocabulary, or, without
+one, from the name of the quantity column: `Verbruik` is consumption (the vocabulary's word). A file
+whose quantity column is `Hoeveelheid` and that has no Richting column does not say and is refused.
+Without a Tarief column the tariff is empty (one register). Interval start and end carry their UTC
+offset, so the doubled hour of the autumn night is two distinct rows.
 
 A month of a few hundred meters is thousands of such files: `read_many` reads them together, with
 the same result per file as `read`.
@@ -20,8 +28,9 @@ import pyarrow as pa
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import helpers
+from footprint.sources import helpers, meters
 from footprint.sources.helpers import Column
+from footprint.sources.meters import EanOption
 from footprint.sources.vocabulary import DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
 
 NAME: Final = "meter_interval_csv"
@@ -30,14 +39,17 @@ DATASET: Final = schemas.METER_USAGE
 HEADER: Final = (
     Column("Begin", aliases=("Van", "Start", "Interval start")),
     Column("Einde", aliases=("Tot", "Eind", "Interval einde")),
-    Column("Verbruik", aliases=("Hoeveelheid",)),
+    Column("Verbruik", required=False),
+    Column("Hoeveelheid", required=False),
     Column("Eenheid"),
     Column("Status", aliases=("Meetstatus",)),
     Column("Richting", required=False),
     Column("Tarief", required=False),
     Column("EAN", required=False, aliases=("EAN-code", "Aansluiting")),
 )
-SIGNATURE: Final = (HEADER[0], HEADER[1], HEADER[2])
+# Either quantity column identifies the header; which one it is decides whether it names a direction.
+SIGNATURE: Final = (HEADER[0], HEADER[1], Column("Verbruik", aliases=("Hoeveelheid",)))
+QUANTITY_COLUMNS: Final = ("Verbruik", "Hoeveelheid")
 PREAMBLE_EAN: Final = "EAN"
 
 
@@ -45,17 +57,17 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
-    """Without a Richting column every row is consumption (levering); without Tarief the tariff is <NA>.
-
-    A given `ean` stands in for a missing `EAN;...` line; the file's own EAN wins.
-    """
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    """A file's intervals; `ean` is the EAN of rows whose file names no valid one (the file's own always wins)."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    return _convert([table], [_fallback_ean(table, ean)])[0]
+    (found,) = _files_eans([table], [ean])
+    if isinstance(found, InputFileError):
+        raise found
+    return _convert([table], [found])[0]
 
 
 def read_many(
-    paths: Sequence[Path], eans: Sequence[str | None] | None = None
+    paths: Sequence[Path], eans: Sequence[EanOption] | None = None
 ) -> list[pd.DataFrame | InputFileError]:
     """read() of many files: each file's frame, or the InputFileError read() raises for it, in its place.
 
@@ -65,35 +77,69 @@ def read_many(
     """
     given = list(eans) if eans is not None else [None] * len(paths)
     results: list[pd.DataFrame | InputFileError | None] = [None] * len(paths)
-    groups: dict[frozenset[str], list[tuple[int, helpers.RawTable, str | None]]] = {}
-    for index, (path, ean) in enumerate(zip(paths, given, strict=True)):
+    read: list[tuple[int, helpers.RawTable]] = []
+    for index, path in enumerate(paths):
         try:
-            table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-            fallback = _fallback_ean(table, ean)
+            read.append((index, helpers.read_table(path, NAME, HEADER, SIGNATURE)))
         except InputFileError as exc:
             results[index] = exc
-            continue
-        groups.setdefault(table.present, []).append((index, table, fallback))
+    found_eans = _files_eans([table for _, table in read], [given[index] for index, _ in read])
+    groups: dict[frozenset[str], list[tuple[int, helpers.RawTable, _FileEans]]] = {}
+    for (index, table), found in zip(read, found_eans, strict=True):
+        if isinstance(found, InputFileError):
+            results[index] = found
+        else:
+            groups.setdefault(table.present, []).append((index, table, found))
     for members in groups.values():
-        frames = _convert([table for _, table, _ in members], [fallback for _, _, fallback in members])
+        frames = _convert([table for _, table, _ in members], [found for _, _, found in members])
         for (index, _, _), frame in zip(members, frames, strict=True):
             results[index] = frame
     return [result for result in results if result is not None]
 
 
-def _fallback_ean(table: helpers.RawTable, ean: str | None) -> str | None:
-    """The EAN of rows without their own: the preamble's, else the given one; a file with neither raises."""
-    fallback = table.preamble.get(helpers.normalise_name(PREAMBLE_EAN)) or ean
-    if "EAN" not in table.present and not fallback:
-        raise InputFileError(
-            table.path,
-            "no EAN: expected a line 'EAN;<18 digits>' above the header or an EAN column; or give it with --ean",
-            column="EAN",
-        )
-    return fallback or None
+# A file's EANs: one for every row (an EAN line and no EAN column), or one per row.
+_FileEans = str | None | pa.Array
 
 
-def _convert(tables: list[helpers.RawTable], fallbacks: list[str | None]) -> list[pd.DataFrame]:
+def _files_eans(tables: Sequence[helpers.RawTable], eans: Sequence[EanOption]) -> list[_FileEans | InputFileError]:
+    """Each file's EANs by the one meter rule, or why the file is refused: it names no valid EAN and none
+    was given, or it does not say its direction (see the module docstring).
+
+    The EAN lines of all files are checked at once: a month brings thousands of files, each a meter.
+    """
+    lines = [table.preamble.get(helpers.normalise_name(PREAMBLE_EAN)) for table in tables]
+    valid = meters.own_eans(pd.Series(lines, dtype="string")).notna().to_numpy(dtype=bool)
+    found: list[_FileEans | InputFileError] = []
+    for table, ean, line, line_valid in zip(tables, eans, lines, valid, strict=True):
+        if "Richting" not in table.present and "Verbruik" not in table.present:
+            found.append(
+                InputFileError(
+                    table.path,
+                    "no Richting column, and the quantity column is 'Hoeveelheid', which names no direction: add "
+                    "a Richting column (Levering, Teruglevering, ...) or name the column Verbruik if it is usage",
+                    column="Richting",
+                )
+            )
+        elif "EAN" not in table.present and (line_valid or len(table) == 0):
+            found.append(line)
+        elif "EAN" not in table.present:
+            # Every row carries the line's EAN: the rule decided on one row holds for all of them.
+            found.append(_ruled(pd.Series([line], dtype="string"), ean, table.path, single=True))
+        else:
+            written = helpers.text(table["EAN"])
+            found.append(_ruled(written.fillna(line) if line else written, ean, table.path, single=False))
+    return found
+
+
+def _ruled(values: pd.Series, ean: EanOption, path: Path, *, single: bool) -> _FileEans | InputFileError:
+    try:
+        eans = meters.row_eans(values, ean, path)
+    except InputFileError as exc:  # kept as a value: read_many reports it in the file's place
+        return exc
+    return eans.iloc[0] if single else pa.array(eans.array, pa.string())
+
+
+def _convert(tables: list[helpers.RawTable], file_eans: list[_FileEans]) -> list[pd.DataFrame]:
     """Canonical frames of tables with the same columns present, converted as one table: one frame per table."""
     lengths = [len(table) for table in tables]
     n = sum(lengths)
@@ -102,23 +148,18 @@ def _convert(tables: list[helpers.RawTable], fallbacks: list[str | None]) -> lis
     else:
         cells = {column.header: pa.concat_arrays([table[column.header] for table in tables]) for column in HEADER}
     present = tables[0].present
-    if "EAN" in present:
-        ean = helpers.text(cells["EAN"])
-        if any(fallbacks):
-            ean = ean.fillna(_per_row(fallbacks, lengths))
-    else:
-        ean = _per_row(fallbacks, lengths)
+    quantity_column = next(name for name in QUANTITY_COLUMNS if name in present)
     direction = (
         helpers.lookup(cells["Richting"], DIRECTIONS)
         if "Richting" in present
-        else helpers.constant("consumption", n, "string")
+        else helpers.constant(DIRECTIONS[helpers.normalise_key(quantity_column)], n, "string")
     )
-    quantity, unit = helpers.quantity_in_unit(cells["Verbruik"], cells["Eenheid"], METER_UNITS)
+    quantity, unit = helpers.quantity_in_unit(cells[quantity_column], cells["Eenheid"], METER_UNITS)
     start = helpers.instant(cells["Begin"])
     frame = pd.DataFrame(
         {
             "source_row": np.concatenate([table.source_row for table in tables]),
-            "ean": ean,
+            "ean": _per_row(file_eans, lengths),
             "interval_start": start,
             "interval_end": helpers.instant(cells["Einde"]),
             "period": helpers.month_start(start),
@@ -139,7 +180,13 @@ def _convert(tables: list[helpers.RawTable], fallbacks: list[str | None]) -> lis
     ]
 
 
-def _per_row(values: list[str | None], lengths: list[int]) -> pd.Series:
-    """Each table's value repeated over its rows."""
-    rows = pa.array(np.repeat(np.arange(len(values)), lengths))
-    return pd.Series(pd.array(pa.array(values, pa.string()).take(rows), dtype="string"))
+def _per_row(values: list[_FileEans], lengths: list[int]) -> pd.Series:
+    """Each table's EANs over its rows: a single EAN repeated, or the table's own per-row array."""
+    if all(not isinstance(value, pa.Array) for value in values):
+        rows = pa.array(np.repeat(np.arange(len(values)), lengths))
+        return pd.Series(pd.array(pa.array(values, pa.string()).take(rows), dtype="string"))
+    pieces = [
+        value if isinstance(value, pa.Array) else pa.repeat(pa.scalar(value, pa.string()), length)
+        for value, length in zip(values, lengths, strict=True)
+    ]
+    return pd.Series(pd.array(pa.concat_arrays(pieces), dtype="string"))

@@ -2,6 +2,12 @@
 
 `Periode tot` is the first day after the period (the period runs up to, not including, that date), so
 a January row reads 01-01-2024 to 01-02-2024 and interval_end is local midnight of 1 February.
+
+EANs follow the one meter rule (meters.row_eans): the EAN column counts where it holds a valid EAN;
+rows with a placeholder or none take the `ean` argument. When every row's Product names a carrier
+(Elektriciteit, Gas) a given EAN is placed by carrier (`--ean gas=...`); otherwise one EAN serves
+the rows without their own. Direction, tariff, unit and status are read from their columns through
+the vocabulary; an unknown word is empty and refused by validation.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from typing import Final
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers
+from footprint.sources import helpers, meters
 from footprint.sources.helpers import Column
-from footprint.sources.vocabulary import DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
+from footprint.sources.meters import EanOption
+from footprint.sources.vocabulary import CARRIERS, DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
 
 NAME: Final = "meter_monthly_csv"
 DATASET: Final = schemas.METER_USAGE
@@ -37,15 +44,20 @@ def sniff(head: str) -> bool:
     return helpers.sniff_header(head, SIGNATURE)
 
 
-def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
-    """The Product column (Elektriciteit, Gas, ...) is not read: the carrier comes from the meter's configuration."""
+def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
+    """The Product column (Elektriciteit, Gas, ...) only places a given EAN: the carrier of the figures comes
+    from the meter's configuration."""
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
+    carriers = helpers.lookup(table["Product"], CARRIERS)
+    eans = meters.row_eans(
+        helpers.text(table["EAN"]), ean, path, carriers if carriers.notna().all() and len(carriers) else None
+    )
     start = helpers.at_local_midnight(helpers.local_date(table["Periode van"]))
     quantity, unit = helpers.quantity_in_unit(table["Verbruik"], table["Eenheid"], METER_UNITS)
     frame = pd.DataFrame(
         {
             "source_row": table.source_row,
-            "ean": helpers.text(table["EAN"]),
+            "ean": eans,
             "interval_start": start,
             "interval_end": helpers.at_local_midnight(helpers.local_date(table["Periode tot"])),
             "period": helpers.month_start(start),

@@ -12,7 +12,11 @@ the user gives it: `ean="871687120000000004"`, or for an export with electricity
 given twice), or a mapping `{"electricity": ..., "gas": ...}`. A plain EAN is assigned to the only
 carrier of the file, or by its prefix: 871687120... is electricity and 871687140... gas (the numbering
 of the Dutch grid operators' EAN ranges used in these exports); an EAN outside those ranges needs
-the carrier written before it.
+the carrier written before it. A file's own valid EAN always wins (own_eans, row_eans).
+
+Absent is not bad: in a wide layout an empty or `-` cell is no reading and gives no row
+(absent_cells); a direction with no value in the whole file is one note (no_readings_note). A word
+the vocabulary does not know is left empty with a note naming it (unknown_word_notes).
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ class Note:
     """Something worth telling about a file that is neither an error nor one unreadable cell.
 
     kind: meter_replaced, counter_reset, gap, overlap, duplicate_reading, skipped_reading,
-    long_interval, usage_mismatch, carrier, negative_usage, unreadable_time, ignored_column.
+    long_interval, usage_mismatch, carrier, negative_usage, unreadable_time, ignored_column,
+    no_readings (a direction the layout has columns for but the file no value in), unknown_word.
     `count` is the number of events a note stands for: more than one on the note that sums up those
     not listed one by one.
     """
@@ -652,3 +657,51 @@ def _long_interval_notes(rows: pd.DataFrame) -> list[Note]:
         )
         for row, start, end, days_apart in spans[["source_row", "start", "end", "days"]].itertuples(index=False)
     ]
+
+
+# --- absent cells and words the vocabulary does not know ---------------------------------------
+
+DIRECTION_NAMES: Final = {"consumption": "consumption", "feed_in": "feed-in", "generation": "generation"}
+
+
+def absent_cells(cells: pd.Series) -> np.ndarray:
+    """Cells of a wide layout (a column per register) that hold no reading: empty, spaces only, or `-`.
+
+    Such a cell is a register that did not run or a reading not taken: it gives no row (a missing
+    interval is a gap note). Only a cell with something unreadable in it becomes a missing quantity,
+    which validation quarantines.
+    """
+    text = cells.astype("string").str.strip()
+    return (text.isna() | text.isin(helpers.MISSING_MARKERS)).to_numpy(dtype=bool)
+
+
+def no_readings_note(direction: str, columns: Sequence[str], what: str = "readings") -> Note:
+    """The one note for a direction the layout has columns for and the file no value in (a meter without
+    feed-in): no rows, and nothing to quarantine."""
+    name = DIRECTION_NAMES.get(direction, direction)
+    return Note(
+        "no_readings",
+        f"no {name} {what} in this file ({', '.join(columns)}: every cell empty): no {name} rows",
+    )
+
+
+def unknown_word_notes(
+    words: pd.Series, unknown: np.ndarray, source_row: np.ndarray, column: str, outcome: str
+) -> list[Note]:
+    """One note per distinct word of `column` that footprint/data/vocabulary.yaml does not list, with how
+    many rows hold it and the first; `outcome` says what became of those rows."""
+    if not unknown.any():
+        return []
+    found = pd.DataFrame(
+        {"word": words[unknown].fillna("(empty)").to_numpy(dtype=object), "row": source_row[unknown]}
+    ).groupby("word", sort=False)["row"].agg(["size", "min"])
+    notes = [
+        Note(
+            "unknown_word",
+            f"{column} {word!r} on {count} row{'s' if count != 1 else ''} is not a word footprint knows "
+            f"(footprint/data/vocabulary.yaml): {outcome}",
+            row=int(first),
+        )
+        for word, count, first in found.head(MAX_NOTES_PER_KIND).itertuples()
+    ]
+    return notes + _rest(np.arange(len(found)), "unknown_word")

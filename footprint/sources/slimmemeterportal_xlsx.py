@@ -10,9 +10,11 @@ consecutive rows).
 
 Registers: levering_* is consumption, teruglevering_* feed-in; *_normaal is the high tariff, *_laag
 the low one. In each interval only the register of the tariff then running has a value, the other
-cell is empty: an empty cell is a register that did not run and gives no row. An interval where
-both cells of a direction are empty, or a `-`, gives a row with a missing quantity (quarantined).
-buitentemperatuur (outside temperature) is not read.
+cell is empty. An empty cell, or a `-`, is no reading: it gives no row. An interval where every cell
+of a direction is empty therefore has no row for it (a missing interval among others is a gap
+note), and a direction with no value anywhere in the file (a meter without feed-in) gives no rows
+and one `no_readings` note. Only a cell with something unreadable in it ("abc") gives a row with a
+missing quantity, which validation refuses. buitentemperatuur (outside temperature) is not read.
 
 The EAN is only in the file's name, which is never read: the user gives it (`--ean`). The carrier
 comes from the layout: tariff columns (levering_normaal/levering_laag) are an electricity meter
@@ -100,22 +102,20 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     step = meters.interval_steps(end, np.zeros(len(end), dtype=np.int64))
     start = end - pd.to_timedelta(step)
 
-    pieces: list[pd.DataFrame] = []
+    # No rows at all when every register is empty: the frame keeps its columns.
+    pieces: list[pd.DataFrame] = [_piece(np.zeros(0, dtype=bool), np.zeros(0), "consumption", "single", 0)]
     for direction in ("consumption", "feed_in"):
         names = [name for name in registers if REGISTERS[name][0] == direction]
         if not names:
             continue
-        blank = {name: sheets.is_blank(body[columns[name]]) for name in names}
+        absent = {name: meters.absent_cells(body[columns[name]]) for name in names}
+        if np.logical_and.reduce([absent[name] for name in names]).all():
+            notes.append(meters.no_readings_note(direction, names))
+            continue
         for order, name in enumerate(names):
             tariff = REGISTERS[name][1] or "single"
-            rows = ~blank[name]
             quantity = sheets.numbers(body[columns[name]], helpers.decimal)
-            pieces.append(_piece(rows, quantity, direction, tariff, order))
-        all_blank = np.logical_and.reduce([blank[name] for name in names])
-        if all_blank.any():
-            tariff = (REGISTERS[names[0]][1] or "single") if len(names) == 1 else None
-            pieces.append(_piece(all_blank, np.full(len(body), np.nan), direction, tariff, len(names)))
-    # The header has a levering column, so there is at least one piece.
+            pieces.append(_piece(~absent[name], quantity, direction, tariff, order))
     index = pd.concat(pieces, ignore_index=True).sort_values(["at", "direction_order", "order"], kind="stable")
     at = index["at"].to_numpy()
     frame = pd.DataFrame(
@@ -147,7 +147,7 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     return frame, meters.capped(notes)
 
 
-def _piece(rows: np.ndarray, quantity: np.ndarray, direction: str, tariff: str | None, order: int) -> pd.DataFrame:
+def _piece(rows: np.ndarray, quantity: np.ndarray, direction: str, tariff: str, order: int) -> pd.DataFrame:
     at = np.flatnonzero(rows)
     return pd.DataFrame(
         {

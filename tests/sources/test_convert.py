@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from footprint.errors import InputFileError, UsageError
-from footprint.sources import FORMATS
+from footprint.sources import FORMATS, meter_interval_csv
 from footprint.sources.convert import CANONICAL_HEADER, iso_text, parse_file, write_canonical_csv
 from footprint.sources.meters import assign_eans, parse_ean_option
 
@@ -116,7 +116,10 @@ def test_the_ean_requirement_reaches_the_user() -> None:
 def test_an_interval_file_takes_ean_only_where_it_names_none(write_file: WriteFile) -> None:
     rows = "Begin;Einde;Verbruik;Eenheid;Status\n2024-01-01T00:00:00+01:00;2024-01-01T00:15:00+01:00;1,2;kWh;Gemeten\n"
     own = write_file("EAN;871687120001042300\n" + rows)
-    assert parse_file(own, ean=ELECTRICITY_EAN).frame["ean"].tolist() == ["871687120001042300"]
+    assert meter_interval_csv.read(own, ean=ELECTRICITY_EAN)["ean"].tolist() == ["871687120001042300"]
+    assert parse_file(own, ean="871687120001042300").frame["ean"].tolist() == ["871687120001042300"]
+    with pytest.raises(InputFileError, match="EAN 871687120058657526 is not in this file"):
+        parse_file(own, ean=ELECTRICITY_EAN)  # --ean also selects: an EAN the file neither holds nor needs
     bare = write_file(rows)
     with pytest.raises(InputFileError, match="--ean"):
         parse_file(bare)

@@ -54,23 +54,23 @@ def mixed(write_file: WriteFile) -> tuple[list[Path], list[str | None]]:
         "Begin;Einde;Verbruik;Eenheid;Status;EAN;Tarief\n"
         "2025-05-01T00:00:00+02:00;2025-05-01T00:15:00+02:00;1,2;kWh;Gemeten;871687990000000300;Dal\n"
         "2025-05-01T00:15:00+02:00;2025-05-01T00:30:00+02:00;1,3;MWh;Gemeten;;Normaal\n"
-        "2025-05-01T00:30:00+02:00;2025-05-01T00:45:00+02:00;1,4;kWh;Geschat; 871687990000000301 ;t2\n",
+        "2025-05-01T00:30:00+02:00;2025-05-01T00:45:00+02:00;1,4;kWh;Geschat; 871687990000000317 ;t2\n",
         "column.csv",
     )
     column_and_preamble = write_file(
-        "EAN;871687990000000400\n"
+        "EAN;871687990000000409\n"
         "Begin;Einde;Verbruik;Eenheid;Status;EAN;Tarief\n"
-        "2025-05-01T00:00:00+02:00;2025-05-01T00:15:00+02:00;2,2;kWh;Gemeten;871687990000000401;Dal\n"
+        "2025-05-01T00:00:00+02:00;2025-05-01T00:15:00+02:00;2,2;kWh;Gemeten;871687990000000416;Dal\n"
         "2025-05-01T00:15:00+02:00;2025-05-01T00:30:00+02:00;2,3;kWh;Gemeten;-;Normaal\n",
         "column_and_preamble.csv",
     )
     no_direction = write_file(
-        "EAN;871687990000000500\nBegin;Einde;Verbruik;Eenheid;Status\n"
+        "EAN;871687990000000508\nBegin;Einde;Verbruik;Eenheid;Status\n"
         + "\n".join(row.rsplit(";", 2)[0] + ";" + row.rsplit(";", 1)[1] for row in _quarter_hours("2025-05-02", 1, 4))
         + "\n",
         "no_direction.csv",
     )
-    header_only = write_file(f"EAN;871687990000000600\n{HEADER}\n", "header_only.csv")
+    header_only = write_file(f"EAN;871687990000000607\n{HEADER}\n", "header_only.csv")
     no_ean = write_file(f"{HEADER}\n" + "\n".join(_quarter_hours("2025-05-03", 1, 5)) + "\n", "no_ean.csv")
     given_ean = write_file(f"{HEADER}\n" + "\n".join(_quarter_hours("2025-05-04", 1, 6)) + "\n", "given_ean.csv")
     unreadable = write_file("Datum;Waarde\n01-05-2025;12\n", "unreadable.csv")
@@ -80,8 +80,8 @@ def mixed(write_file: WriteFile) -> tuple[list[Path], list[str | None]]:
     paths = [demo[0], own_column, bad, unreadable, no_direction, demo[1], no_ean, empty, column_and_preamble,
              header_only, given_ean, missing]
     eans: list[str | None] = [None] * len(paths)
-    eans[paths.index(given_ean)] = "871687990000000700"
-    eans[paths.index(demo[1])] = "871687990000000999"  # the file's own EAN wins
+    eans[paths.index(given_ean)] = "871687990000000706"
+    eans[paths.index(demo[1])] = "871687990000000997"  # the file's own EAN wins
     return paths, eans
 
 
@@ -109,9 +109,9 @@ def test_the_mix_covers_what_it_should(mixed: tuple[list[Path], list[str | None]
     paths, eans = mixed
     by_name = dict(zip((p.name for p in paths), meter_interval_csv.read_many(paths, eans), strict=True))
     assert by_name["b.csv"]["ean"].unique().tolist() == ["871687990000000263"]
-    assert by_name["given_ean.csv"]["ean"].unique().tolist() == ["871687990000000700"]
-    assert by_name["column.csv"]["ean"].tolist() == ["871687990000000300", pd.NA, "871687990000000301"]
-    assert by_name["column_and_preamble.csv"]["ean"].tolist() == ["871687990000000401", "871687990000000400"]
+    assert by_name["given_ean.csv"]["ean"].unique().tolist() == ["871687990000000706"]
+    assert by_name["column.csv"]["ean"].tolist() == ["871687990000000300", pd.NA, "871687990000000317"]
+    assert by_name["column_and_preamble.csv"]["ean"].tolist() == ["871687990000000416", "871687990000000409"]
     assert (by_name["no_direction.csv"]["direction"] == "consumption").all()
     assert len(by_name["header_only.csv"]) == 0
     bad = by_name["bad.csv"]

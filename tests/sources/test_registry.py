@@ -46,6 +46,8 @@ SAMPLES["engie_csv"] = '"Datum","EAN","Verbruik","Type","Piek"\n"2024-01-01T00:0
 # Their smallest file needs an --ean, two readings or a workbook: detected and read from real exports
 # in test_utility_exports.py.
 TESTED_WITH_REAL_EXPORTS = {"greenchoice_csv", "liander_csv", "slimmemeterportal_xlsx", "energy_overview_xlsx"}
+# The second batch, detected and read from real exports in test_<name>.py (one file per format).
+TESTED_WITH_REAL_EXPORTS |= {"dsmr_reader_csv", "emo_site_csv", "emo_api_csv", "fluvius_csv", "p1mon_xlsx"}
 
 
 def test_every_registered_format_has_a_sample() -> None:

@@ -32,6 +32,7 @@ from footprint.sources import (
     meters,
     slimmemeterportal_xlsx,
 )
+from footprint.sources.convert import parse_file
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_ELECTRICITY = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"
@@ -248,12 +249,16 @@ def test_engie_datum_is_the_start_of_an_hour_and_clock_change_days_have_23_and_2
         assert per_day["2023-03-26"] == 23
 
 
-def test_engie_ean_keeps_only_that_connection() -> None:
+def test_engie_own_eans_win_over_the_ean_argument_and_parse_selects() -> None:
+    """The reader's `ean` is only for rows without a valid EAN of their own; selecting is parse_file's."""
     frame = engie_csv.read(ENGIE, ean=HOUSE_GAS)
-    assert set(frame["ean"]) == {HOUSE_GAS}
-    assert len(frame) == 12623
+    assert set(frame["ean"]) == {HOUSE_ELECTRICITY, HOUSE_GAS}
+    assert len(frame) == 25246
+    selected = parse_file(ENGIE, ean=HOUSE_GAS).frame
+    assert set(selected["ean"]) == {HOUSE_GAS}
+    assert len(selected) == 12623
     with pytest.raises(InputFileError, match="is not in this file"):
-        engie_csv.read(ENGIE, ean=SMP_GAS_EAN)
+        parse_file(ENGIE, ean=SMP_GAS_EAN)
 
 
 # --- GreenChoice --------------------------------------------------------------------------------
@@ -573,7 +578,7 @@ def test_slimmemeterportal_empty_dash_and_garbage_cells(tmp_path: Path) -> None:
             ["31-02-2023 09:15:00 +0200", "0,1", "", "0,0", ""],
         ],
     )
-    frame = slimmemeterportal_xlsx.read(path, ean=SMP_ELECTRICITY_EAN)
+    frame, notes = slimmemeterportal_xlsx.read_with_report(path, ean=SMP_ELECTRICITY_EAN)
     got = [
         (r.source_row, r.direction, _or_none(r.tariff), _or_none(r.quantity))
         for r in frame.itertuples()
@@ -581,17 +586,19 @@ def test_slimmemeterportal_empty_dash_and_garbage_cells(tmp_path: Path) -> None:
     assert got == [
         (2, "consumption", "high", 0.25),
         (2, "feed_in", "high", 0.10),
-        (3, "consumption", None, None),  # both tariffs empty: the interval's usage is missing
-        (3, "feed_in", "low", None),  # "-" is missing
+        # Row 3: both tariffs empty, and "" / "-" for feed-in: no reading, so no row (a gap note instead).
         (4, "consumption", "high", 1250.5),
-        (4, "feed_in", "high", None),  # "abc"
+        (4, "feed_in", "high", None),  # "abc": written but unreadable, so refused by validation
         (6, "consumption", "high", 0.5),  # a number cell, row 5 is blank
         (6, "feed_in", "high", 0.0),
         (7, "consumption", "high", 0.1),
         (7, "feed_in", "high", 0.0),
     ]
-    assert frame["interval_end"].isna().tolist() == [False] * 8 + [True, True]  # 31 February
+    assert frame["interval_end"].isna().tolist() == [False] * 6 + [True, True]  # 31 February
     assert frame.iloc[0]["interval_start"] == pd.Timestamp("2023-06-01 08:00", tz="Europe/Amsterdam")
+    gaps = [n for n in notes if n.kind == "gap"]
+    assert [(n.row, "consumption" in n.message) for n in gaps] == [(4, True), (4, False)]
+    assert all("01-06-2023 08:15+02:00 to 01-06-2023 08:30+02:00" in n.message for n in gaps)
 
 
 def test_engie_unknown_type_leaves_the_unit_empty_and_gas_is_single_tariff(tmp_path: Path) -> None:
