@@ -10,7 +10,8 @@ import fnmatch
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Final, Literal
+from importlib import resources
+from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -117,11 +118,16 @@ class Meter(_Strict):
         return contract
 
 
+VehicleClass = Literal["car", "van", "truck", "bus", "machine"]
+
+
 class Vehicle(_Strict):
     plate: Plate
     site: str
     fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo100", "electric"]
     tank_litres: Annotated[float, Field(gt=0)] | None = None
+    # Sets the largest plausible fuelling when tank_litres is not given (see PlausibleFuelling).
+    vehicle_class: VehicleClass | None = None
     # An inactive vehicle (sold, off the road) is not expected to fuel: no missing-delivery alert.
     active: bool = True
     description: str | None = None
@@ -155,6 +161,38 @@ def _parser_carrier(carrier: str) -> str:
 NON_FUEL = "non_fuel"  # fuel_cards.products value for an item bought with a fuel card that is not fuel
 
 
+def _shipped_fuelling_bounds() -> dict[str, Any]:
+    path = Path(str(resources.files("footprint") / "data" / "plausible_fuelling.yaml"))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+class PlausibleFuelling(_Strict):
+    """The largest single fuelling loaded for a vehicle; defaults in footprint/data/plausible_fuelling.yaml.
+
+    A vehicle's tank_litres plus tank_margin_pct first, else by_class[vehicle_class], else default.
+    """
+
+    tank_margin_pct: Annotated[float, Field(ge=0, le=1000)] = _shipped_fuelling_bounds()["tank_margin_pct"]
+    by_class: dict[VehicleClass, Annotated[float, Field(gt=0)]] = _shipped_fuelling_bounds()["by_class"]
+    default: Annotated[float, Field(gt=0)] = _shipped_fuelling_bounds()["default"]
+
+    @field_validator("by_class", mode="before")
+    @classmethod
+    def _merge(cls, value: object) -> object:
+        """A footprint.yaml entry overrides one class; the others keep the shipped bound."""
+        return {**_shipped_fuelling_bounds()["by_class"], **value} if isinstance(value, dict) else value
+
+    def limit(self, vehicle: "Vehicle | None") -> tuple[float, str]:
+        """The bound for one vehicle (None: a plate not configured) and what it comes from, for the reason."""
+        if vehicle is not None and vehicle.tank_litres is not None:
+            bound = vehicle.tank_litres * (1 + self.tank_margin_pct / 100)
+            return bound, f"tank_litres {vehicle.tank_litres:g} + {self.tank_margin_pct:g} %"
+        if vehicle is not None and vehicle.vehicle_class is not None:
+            return self.by_class[vehicle.vehicle_class], f"vehicle_class {vehicle.vehicle_class}"
+        what = "no tank_litres or vehicle_class" if vehicle is not None else "not a configured vehicle"
+        return self.default, f"{what}: the default bound"
+
+
 class FuelCards(_Strict):
     """The organisation's own fuel-card profiles and product names, beyond the ones footprint ships.
 
@@ -165,6 +203,7 @@ class FuelCards(_Strict):
 
     profiles: list[Annotated[str, Field(min_length=1)]] = []
     products: dict[str, str] = {}
+    plausible_fuelling: PlausibleFuelling = PlausibleFuelling()
 
     @field_validator("products")
     @classmethod

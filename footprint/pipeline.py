@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from footprint import schemas
-from footprint.config import Workspace
+from footprint import overlaps, schemas, units
+from footprint.config import Meter, Workspace
 from footprint.crashpoints import crash_point
 from footprint.errors import FactorError, InputFileError, StorageError
 from footprint.factors import (
@@ -43,12 +43,14 @@ from footprint.factors import (
     resolve_factors,
 )
 from footprint.periods import format_period, next_month, parse_period
+from footprint.factors.mapping import FUEL_KEY_PREFIX, normalise_product
 from footprint.factors.products import product_mapping, unmapped_product_hints
 from footprint.sources import batch_reader, detect_format
 from footprint.sources.fuelcard_profile import skipped_records, user_formats
+from footprint.sources import meters as source_meters
 from footprint.sources.helpers import read_head
 from footprint.sources.sheets import data_sheet_name
-from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, sha256_of
+from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, path_in_month, sha256_of
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, refresh_statistics
@@ -70,6 +72,7 @@ class FileResult:
     rows_excluded: int = 0
     duration_s: float = 0.0
     message: str | None = None
+    notes: tuple[str, ...] = ()  # what a person should know: gaps per meter, rows a format left out and why
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class StagedFile:
     sheet: str | None
     parsed_path: str
     parse_s: float
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,10 @@ def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: s
 
     ids = np.array([series_id(*parts_of) for parts_of in series.itertuples(index=False)], dtype=np.int64)
     keys = per_series(lambda m: _meter_key(m.carrier, m.contract_in(period)))
+    # Each series' span, so a later file's overlap check looks only at series it can meet (footprint.overlaps).
+    spans = pd.DataFrame(
+        {"start": frame["interval_start"].array, "end": frame["interval_end"].array, "series": row_series}
+    ).groupby("series", sort=True).agg(first_start=("start", "min"), last_end=("end", "max"))
     series_rows = pd.DataFrame(
         {
             "series_id": ids,
@@ -293,6 +301,8 @@ def _prepare_meter(frame: pd.DataFrame, ws: Workspace, sha: pd.Series, period: s
             "direction": series["direction"].astype("string"),
             "tariff": series["tariff"].astype("string"),
             "activity_key": keys.where(series["direction"] == "consumption"),
+            "first_start": spans["first_start"].array,
+            "last_end": spans["last_end"].array,
         }
     )
     readings = pd.DataFrame(
@@ -342,17 +352,56 @@ def _prepare_supplier(frame: pd.DataFrame, ws: Workspace, sha: pd.Series) -> pd.
     )
 
 
-def _validation_context(
-    ws: Workspace, period: str, mapping: ActivityMapping, reach_back: bool = False
-) -> ValidationContext:
-    """A monthly file must hold its month; a multi-month export may reach back to the base year, not forward."""
-    start = parse_period(period)
+# The activity key whose factor sets the unit a row must reach, by what a row names: a meter's carrier,
+# a supplier row's activity type. Keys of one carrier or type share their units (every electricity
+# contract is per kWh, every flight band per passenger-km).
+_CARRIER_UNIT_KEYS = {"electricity": "electricity:grey", "natural_gas": "natural_gas", "district_heat": "district_heat"}
+_ACTIVITY_UNIT_KEYS = {
+    "flight": "flight:short", "private_car": "private_car:unknown", "train": "train:electric",
+    "supplier_reported": "supplier_reported",
+}
+
+
+def _unit_refusal(ws: Workspace, mapping: ActivityMapping) -> Callable[[str, str, str], str | None]:
+    """For validation: why a unit has no route to the factor of the row's subject (None: it has one)."""
+    carriers = {m.ean: m.carrier for m in ws.org.meters}
+    names = known_products(mapping)
+    fuels = dict(zip(map(normalise_product, names), classify_products(pd.Series(names, dtype="string"), mapping)["fuel"]))
+
+    def refusal(subject_column: str, subject: str, unit: str) -> str | None:
+        if subject_column == "ean":
+            key = _CARRIER_UNIT_KEYS.get(carriers.get(subject, ""))
+        elif subject_column == "product":
+            fuel = fuels.get(normalise_product(subject))
+            key = FUEL_KEY_PREFIX + fuel if isinstance(fuel, str) else None
+        else:
+            key = _ACTIVITY_UNIT_KEYS.get(subject)
+        return units.refusal(key, unit, mapping) if key is not None else None
+
+    return refusal
+
+
+def _fuelling_limit(ws: Workspace) -> Callable[[str], tuple[float, str]]:
+    vehicles = {v.plate: v for v in ws.org.vehicles}
+    bounds = ws.org.fuel_cards.plausible_fuelling
+    return lambda plate: bounds.limit(vehicles.get(plate))
+
+
+def _validation_context(ws: Workspace, mapping: ActivityMapping) -> ValidationContext:
+    """Every row counts in its own month, whatever folder its file came in: from the base year to today.
+
+    A year export dropped into one month's folder is read month by month; a row before the base year
+    is outside the inventory, and one after today is caught by the rules against the future.
+    """
+    today = dt.date.today()
     return ValidationContext(
-        period_start=min(start, dt.date(ws.org.base_year, 1, 1)) if reach_back else start,
-        period_end=next_month(start),
+        period_start=dt.date(ws.org.base_year, 1, 1),
+        period_end=next_month(today.replace(day=1)),
         products=known_products(mapping),
         eans=[m.ean for m in ws.org.meters],
         plates=[v.plate for v in ws.org.vehicles],
+        unit_refusal=_unit_refusal(ws, mapping),
+        fuelling_limit=_fuelling_limit(ws),
     )
 
 
@@ -366,6 +415,7 @@ class _ParsedFile:
     frame: pd.DataFrame
     started: float
     sheet: str | None
+    notes: tuple[str, ...] = ()  # what the parser tells a person besides the rows (a meter replaced, a gap)
 
 
 def _prepare(
@@ -439,63 +489,39 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
 
     Every file is then all in or all out, with its quarantined rows and its raw_files record; one
     commit per period instead of one per file keeps a month of hundreds of meter files in seconds.
+    Rows another file already counts are held back with the file and line that count them
+    (footprint.overlaps), after any earlier version of a file was superseded.
     """
-    reach_back = any(_spans_months(item) for item in items)
     mapping = _product_mapping(ws)
-    batch = _validate_batch(dataset, items, _validation_context(ws, period, mapping, reach_back))
+    batch = _validate_batch(dataset, items, _validation_context(ws, mapping))
     unmapped = batch.quarantine["expectation"].str.endswith(":product_mapped").to_numpy(dtype=bool)
     if unmapped.any():
         # Name the footprint.yaml line that would map the product, not just the failed rule.
         hints = unmapped_product_hints(batch.quarantine["value"][unmapped], mapping)
         batch.quarantine.loc[unmapped, "reason"] = hints.to_numpy()
-    bounds = batch.good_bounds
-    loaded = np.diff(bounds)
+    loaded = np.diff(batch.good_bounds)
+    row_file = np.repeat(np.arange(len(items)), loaded)
     # Taken by Arrow: a NumPy array of repeated checksums made "string" costs seconds per million rows.
     checksums = pa.array([item.sha256 for item in items])
-    sha = pd.Series(pd.arrays.ArrowStringArray(pc.take(checksums, np.repeat(np.arange(len(items)), loaded))))
+    sha = pd.Series(pd.arrays.ArrowStringArray(pc.take(checksums, row_file)))
     tables = _prepare(dataset, batch.good, ws, sha, period, mapping)
-    if dataset == schemas.FUEL_TRANSACTIONS:
-        excluded_rows = tables[dataset]["excluded_reason"].notna().to_numpy()
-    else:
-        excluded_rows = np.zeros(len(batch.good), int)
-    running = np.concatenate([[0], np.cumsum(excluded_rows)])
-    excluded = running[bounds[1:]] - running[bounds[:-1]]
-    failing = pd.DataFrame({"file": batch.quarantine_file, "row": batch.quarantine["source_row"].to_numpy()})
-    quarantined = np.bincount(failing.drop_duplicates()["file"].to_numpy(dtype=int), minlength=len(items))
+    gaps = _gap_notes(dataset, batch.good, row_file, len(items))
     month = parse_period(period)
-    quarantine = batch.quarantine.assign(
-        file_sha256=np.array([item.sha256 for item in items])[batch.quarantine_file],
-        file_name=np.array([item.path.name for item in items])[batch.quarantine_file],
-        dataset=dataset,
-        period=month,
-        value=batch.quarantine["value"].astype("string"),
-    )[list(_QUARANTINE_COLUMNS)]
-    raw_files = pd.DataFrame(
-        {
-            "file_sha256": [item.sha256 for item in items],
-            "file_name": [item.path.name for item in items],
-            "source_format": [item.fmt.NAME for item in items],
-            "dataset": dataset,
-            "period": month,
-            "size_bytes": [item.size_bytes for item in items],
-            "stored_path": [item.stored_path for item in items],
-            "source_sheet": pd.array([item.sheet for item in items], dtype="string"),
-            "rows_read": batch.sizes,
-            "rows_loaded": loaded,
-            "rows_quarantined": quarantined,
-            "rows_excluded": excluded,
-            "loaded_at": pd.Timestamp.now(tz="UTC"),
-        }
-    )
+    names = [item.path.name for item in items]
+    shas = [item.sha256 for item in items]
     with warehouse(ws).begin() as conn:
         loaded_meanwhile = _lock_month(conn, dataset, month, items)
         if not loaded_meanwhile:
             replaced = _supersede_earlier_versions(conn, month, items)
+            overlap = overlaps.find(conn, dataset, tables, row_file, names, shas)
+            tables, kept_file = _without_overlaps(dataset, tables, overlap, row_file)
+            quarantine = _quarantine_rows(batch, overlap, row_file, tables, dataset, month, items)
+            counts = _file_counts(dataset, tables, kept_file, quarantine, items)
             for table, rows in tables.items():
                 insert_frame(conn, table, pa.Table.from_pandas(rows, preserve_index=False))
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
             insert_frame(conn, "quarantine", quarantine)
-            insert_frame(conn, "raw_files", raw_files)
+            insert_frame(conn, "raw_files", _raw_file_rows(items, dataset, month, batch.sizes, counts))
     if loaded_meanwhile:
         rest = [item for item in items if item.sha256 not in loaded_meanwhile]
         skipped = [_already_loaded(item.path.name, item.sha256) for item in items if item.sha256 in loaded_meanwhile]
@@ -510,14 +536,158 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
             dataset=dataset,
             source_format=item.fmt.NAME,
             rows_read=batch.sizes[i],
-            rows_loaded=int(loaded[i]),
-            rows_quarantined=int(quarantined[i]),
-            rows_excluded=int(excluded[i]),
+            rows_loaded=int(counts["loaded"][i]),
+            rows_quarantined=int(counts["quarantined"][i]),
+            rows_excluded=int(counts["excluded"][i]),
             duration_s=finished - item.started,
             message=_file_notes(item, replaced.get(item.sha256)),
+            notes=item.notes + tuple(gaps.get(i, [])),
         )
         for i, item in enumerate(items)
     ]
+
+
+def _without_overlaps(
+    dataset: str, tables: dict[str, pd.DataFrame], overlap: overlaps.Overlaps, row_file: np.ndarray
+) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
+    """The tables without the rows another file counts, and each kept row's file."""
+    if not len(overlap.positions):
+        return tables, row_file
+    keep = np.ones(len(row_file), dtype=bool)
+    keep[overlap.positions] = False
+    if dataset != schemas.METER_USAGE:
+        return {dataset: tables[dataset][keep].reset_index(drop=True)}, row_file[keep]
+    readings = tables["meter_readings"][keep].reset_index(drop=True)
+    series = tables["meter_series"]
+    series = series[series["series_id"].isin(readings["series_id"])].reset_index(drop=True)
+    return {"meter_series": series, "meter_readings": readings}, row_file[keep]
+
+
+def _quarantine_rows(
+    batch: _ValidatedBatch,
+    overlap: overlaps.Overlaps,
+    row_file: np.ndarray,
+    tables_before: dict[str, pd.DataFrame],
+    dataset: str,
+    month: dt.date,
+    items: list[_ParsedFile],
+) -> pd.DataFrame:
+    """The batch's quarantine entries: validation's, then one per row another file already counts."""
+    entries = batch.quarantine.assign(file_index=batch.quarantine_file)
+    if len(overlap.positions):
+        good = batch.good.iloc[overlap.positions]
+        what = {
+            schemas.METER_USAGE: ("interval_start, interval_end", "the same moment of this meter and direction"),
+            schemas.FUEL_TRANSACTIONS: ("plate, transaction_at, product, quantity", "the same fuelling"),
+            schemas.SUPPLIER_ACTIVITY: ("supplier, period, activity_type, quantity", "the same activity"),
+        }[dataset]
+        first, second = what[0].split(", ")[:2]
+        value = good[first].astype("string") + " | " + good[second].astype("string")
+        reasons = [
+            f"already counted: {what[1]} comes from {other} line {line}; a file counts once, the first delivered "
+            "(a corrected file under its own name replaces its earlier version)"
+            for other, line in zip(overlap.other_file, overlap.other_row)
+        ]
+        entries = pd.concat(
+            [
+                entries,
+                pd.DataFrame(
+                    {
+                        "source_row": good["source_row"].to_numpy(),
+                        "column_name": what[0],
+                        "value": value.to_numpy(),
+                        "expectation": overlaps.EXPECTATION,
+                        "reason": reasons,
+                        "file_index": row_file[overlap.positions],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    index = entries["file_index"].to_numpy(dtype=int)
+    return entries.assign(
+        file_sha256=np.array([item.sha256 for item in items], dtype=object)[index],
+        file_name=np.array([item.path.name for item in items], dtype=object)[index],
+        dataset=dataset,
+        period=month,
+        value=entries["value"].astype("string"),
+    )[list(_QUARANTINE_COLUMNS)]
+
+
+def _file_counts(
+    dataset: str, tables: dict[str, pd.DataFrame], kept_file: np.ndarray, quarantine: pd.DataFrame,
+    items: list[_ParsedFile],
+) -> dict[str, np.ndarray]:
+    """Rows loaded, quarantined and excluded per file: rows read = loaded + quarantined, every file."""
+    loaded = np.bincount(kept_file, minlength=len(items))
+    if dataset == schemas.FUEL_TRANSACTIONS:
+        excluded_rows = tables[dataset]["excluded_reason"].notna().to_numpy()
+        excluded = np.bincount(kept_file[excluded_rows], minlength=len(items))
+    else:
+        excluded = np.zeros(len(items), dtype=np.int64)
+    index = {sha: i for i, sha in enumerate(item.sha256 for item in items)}
+    failing = quarantine[["file_sha256", "source_row"]].drop_duplicates()
+    quarantined = np.bincount(failing["file_sha256"].map(index).to_numpy(dtype=int), minlength=len(items))
+    return {"loaded": loaded, "quarantined": quarantined, "excluded": excluded}
+
+
+def _raw_file_rows(
+    items: list[_ParsedFile], dataset: str, month: dt.date, sizes: list[int], counts: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file_sha256": [item.sha256 for item in items],
+            "file_name": [item.path.name for item in items],
+            "source_format": [item.fmt.NAME for item in items],
+            "dataset": dataset,
+            "period": month,
+            "size_bytes": [item.size_bytes for item in items],
+            "stored_path": [item.stored_path for item in items],
+            "source_sheet": pd.array([item.sheet for item in items], dtype="string"),
+            "rows_read": sizes,
+            "rows_loaded": counts["loaded"],
+            "rows_quarantined": counts["quarantined"],
+            "rows_excluded": counts["excluded"],
+            "loaded_at": pd.Timestamp.now(tz="UTC"),
+        }
+    )
+
+
+def _gap_notes(dataset: str, good: pd.DataFrame, row_file: np.ndarray, files: int) -> dict[int, list[str]]:
+    """Per file, the gaps in its meters' intervals (as `footprint parse` shows them), for the ingest output.
+
+    Cheap first: a file whose every series (meter, direction, tariff) covers its span end to end has none;
+    only the others are sorted interval by interval.
+    """
+    if dataset != schemas.METER_USAGE or good.empty:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "file": row_file,
+            "ean": good["ean"].array,
+            "direction": good["direction"].array,
+            "start": _epoch(good["interval_start"]),
+            "end": _epoch(good["interval_end"]),
+        }
+    )
+    per = frame.drop_duplicates(["file", "ean", "direction", "start"]).assign(length=lambda f: f["end"] - f["start"])
+    spans = per.groupby(["file", "ean", "direction"], sort=False).agg(
+        lo=("start", "min"), hi=("end", "max"), covered=("length", "sum")
+    )
+    holed = sorted(set(spans[spans["covered"] < spans["hi"] - spans["lo"]].index.get_level_values("file")))
+    notes: dict[int, list[str]] = {}
+    for i in holed:
+        rows = good.iloc[np.flatnonzero(row_file == i)]
+        found = [str(note) for note in source_meters.capped(source_meters.interval_notes(rows)) if note.kind == "gap"
+                 or note.message.startswith("... and")]
+        if found:
+            notes[i] = found
+    return notes
+
+
+def _epoch(values: pd.Series) -> np.ndarray:
+    """Aware instants as microseconds since 1970 UTC, for arithmetic on whole columns."""
+    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]").astype(np.int64)
 
 
 def _lock_month(conn: sa.Connection, dataset: str, month: dt.date, items: list[_ParsedFile]) -> set[str]:
@@ -539,7 +709,14 @@ def _already_loaded(name: str, sha256: str) -> FileResult:
 
 
 def _spans_months(item: _ParsedFile) -> bool:
-    return bool(getattr(item.fmt, "SPANS_MONTHS", False))
+    """A file whose rows lie in more than one month: a year export, a quarterly statement, a back delivery.
+
+    Downloaded again under its name in a later month's folder, it replaces the earlier download.
+    """
+    if getattr(item.fmt, "SPANS_MONTHS", False):
+        return True
+    periods = item.frame["period"]
+    return bool(len(periods) and periods.min() != periods.max())
 
 
 def _file_notes(item: _ParsedFile, replaced_sha: str | None) -> str | None:
@@ -596,10 +773,18 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
     return replaced
 
 
-def _eans_in_name(name: str, eans: list[str]) -> list[str] | None:
-    """Configured EANs that a file's name carries: the only meter identity some exports have."""
-    found = [ean for ean in eans if ean in name]
-    return found or None
+def meter_option(meters: list[Meter], path: Path) -> list[str] | None:
+    """The meters a file is assigned to, as the `ean` a source format takes for rows naming no valid EAN.
+
+    footprint.yaml assigns files to a meter by file-name pattern or inbox subfolder (meters[].files);
+    without an assignment, a configured EAN standing in the file's name (a portal's yearly xlsx) is the
+    meter. The carrier goes with each EAN, so an export holding electricity and gas places each. The
+    file's own valid EAN always wins (footprint.sources.meters.row_eans).
+    """
+    inside = path_in_month(path)
+    chosen = [m for m in meters if m.takes_file(path.name, inside)] or [m for m in meters if m.ean in path.name]
+    words = {"electricity": "electricity", "natural_gas": "gas"}
+    return [f"{words[m.carrier]}={m.ean}" if m.carrier in words else m.ean for m in chosen] or None
 
 
 @dataclass(frozen=True)
@@ -614,29 +799,39 @@ class _StoredFile:
 
 
 def _store_and_parse(
-    store: RawStore, path: Path, own_formats: list[Any], eans: list[str]
+    store: RawStore, path: Path, own_formats: list[Any], meters: list[Meter]
 ) -> FileResult | _ParsedFile | _StoredFile:
     """Keep the raw file, then read it; a file footprint cannot read at all becomes a rejected result.
 
-    The organisation's own fuel-card profiles are tried before the built-in formats. An export that
-    names no meter inside (a metering portal's yearly xlsx, a supplier's overview) is matched to the
-    configured meter whose EAN stands in its file name. A file of a built-in format that reads many
-    files at once is only kept and recognised: _parse_batch reads it with others.
+    The organisation's own fuel-card profiles are tried before the built-in formats. A meter export
+    gets the meters footprint.yaml assigns it (meter_option) for rows that name no valid EAN. A file
+    of a built-in format that reads many files at once is only kept and recognised: _parse_batch
+    reads it with others. A format's notes (a meter replaced, rows left out and why) go with the rows.
     """
     started = time.perf_counter()
     stored = store.put(path)
     try:
-        head = read_head(path)
-        own = next((f for f in own_formats if f.sniff(head)), None)
-        fmt = own or detect_format(path)
-        ean = _eans_in_name(path.name, eans) if getattr(fmt, "NEEDS_EAN", False) else None
-        if own is None and batch_reader(fmt) is not None:
-            return _StoredFile(path, stored, fmt, ean, time.perf_counter() - started)
-        frame = fmt.read(path, ean=ean) if ean is not None else fmt.read(path)
+        return _parse_stored(path, stored, own_formats, meters, started)
     except InputFileError as exc:
         return FileResult(path.name, stored.sha256, "rejected", duration_s=time.perf_counter() - started, message=str(exc))
+
+
+def _parse_stored(
+    path: Path, stored: StoredFile, own_formats: list[Any], meters: list[Meter], started: float
+) -> _ParsedFile | _StoredFile:
+    head = read_head(path)
+    own = next((f for f in own_formats if f.sniff(head)), None)
+    fmt = own or detect_format(path)
+    ean = meter_option(meters, path) if fmt.DATASET == schemas.METER_USAGE else None
+    if own is None and batch_reader(fmt) is not None:
+        return _StoredFile(path, stored, fmt, ean, time.perf_counter() - started)
+    report = getattr(fmt, "read_with_report", None)
+    frame, notes = report(path, ean=ean) if report is not None else (fmt.read(path, ean=ean), [])
     sheet = data_sheet_name(path, fmt.sniff)
-    return _ParsedFile(path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet)
+    return _ParsedFile(
+        path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet,
+        tuple(str(note) for note in notes),
+    )
 
 
 def _parse_batch(batch: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
@@ -680,12 +875,12 @@ def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFil
     """
     store = raw_store(ws)
     own_formats = user_formats(ws.org, ws.config_path.parent)
-    eans = [m.ean for m in ws.org.meters]
+    meters = list(ws.org.meters)
     key = ws.pseudonym_key
     size = _batch_size(len(paths), _PARSE_THREADS, _READ_MANY_FILES)
 
     def keep(p: str) -> FileResult | _ParsedFile | _StoredFile:
-        item = _store_and_parse(store, Path(p), own_formats, eans)
+        item = _store_and_parse(store, Path(p), own_formats, meters)
         return item if isinstance(item, _StoredFile) else _pseudonymised(item, key)
 
     def read(files: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
@@ -756,7 +951,7 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
     """
     done = loaded_checksums(ws)
     results: list[FileResult] = []
-    parsed: dict[tuple[str, bool], list[_ParsedFile]] = {}
+    parsed: dict[str, list[_ParsedFile]] = {}
     for item in _parsed(ws, paths):
         if isinstance(item, FileResult):
             results.append(item)
@@ -764,8 +959,8 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
             results.append(FileResult(item.path.name, item.sha256, "skipped", message="already loaded (same content)"))
         else:
             done.add(item.sha256)
-            parsed.setdefault((item.fmt.DATASET, _spans_months(item)), []).append(item)
-    for (dataset, _), items in parsed.items():
+            parsed.setdefault(item.fmt.DATASET, []).append(item)
+    for dataset, items in parsed.items():
         results.extend(_load_dataset(ws, period, dataset, items))
     return results
 
@@ -804,15 +999,16 @@ def _write_staged(item: _ParsedFile, folder: Path) -> StagedFile:
         sheet=item.sheet,
         parsed_path=str(target),
         parse_s=time.perf_counter() - item.started,
+        notes=item.notes,
     )
 
 
 def dataset_batches(staged: list[FileResult | StagedFile]) -> list[list[StagedFile]]:
-    """Staged files grouped as they are loaded: per dataset, multi-month exports apart from monthly files."""
-    groups: dict[tuple[str, bool], list[StagedFile]] = {}
+    """Staged files grouped as they are loaded: per dataset."""
+    groups: dict[str, list[StagedFile]] = {}
     for item in staged:
         if isinstance(item, StagedFile):
-            groups.setdefault((item.dataset, item.spans_months), []).append(item)
+            groups.setdefault(item.dataset, []).append(item)
     return list(groups.values())
 
 
@@ -885,6 +1081,7 @@ def _read_staged(each: StagedFile) -> _ParsedFile | None:
         frame=conformed,
         started=time.perf_counter() - each.parse_s,
         sheet=each.sheet,
+        notes=each.notes,
     )
 
 
@@ -922,31 +1119,97 @@ def _periods_delivered_for(conn: sa.Connection, month: dt.date) -> dict[dt.date,
 def _recompute_period(
     conn: sa.Connection, month: dt.date, keymap: pd.DataFrame, tables: tuple[str, ...] = schemas.DATASETS
 ) -> None:
+    """Rewrite the month's applied factors: one row per activity table, activity key and unit its rows carry.
+
+    Each unit gets its route to the factor's unit (footprint.units): the emissions view multiplies a
+    row's quantity by the route's multiplier and the factor. A key without a factor, or a unit without
+    a route, stops the month with the reason: validation keeps such rows out, so it means the
+    configuration changed under loaded rows (`footprint reprocess` re-reads them).
+    """
     # Two runs recomputing a month at once would each delete, then each insert: rows twice.
     advisory_xact_lock(conn, "emissions", month)
-    used = conn.execute(
-        sa.text(
-            " UNION ALL ".join(
-                f"SELECT DISTINCT '{table}' AS activity_table, activity_key FROM {table} "
-                "WHERE period = :period AND activity_key IS NOT NULL"
-                for table in tables
-            )
-        ),
-        {"period": month},
-    ).all()
-    factors = keymap.set_index("activity_key")[list(_APPLIED_FACTOR_COLUMNS)]
-    unknown = sorted({key for _, key in used} - set(factors.index))
-    if unknown:
-        raise FactorError(
-            f"{format_period(month)}: no factor mapped for activity {', '.join(unknown)} "
-            "(see footprint/data/activity_factors.yaml)"
-        )
-    applied = pd.DataFrame(used, columns=["activity_table", "activity_key"]).join(factors, on="activity_key")
+    used = pd.DataFrame(
+        conn.execute(
+            sa.text(
+                " UNION ALL ".join(
+                    f"SELECT DISTINCT '{table}' AS activity_table, activity_key, unit FROM {table} "
+                    "WHERE period = :period AND activity_key IS NOT NULL"
+                    for table in tables
+                )
+            ),
+            {"period": month},
+        ).all(),
+        columns=["activity_table", "activity_key", "unit"],
+    )
+    applied = _applied_factors(conn, month, used, keymap)
     delete = sa.text("DELETE FROM applied_factors WHERE period = :period AND activity_table IN :tables")
     conn.execute(delete.bindparams(sa.bindparam("tables", expanding=True)), {"period": month, "tables": list(tables)})
     for table in tables:
         insert_frame(conn, "applied_factors", applied[applied["activity_table"] == table].assign(period=month))
         crash_point("compute")  # reliability tests: die with the month's factors half rewritten
+
+
+def _factor_rows(conn: sa.Connection, factor_ids: list[str]) -> pd.DataFrame:
+    """Name, list and calorific value of the factors a month applies, for unit routes and their lineage."""
+    columns = ["factor_id", "name", "list_id", "source_row", "mj_per_unit"]
+    if not factor_ids:
+        return pd.DataFrame(columns=columns).set_index("factor_id")
+    query = sa.text(
+        "SELECT factor_id, name, list_id, source_row, mj_per_unit FROM factors WHERE factor_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    return pd.DataFrame(conn.execute(query, {"ids": factor_ids}).all(), columns=columns).set_index("factor_id")
+
+
+def _applied_factors(conn: sa.Connection, month: dt.date, used: pd.DataFrame, keymap: pd.DataFrame) -> pd.DataFrame:
+    """The applied_factors rows of one month: per (table, key, unit) its factor and the route to the factor's unit."""
+    factors = keymap.set_index("activity_key")
+    problems: list[str] = []
+    unknown = sorted(set(used["activity_key"]) - set(factors.index))
+    problems += [f"no factor mapped for activity {key} (see footprint/data/activity_factors.yaml)" for key in unknown]
+    if "unresolved" in factors.columns:
+        unresolved = factors["unresolved"].dropna()
+        problems += [str(unresolved[key]) for key in sorted(set(used["activity_key"]) & set(unresolved.index))]
+    if problems:
+        raise FactorError(f"{format_period(month)}: " + "; ".join(problems))
+    picked = factors.loc[used["activity_key"]]
+    calorific = [c for c in ("factor_id", "mj_factor_id") if c in factors.columns]
+    details = _factor_rows(conn, sorted({str(f) for c in calorific for f in picked[c].dropna()}))
+    records: list[dict[str, Any]] = []
+    for table, key, unit in used.itertuples(index=False):  # a few dozen keys a month, not rows
+        factor = factors.loc[key]
+        factor_id = factor["factor_id"]
+        mj_per_unit, source = None, "the factor list"
+        # The calorific value comes from the factor's own row, or the row resolve_factors took it from.
+        stated_by = factor.get("mj_factor_id") if "mj_factor_id" in factors.columns else None
+        stated_by = stated_by if stated_by is not None and pd.notna(stated_by) else factor_id
+        if pd.notna(stated_by) and stated_by in details.index:
+            row = details.loc[stated_by]
+            mj_per_unit = float(row["mj_per_unit"]) if pd.notna(row["mj_per_unit"]) else None
+            source = f"list {row['list_id']}, {row['name']}, row {int(row['source_row'])}"
+        try:
+            unit_route = units.route(key, unit, mj_per_unit, calorific_source=source)
+        except units.UnitRouteError as exc:
+            problems.append(f"{table} rows of {key} in {unit}: {exc}")
+            continue
+        fallback = factor.get("fallback_note") if "fallback_note" in factors.columns else None
+        records.append(
+            {
+                "activity_table": table,
+                "activity_key": key,
+                **{column: factor[column] for column in _APPLIED_FACTOR_COLUMNS},
+                "unit": unit,
+                "list_unit": unit_route.list_unit,
+                "unit_multiplier": unit_route.multiplier,
+                "unit_route": unit_route.route,
+                "fallback_note": fallback if fallback is not None and pd.notna(fallback) else None,
+            }
+        )
+    if problems:
+        raise FactorError(f"{format_period(month)}: " + "; ".join(problems) + "; run `footprint reprocess` after "
+                          "correcting the configuration")
+    columns = ["activity_table", "activity_key", *_APPLIED_FACTOR_COLUMNS, "unit", "list_unit", "unit_multiplier",
+               "unit_route", "fallback_note"]
+    return pd.DataFrame.from_records(records, columns=columns)
 
 
 def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
@@ -993,30 +1256,65 @@ class FactorRestatement:
     new_kg_co2e: float
 
 
-def restate_for_factor_lists(ws: Workspace) -> list[FactorRestatement]:
-    """Recompute every computed month whose factor list changes under the policy; record each difference.
+_FACTOR_IDS = ["activity_key", "factor_id", "location_factor_id"]
+_FACTOR_USE_COLUMNS = [*_FACTOR_IDS, "fallback_note"]
 
-    Called after a factor list is loaded: a correction or an earlier year's list may now be the one
-    the organisation's factor policy picks for some months, the base year included.
+
+def _factor_use(conn: sa.Connection) -> pd.DataFrame:
+    """Per computed month, which factors each of its activity keys applies."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT period, activity_key, factor_id, location_factor_id, fallback_note FROM applied_factors"
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["period", *_FACTOR_USE_COLUMNS])
+
+
+def _factor_set(frame: pd.DataFrame, columns: list[str]) -> set[tuple[Any, ...]]:
+    """Per activity key its factor ids (and fallback note): what a month's figures and lineage rest on."""
+    cells = frame[columns].astype(object)
+    return set(cells.where(cells.notna(), None).itertuples(index=False, name=None))
+
+
+def _list_ids(conn: sa.Connection, frame: pd.DataFrame, first: str | None = None) -> str:
+    """The lists behind a month's factors, `first` (the policy's pick) leading when among them."""
+    factor_ids = sorted(set(frame["factor_id"].dropna()) | set(frame["location_factor_id"].dropna()))
+    if not factor_ids:
+        return ""
+    query = sa.text("SELECT DISTINCT list_id FROM factors WHERE factor_id IN :ids")
+    ids = conn.execute(query.bindparams(sa.bindparam("ids", expanding=True)), {"ids": factor_ids}).scalars()
+    return ", ".join(sorted(ids, key=lambda i: (i != first, i)))
+
+
+def restate_for_factor_lists(ws: Workspace) -> list[FactorRestatement]:
+    """Recompute every computed month whose factors change under the policy; record each restatement.
+
+    Called after a factor list is loaded: a correction, an earlier year's list or an own list of a
+    few factors may now give some of a month's activity keys another factor. A month is compared key
+    by key, by factor and grid-average factor id, so a partial list restates exactly the months that
+    use a key it changes. A month whose ids stay but whose fallback notes change (they name the lists
+    looked in, and where a calorific value came from) is recomputed to keep its lineage true, and
+    recorded as restated only if its total moves.
     """
     engine = warehouse(ws)
     restated: list[FactorRestatement] = []
+    resolved_by_year: dict[int, Any] = {}
     with engine.begin() as conn:
-        current = conn.execute(
-            sa.text(
-                "SELECT e.period, min(f.list_id), sum(e.emissions_kg_co2e) FROM emissions e "
-                "LEFT JOIN factors f ON f.factor_id = e.factor_id GROUP BY e.period ORDER BY e.period"
-            )
-        ).all()
-        for month, old_list, old_kg in current:
-            resolved = resolve_factors(engine, month.year, ws.org.factor_policy)
-            if resolved.list_id == old_list:
+        for month, used in _factor_use(conn).groupby("period", sort=True):
+            if month.year not in resolved_by_year:
+                resolved_by_year[month.year] = resolve_factors(engine, month.year, ws.org.factor_policy)
+            resolved = resolved_by_year[month.year]
+            now = resolved.table[resolved.table["activity_key"].isin(used["activity_key"])]
+            if _factor_set(used, _FACTOR_USE_COLUMNS) == _factor_set(now, _FACTOR_USE_COLUMNS):
                 continue
+            total = sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period")
+            old_kg = float(conn.execute(total, {"period": month}).scalar_one())
             _recompute_period(conn, month, resolved.table)
-            new_kg = conn.execute(
-                sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE period = :period"),
-                {"period": month},
-            ).scalar_one()
+            new_kg = float(conn.execute(total, {"period": month}).scalar_one())
+            unmoved = abs(new_kg - old_kg) <= 1e-9 * max(1.0, abs(old_kg))  # parallel sums differ in the last bits
+            if _factor_set(used, _FACTOR_IDS) == _factor_set(now, _FACTOR_IDS) and unmoved:
+                continue
+            old_lists, new_lists = _list_ids(conn, used), _list_ids(conn, now, resolved.list_id)
             conn.execute(
                 sa.text(
                     "INSERT INTO restatements (restatement_id, kind, period, old_factor_lists, new_factor_lists, "
@@ -1024,11 +1322,11 @@ def restate_for_factor_lists(ws: Workspace) -> list[FactorRestatement]:
                     "(:id, 'factor_list', :period, :old_list, :new_list, :old_kg, :new_kg, CURRENT_TIMESTAMP)"
                 ),
                 {
-                    "id": uuid.uuid4().hex, "period": month, "old_list": old_list, "new_list": resolved.list_id,
-                    "old_kg": float(old_kg), "new_kg": float(new_kg),
+                    "id": uuid.uuid4().hex, "period": month, "old_list": old_lists, "new_list": new_lists,
+                    "old_kg": old_kg, "new_kg": new_kg,
                 },
             )
-            restated.append(FactorRestatement(format_period(month), old_list, resolved.list_id, float(old_kg), float(new_kg)))
+            restated.append(FactorRestatement(format_period(month), old_lists, new_lists, old_kg, new_kg))
     return restated
 
 
@@ -1078,7 +1376,7 @@ def record_run(
                 "rows_quarantined": f.rows_quarantined,
                 "rows_excluded": f.rows_excluded,
                 "duration_s": f.duration_s,
-                "message": f.message,
+                "message": "; ".join(part for part in (f.message, *f.notes) if part) or None,
             }
             for f in files
         ],

@@ -223,6 +223,16 @@ def _redact(url: str | None) -> str:
     return parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
 
 
+def path_in_month(path: Path | str) -> str:
+    """A file's path below its deepest YYYY-MM folder ("fluvius/x.csv"), or its name when it has none.
+
+    An inbox subfolder names what a file is (a meter's exports, say), so footprint.yaml can assign by it.
+    """
+    parts = PurePosixPath(Path(path).as_posix()).parts
+    deepest = max((i for i, part in enumerate(parts[:-1]) if _MONTH.match(part)), default=None)
+    return "/".join(parts[deepest + 1 :]) if deepest is not None else parts[-1]
+
+
 def _month_of(folders: tuple[str, ...] | list[str]) -> str | None:
     """The month a file belongs to: its deepest folder named YYYY-MM."""
     return next((part for part in reversed(folders) if _MONTH.match(part)), None)
@@ -547,7 +557,8 @@ class S3Inbox(_S3Location):
     def _download(self, key: str, etag: str, size: int) -> Path | None:
         """The object as a local file, fetched only if this key, ETag and size are not staged yet."""
         tag = hashlib.sha256(f"{self.bucket}\n{key}\n{etag}\n{size}".encode()).hexdigest()[:24]
-        target = self.staging_dir / tag / key.rsplit("/", 1)[-1]
+        # The key's folders are kept: the month folder and any subfolder below it assign a file to a meter.
+        target = self.staging_dir / tag / key
         if target.is_file() and target.stat().st_size == size:
             return target
         target.parent.mkdir(parents=True, exist_ok=True)

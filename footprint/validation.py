@@ -98,6 +98,11 @@ class ValidationContext:
     eans: Sequence[str]
     plates: Sequence[str]
     today: dt.date | None = None
+    # Why a row's unit has no route to its factor's unit, asked per distinct (subject column, subject,
+    # unit): subject column is ean, product or activity_type; None means it has one (footprint.units).
+    unit_refusal: Callable[[str, str, str], str | None] | None = None
+    # The largest single fuelling a plate may have (litres, or the row's unit) and what says so.
+    fuelling_limit: Callable[[str], tuple[float, str]] | None = None
 
     def __post_init__(self) -> None:
         if self.period_end <= self.period_start:
@@ -156,7 +161,7 @@ def _normalised_products(products: pd.Series) -> pd.Series:
     return products.astype("string").str.strip().str.casefold()
 
 
-def _derive_product_key(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+def _derive_product_key(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
     return _per_distinct(frame[columns[0]], _normalised_products)
 
 
@@ -166,11 +171,11 @@ def _check_digit_where_well_formed(eans: pd.Series) -> pd.Series:
     return valid.mask(~eans.str.fullmatch(r"[0-9]{18}").fillna(False).astype(bool), pd.NA)
 
 
-def _derive_ean_check_digit_ok(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+def _derive_ean_check_digit_ok(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
     return _per_distinct(frame[columns[0]].astype("string"), _check_digit_where_well_formed)
 
 
-def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
     """source_row of the first identical row on later occurrences, so the first one still loads."""
     keys = frame[list(columns)]
     result = pd.arrays.IntegerArray(np.zeros(len(frame), dtype=np.int64), np.ones(len(frame), dtype=bool))  # all <NA>
@@ -183,10 +188,56 @@ def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Seri
     return pd.Series(result, index=frame.index)
 
 
-_HELPERS: Final[dict[str, Callable[[pd.DataFrame, Sequence[str]], pd.Series]]] = {
+def _derive_unit_refusal(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
+    """Why the unit (columns[0]) of a row about a subject (columns[1]: ean, product, activity_type) has no
+    route to its factor's unit; <NA> where it has one. Worked out once per distinct pair."""
+    unit_column, subject_column = columns[0], columns[1]
+    refusal = context.unit_refusal
+    result = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if refusal is None or frame.empty:
+        return result
+    pairs = frame[[subject_column, unit_column]].astype("string")
+    known = pairs.notna().all(axis=1).to_numpy()
+    if not known.any():
+        return result
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs[known]))
+    reasons = pd.array([refusal(subject_column, str(s), str(u)) for s, u in uniques] + [None], dtype="string")
+    result.iloc[np.flatnonzero(known)] = reasons.take(codes)
+    return result
+
+
+def _derive_fuelling_refusal(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
+    """Why a fuelling (quantity, plate, unit) is too large for one vehicle; <NA> when it is within its limit.
+
+    Credits are judged by their size. Limits come per distinct plate from the configuration.
+    """
+    quantity_column, plate_column, unit_column = columns[0], columns[1], columns[2]
+    result = pd.Series(pd.NA, index=frame.index, dtype="string")
+    limit_of = context.fuelling_limit
+    if limit_of is None or frame.empty:
+        return result
+    codes, plates = pd.factorize(frame[plate_column].astype("string"))
+    limits = [limit_of(str(plate)) for plate in plates]
+    limit = np.append(np.array([value for value, _ in limits], dtype=float), np.inf)[codes]
+    size = frame[quantity_column].abs().to_numpy(dtype=float, na_value=np.nan)
+    over = np.flatnonzero(size > limit)
+    if over.size:
+        basis = np.array([text for _, text in limits] + [""], dtype=object)[codes[over]]
+        units = frame[unit_column].astype("string").fillna("").to_numpy(dtype=object)[over]
+        texts = [
+            f"{q:g} {u} lies beyond the largest plausible single fuelling of {lim:g} for {p} ({b})"
+            for q, u, lim, p, b in zip(size[over], units, limit[over], frame[plate_column].to_numpy()[over], basis)
+        ]
+        result.iloc[over] = pd.array(texts, dtype="string")
+    return result
+
+
+_HELPERS: Final[dict[str, Callable[[pd.DataFrame, Sequence[str], ValidationContext], pd.Series]]] = {
     "_product_key": _derive_product_key,
     "_ean_check_digit_ok": _derive_ean_check_digit_ok,
     "_duplicate_of": _derive_duplicate_of,
+    "_unit_refusal": _derive_unit_refusal,
+    "_fuelling_refusal": _derive_fuelling_refusal,
 }
 
 
@@ -326,7 +377,7 @@ def validate(
     work = frame[list(suite.columns)].reset_index(drop=True)
     for rule in suite.rules:
         if rule.checked in _HELPERS and rule.checked not in work.columns:
-            work[rule.checked] = _HELPERS[rule.checked](work, rule.reported)
+            work[rule.checked] = _HELPERS[rule.checked](work, rule.reported, context)
     results = _run(dataset, _gx_frame(work, suite), suite, _parameters(context))
     failures = _failures(dataset, suite, results, len(work))
 

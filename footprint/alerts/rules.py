@@ -651,14 +651,15 @@ def factor_restatement_alerts(ws: Workspace, restated: Sequence[FactorRestatemen
             conn, "SELECT period, sum(emissions_kg_co2e) AS kg FROM emissions WHERE period >= :first AND period <= :last "
             "GROUP BY period ORDER BY period", first=dt.date(org.base_year, 1, 1), last=dt.date(org.base_year, 12, 1),
         )
-        version = _frame(conn, "SELECT version FROM factor_lists WHERE list_id = :id", id=moved[0].new_factor_list)
+        # new_factor_list names the policy's list first, then any a partial list falls back to.
+        new_list = moved[0].new_factor_list.split(", ")[0]
+        version = _frame(conn, "SELECT version FROM factor_lists WHERE list_id = :id", id=new_list)
     new_total = float(monthly["kg"].astype(float).sum())
     old_total = new_total - delta
     change = delta / old_total * 100 if old_total else 0.0
     threshold = org.factor_policy.significance_pct
     if abs(change) <= threshold:
         return []
-    new_list = moved[0].new_factor_list
     published = pd.Timestamp(version["version"].iloc[0]).date() if len(version) else dt.date.today()
     old_lists = ", ".join(sorted({r.old_factor_list for r in moved if r.old_factor_list}))
     return [Alert(

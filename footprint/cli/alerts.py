@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from footprint.cli.app import (
@@ -58,7 +59,7 @@ def report_delivery(result: Any) -> None:
         console.print(f"Delivered {len(result.delivered)} alert message(s) via {', '.join(result.channels)}.")
     if result.failed:
         reasons = sorted({f"{channel}: {reason}" for _, channel, reason in result.failed})
-        errors.print(f"[yellow]{len(result.failed)} delivery(ies) failed and stay pending:[/] " + "; ".join(reasons),
+        errors.print(f"[yellow]{len(result.failed)} delivery(ies) failed and stay pending:[/] " + escape("; ".join(reasons)),
                      highlight=False)
 
 

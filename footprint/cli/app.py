@@ -23,6 +23,7 @@ for _name, _value in {
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from footprint.config import CONFIG_FILE_NAME, Settings
 from footprint.errors import FootprintError, UsageError, WarehouseError
@@ -62,12 +63,12 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except FootprintError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except sa.exc.DBAPIError as exc:
             # A query the warehouse could not finish (out of memory, lost connection): its reason, no traceback.
             failed = WarehouseError(f"the warehouse could not answer: {first_line(exc.orig)}")
-            errors.print(f"[bold red]error:[/] {failed}", highlight=False)
+            errors.print(f"[bold red]error:[/] {escape(str(failed))}", highlight=False)
             raise typer.Exit(failed.exit_code) from None
 
     return wrapper

@@ -15,6 +15,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.markup import escape
 from rich.table import Table
 
 from footprint import queries
@@ -39,22 +40,27 @@ from footprint.warehouse import safe_url
 
 
 def _print_run(summary: Any, examples: dict[str, list[dict[str, Any]]]) -> None:
-    """One line per file; under a file with quarantined rows its first few, by line and column, to fix."""
+    """One line per file; under it the notes (gaps per meter, rows a format left out) and the first few
+    quarantined rows, by line and column, to fix. File names, notes and reasons are data: no markup."""
     for f in summary.files:
+        name = escape(f.file_name)
         if f.outcome == "rejected":
-            console.print(f"  [red]✗[/] {summary.period} {f.file_name}: rejected: {f.message}", highlight=False)
+            console.print(f"  [red]✗[/] {summary.period} {name}: rejected: {escape(f.message or '')}", highlight=False)
             continue
         if f.outcome == "skipped":
-            console.print(f"  [dim]= {summary.period} {f.file_name}: already loaded[/]", highlight=False)
+            console.print(f"  [dim]= {summary.period} {name}: {escape(f.message or 'already loaded')}[/]",
+                          highlight=False)
             continue
         mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
         extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
-        extra += f" ({f.message})" if f.message else ""
+        extra += f" ({escape(f.message)})" if f.message else ""
         console.print(
-            f"  {mark} {summary.period} {f.file_name}: {f.rows_read} read, {f.rows_loaded} loaded, "
+            f"  {mark} {summary.period} {name}: {f.rows_read} read, {f.rows_loaded} loaded, "
             f"{f.rows_quarantined} quarantined{extra}",
             highlight=False,
         )
+        for note in f.notes:
+            console.print(f"      note: {note}", highlight=False, markup=False)
         shown = examples.get(f.file_sha256, [])
         for row in shown:
             line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"

@@ -131,15 +131,21 @@ def explain(
         )
     for row in found["rows"]:
         factor = (
-            f"x {row['factor_kg_co2e_per_unit']} ({row['factor_name']}, list {row['factor_list_year']} "
-            f"version {row['factor_list_version']})" if row["factor_id"] else "(reported by the supplier)"
+            f"x {row['factor_kg_co2e_per_unit']} kg CO2e/{row['list_unit']} ({row['factor_name']}, list "
+            f"{row['factor_list_year']} version {row['factor_list_version']})"
+            if row["factor_id"] else "(reported by the supplier)"
+        )
+        converted = (
+            f" = {row['list_quantity']:,.3f} {row['list_unit']} ({row['unit_route']})" if row["unit_route"] else ""
         )
         console.print(
-            f"  {row['emissions_kg_co2e']:,.3f} kg = {row['quantity']:,.3f} {row['unit']} {factor}\n"
-            f"      <- {row['activity_table']} {row['activity_id']} ({row['subject']})\n"
+            f"  {row['emissions_kg_co2e']:,.3f} kg = {row['quantity']:,.3f} {row['unit']}{converted} {factor}\n"
+            + (f"      factor note: {row['fallback_note']}\n" if row["fallback_note"] else "")
+            + f"      <- {row['activity_table']} {row['activity_id']} ({row['subject']})\n"
             f"      <- {row['file_name']} line {row['source_row']}, sha256 {row['file_sha256']}\n"
             f"         stored at {row['stored_path']}",
             highlight=False,
+            markup=False,
         )
 
 

@@ -300,7 +300,7 @@ def _fuel_spike(month: dt.date) -> _Fuelling:
 
 _FUEL_PLANTS: Final = {
     "2022-05": ("quantity", "quantity_not_a_number"),
-    "2022-09": ("transaction_at", "date_outside_month"),
+    "2022-09": ("transaction_at", "date_before_base_year"),
     "2023-03": ("product", "unknown_product"),
     "2023-10": ("plate", "unknown_plate"),
     "2024-05": (None, "duplicate_transaction"),
@@ -328,8 +328,9 @@ def _fuel_sheet(month: dt.date, rng: np.random.Generator, odometer: dict[str, in
         bad = replace(template, at=template.at + dt.timedelta(minutes=7), odometer=None).fields()
         if kind == "quantity_not_a_number":
             bad[7] = "6O,25"
-        elif kind == "date_outside_month":
-            bad[0] = _dmy(month - dt.timedelta(days=3))
+        elif kind == "date_before_base_year":
+            # A row counts in its own month whatever folder it comes in; only one before the base year is out.
+            bad[0] = _dmy(month.replace(year=co.BASE_YEAR - 2))
         elif kind == "unknown_product":
             bad[6] = "Ruitenvloeistof"
         elif kind == "unknown_plate":

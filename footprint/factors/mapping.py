@@ -1,43 +1,27 @@
 """From activities to factors: the mapping is data (footprint/data/activity_factors.yaml), not code.
 
 The activity keys in that file ('fuel:diesel', 'electricity:grey', 'flight:short', ...) are the
-contract with the sources and the pipeline. Here they are checked once, and resolved against the
-factor list a year's inventory uses.
+contract with the sources and the pipeline. Here they are checked once; footprint.factors.resolve
+finds each one's factor in the loaded lists.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
 import pandas as pd
-import sqlalchemy as sa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from footprint.config import FactorPolicy
 from footprint.errors import FactorError
 
 ActivityUnit = Literal["l", "kg", "m3", "kWh", "GJ", "pkm", "km", "kg_co2e"]
 ListUnit = Literal["liter", "kg", "Nm3", "kWh", "GJ", "reizigerskilometer", "voertuigkilometer"]
 
 FUEL_KEY_PREFIX: Final = "fuel:"
-RESOLVED_COLUMNS: Final[dict[str, str]] = {
-    "activity_key": "string",
-    "factor_id": "string",
-    "factor_kg_co2e_per_unit": "Float64",
-    "location_factor_id": "string",
-    "location_factor_kg_co2e_per_unit": "Float64",
-    "ladder_scope": "Int64",
-    "ghg_scope": "Int64",
-    "ghg_category": "Int64",
-    "source": "string",
-    "unit": "string",
-}
 
 
 class _Strict(BaseModel):
@@ -60,7 +44,7 @@ class ActivityFactor(_Strict):
     source: Annotated[str, Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ActivityFactor":
+    def _consistent(self) -> ActivityFactor:
         if (self.factor is None) != (self.list_unit is None):
             raise ValueError("factor and list_unit go together: give both, or neither for a reported figure")
         if self.location_factor is not None and self.factor is None:
@@ -76,7 +60,7 @@ class FlightBand(_Strict):
     up_to_km: Annotated[float, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "FlightBand":
+    def _one_bound(self) -> FlightBand:
         if self.below_km is not None and self.up_to_km is not None:
             raise ValueError("give below_km or up_to_km, not both")
         return self
@@ -93,7 +77,7 @@ class ActivityMapping(_Strict):
     flight_bands: Annotated[list[FlightBand], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _references(self) -> "ActivityMapping":
+    def _references(self) -> ActivityMapping:
         for product, fuel in self.fuel_products.items():
             if FUEL_KEY_PREFIX + fuel not in self.activities:
                 raise ValueError(f"fuel_products: {product!r} maps to {fuel!r} but there is no activity {FUEL_KEY_PREFIX}{fuel}")
@@ -178,125 +162,3 @@ def flight_activity_key(distance_km: pd.Series, mapping: ActivityMapping | None 
         keys = keys.mask(in_band, band.activity_key)
         open_ = open_ & ~in_band
     return keys
-
-
-@dataclass(frozen=True)
-class ResolvedFactors:
-    """The factors one year's inventory uses, and which list they came from (for the report)."""
-
-    year: int
-    policy_mode: str
-    list_id: str
-    list_year: int
-    version: date
-    table: pd.DataFrame
-
-    @property
-    def label(self) -> str:
-        return f"co2emissiefactoren.nl {self.list_year}, version {self.version:%d-%m-%Y} ({self.list_id})"
-
-    @property
-    def is_fallback(self) -> bool:
-        """True when the year had no list of its own and a neighbouring year's list was used."""
-        return self.list_year != self.year
-
-
-def _current_lists(conn: sa.Connection) -> pd.DataFrame:
-    rows = conn.execute(
-        sa.text(
-            "SELECT list_id, list_year, version FROM factor_lists WHERE superseded_at IS NULL "
-            "ORDER BY list_year, version"
-        )
-    ).all()
-    return pd.DataFrame(rows, columns=["list_id", "list_year", "version"])
-
-
-def _choose_list(lists: pd.DataFrame, year: int, policy: FactorPolicy) -> pd.Series:
-    if lists.empty:
-        raise FactorError("no factor list is loaded: load one with load_factor_list (or ensure_default_factors)")
-    if policy.mode == "single_list":
-        chosen = lists[lists["list_year"] == policy.list_year]
-        if chosen.empty:
-            raise FactorError(
-                f"factor policy single_list asks for the {policy.list_year} list, which is not loaded "
-                f"(loaded list years: {sorted(lists['list_year'].unique().tolist())})"
-            )
-    else:
-        earlier = lists.loc[lists["list_year"] <= year, "list_year"]
-        list_year = earlier.max() if not earlier.empty else lists["list_year"].min()
-        chosen = lists[lists["list_year"] == list_year]
-    return chosen.iloc[-1]
-
-
-def _lookup(
-    factors: pd.DataFrame, key: str, ref: FactorRef, list_unit: str | None, chosen: pd.Series
-) -> tuple[str, float]:
-    match = factors[(factors["subsection"] == ref.subsection) & (factors["name"] == ref.name)]
-    where = f"list {chosen['list_id']} ({chosen['list_year']}, version {chosen['version']})"
-    if match.empty:
-        raise FactorError(f"activity {key}: factor {ref.name!r} in {ref.subsection!r} is not in {where}")
-    if len(match) > 1:
-        rows = ", ".join(str(r) for r in match["source_row"])
-        raise FactorError(f"activity {key}: factor {ref.name!r} in {ref.subsection!r} appears twice in {where} (rows {rows})")
-    factor = match.iloc[0]
-    if factor["unit"] != list_unit:
-        raise FactorError(
-            f"activity {key}: factor {ref.name!r} in {where} is per {factor['unit']!r}, "
-            f"but the mapping expects per {list_unit!r}"
-        )
-    return str(factor["factor_id"]), float(factor["value_kg_co2e_per_unit"])
-
-
-def resolve_factors(
-    engine: sa.Engine, year: int, policy: FactorPolicy, mapping: ActivityMapping | None = None
-) -> ResolvedFactors:
-    """One row per activity key with the factor (and grid-average factor) a year's inventory applies.
-
-    per_year uses the current version of that year's list, else the nearest earlier list year, else
-    the earliest later one; single_list uses policy.list_year for every year.
-    """
-    mapping = mapping or load_activity_mapping()
-    with engine.connect() as conn:
-        chosen = _choose_list(_current_lists(conn), year, policy)
-        factors = pd.DataFrame(
-            conn.execute(
-                sa.text(
-                    "SELECT factor_id, subsection, name, unit, value_kg_co2e_per_unit, source_row "
-                    "FROM factors WHERE list_id = :id"
-                ),
-                {"id": chosen["list_id"]},
-            ).all(),
-            columns=["factor_id", "subsection", "name", "unit", "value_kg_co2e_per_unit", "source_row"],
-        )
-    records: list[dict[str, object]] = []
-    for key, entry in mapping.activities.items():
-        market: tuple[str | None, float | None] = (None, None)
-        location = market
-        if entry.factor is not None:
-            market = _lookup(factors, key, entry.factor, entry.list_unit, chosen)
-            location = market
-            if entry.location_factor is not None:
-                location = _lookup(factors, key, entry.location_factor, entry.list_unit, chosen)
-        records.append(
-            {
-                "activity_key": key,
-                "factor_id": market[0],
-                "factor_kg_co2e_per_unit": market[1],
-                "location_factor_id": location[0],
-                "location_factor_kg_co2e_per_unit": location[1],
-                "ladder_scope": entry.ladder_scope,
-                "ghg_scope": entry.ghg_scope,
-                "ghg_category": entry.ghg_category,
-                "source": entry.source,
-                "unit": entry.unit,
-            }
-        )
-    table = pd.DataFrame.from_records(records, columns=list(RESOLVED_COLUMNS)).astype(RESOLVED_COLUMNS)
-    return ResolvedFactors(
-        year=year,
-        policy_mode=policy.mode,
-        list_id=str(chosen["list_id"]),
-        list_year=int(chosen["list_year"]),
-        version=chosen["version"],
-        table=table,
-    )

@@ -1,4 +1,5 @@
--- Every emission figure with the chain behind it: activity row, raw file and line, factor and list.
+-- Every emission figure with the chain behind it: activity row, raw file and line, unit route, factor and list.
+-- emissions_kg_co2e = quantity (unit) -> list_quantity (list_unit) along unit_route, x the factor.
 CREATE OR REPLACE VIEW v_lineage AS
 SELECT
     e.period,
@@ -25,7 +26,12 @@ SELECT
     e.emissions_kg_co2e,
     e.location_emissions_kg_co2e,
     e.data_quality,
-    r.source_sheet
+    r.source_sheet,
+    e.list_quantity,
+    e.list_unit,
+    e.unit_route,
+    e.fallback_note,
+    f.mj_per_unit                AS factor_mj_per_unit
 FROM emissions e
 JOIN raw_files r ON r.file_sha256 = e.file_sha256
 LEFT JOIN factors f ON f.factor_id = e.factor_id;

@@ -73,7 +73,7 @@ def seed(ws: Workspace, last: dt.date, electricity: dict[str, float], fuel: dict
         applied.append({  # emissions for the electricity only: 0.483 kg/kWh, 0.244 location-based
             "period": month, "activity_table": "meter_usage", "activity_key": "electricity:grey",
             "source": "electricity", "ladder_scope": 2, "ghg_scope": 2, "factor_kg_co2e_per_unit": 0.483,
-            "location_factor_kg_co2e_per_unit": 0.244,
+            "location_factor_kg_co2e_per_unit": 0.244, "unit": "kWh", "list_unit": "kWh", "unit_multiplier": 1.0,
         })
         for row, (plate, litres) in enumerate(fuel_rows, start=2):
             fuels.append({

@@ -13,7 +13,7 @@ from footprint.sources import detect_format
 KNOWN_PRODUCTS = {"Diesel", "V-Power Diesel", "Euro 95", "HVO100", "LPG", "AdBlue", "Wasstraat", "Shop"}
 PLANTED_KINDS = {
     "quantity_not_a_number",
-    "date_outside_month",
+    "date_before_base_year",
     "unknown_product",
     "unknown_plate",
     "duplicate_transaction",
@@ -124,8 +124,8 @@ def _planted_problem(kind: str, row: pd.Series, frame: pd.DataFrame, org: Organi
     eans = {m.ean for m in org.meters}
     if kind == "quantity_not_a_number":
         return pd.isna(row["quantity"])
-    if kind == "date_outside_month":
-        return row["transaction_at"].strftime("%Y-%m") != period
+    if kind == "date_before_base_year":
+        return row["transaction_at"].year < org.base_year
     if kind == "unknown_product":
         return row["product"] not in KNOWN_PRODUCTS
     if kind == "unknown_plate":

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from factor_helpers import EditWorkbook, OwnList, fill_own_list
 
-from footprint.factors import shipped_list_path
+from footprint.factors import shipped_list_path, write_factor_template
 from footprint.warehouse import make_warehouse
-from factor_helpers import EditWorkbook
 
 
 @pytest.fixture
@@ -35,5 +37,20 @@ def edit_workbook(tmp_path: Path) -> EditWorkbook:
         target = tmp_path / file_name
         workbook.save(target)
         return target
+
+    return make
+
+
+@pytest.fixture
+def own_list(tmp_path: Path) -> OwnList:
+    """Write the own-list template for a year and version into a fresh folder and fill in some rows."""
+    folders = itertools.count()
+
+    def make(
+        year: int, version: date, figures: dict[str, dict[str, object]], suffix: str = ".csv",
+        marker: list[object] | None = None,
+    ) -> Path:
+        written = write_factor_template(tmp_path / f"own{next(folders)}", year, version)
+        return fill_own_list(next(p for p in written if p.suffix == suffix), figures, marker)
 
     return make

@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from factor_helpers import EXTRACT_CSV, EditWorkbook, empty_factor_tables, table_snapshot
 
 from footprint.config import FactorPolicy
 from footprint.errors import FactorError
@@ -19,8 +20,6 @@ from footprint.factors import (
     resolve_factors,
     shipped_list_path,
 )
-
-from factor_helpers import EXTRACT_CSV, EditWorkbook, empty_factor_tables, table_snapshot
 
 FIRST_ID = "co2ef-2026-20260820"
 CORRECTION_ID = "co2ef-2026-20261015"
@@ -149,6 +148,57 @@ def test_each_layout_is_read_through_its_header(
     assert factor["source_row"] == source_row
 
 
+@pytest.mark.parametrize(
+    ("subsection", "name", "source_row", "mj_per_unit"),
+    [
+        ("Gasvormige brandstoffen", "Aardgas (G-gas)", 46, 31.65),
+        ("Elektriciteit", "Grijze Stroom", 85, 3.6),
+        ("Fossiele brandstoffen", "CNG (aardgas)", 10, 38.0),
+        ("Fossiele brandstoffen", "LPG", 12, 24.23),
+        ("Fossiele brandstoffen met bio-bijmenging", "Diesel B7", 21, 35.9),
+        ("Warmtelevering", "Gemiddelde Warmtenetten", 95, 1000.0),
+        ("Auto", "Elektrisch Grijze stroom", 164, 0.81),
+        ("Hernieuwbare brandstoffen", "Ad Blue (additief)", 35, None),
+        ("Blends", "R404a", 100, None),
+        ("Afvalwater", "Afvalwater", 307, None),
+    ],
+    ids=["natural-gas", "grey-electricity", "cng", "lpg", "diesel-b7", "district-heat", "car-per-km", "adblue-empty",
+         "refrigerant-empty", "waste-water-empty"],
+)
+def test_calorific_value_per_factor(
+    sheet: FactorSheet, subsection: str, name: str, source_row: int, mj_per_unit: float | None
+) -> None:
+    factor = _factor(sheet, subsection, name)
+    assert factor["source_row"] == source_row
+    assert _same(factor["mj_per_unit"], mj_per_unit)
+
+
+def test_calorific_values_counted(sheet: FactorSheet) -> None:
+    # Counted by hand in the sheet: 144 of the 215 factors have a "Conversie MJ" figure (fuels,
+    # electricity, heat, passenger and goods transport); refrigerants, other gases and waste have none.
+    assert int(sheet.factors["mj_per_unit"].notna().sum()) == 144
+
+
+def test_a_moved_calorific_column_is_followed(edit_workbook: EditWorkbook) -> None:
+    # The "Gasvormige brandstoffen" block (rows 45-54) with its Eenheid and Conversie MJ columns swapped.
+    units = ["Nm3"] * 5 + ["liter"] * 2 + ["Nm3"] * 2
+    calorific = [31.65] * 5 + [25.41] * 2 + [31.65] * 2
+    moved: dict[str, object] = {"F45": "Conversie MJ", "G45": "Eenheid"}
+    for row, unit, mj in zip(range(46, 55), units, calorific, strict=True):
+        moved |= {f"F{row}": mj, f"G{row}": unit}
+    sheet = read_factor_workbook(edit_workbook("mj.xlsx", cells=moved))
+    gas = _factor(sheet, "Gasvormige brandstoffen", "Aardgas (G-gas)")
+    propane = _factor(sheet, "Gasvormige brandstoffen", "Propaan")
+    assert (gas["unit"], gas["mj_per_unit"], gas["value_kg_co2e_per_unit"]) == ("Nm3", 31.65, 2.134)
+    assert (propane["unit"], propane["mj_per_unit"], propane["value_kg_co2e_per_unit"]) == ("liter", 25.41, 1.725)
+
+
+def test_text_in_the_calorific_column_names_row_and_column(edit_workbook: EditWorkbook) -> None:
+    path = edit_workbook("mj_tekst.xlsx", cells={"G46": "ca. 31"})
+    with pytest.raises(FactorError, match=r"mj_tekst\.xlsx, row 46, column 'Conversie MJ': 'ca\. 31' is not a number"):
+        read_factor_workbook(path)
+
+
 def test_moved_columns_are_followed(edit_workbook: EditWorkbook) -> None:
     moved: dict[str, object] = {"B6": "Verbrandingsemissies (TTW)", "C6": "Totaal (WTW)", "B8": 2.646, "C8": 3.462}
     sheet = read_factor_workbook(edit_workbook("moved.xlsx", cells=moved))
@@ -206,7 +256,16 @@ def test_first_load(engine: sa.Engine) -> None:
     assert diesel.factor_id == "co2ef-2026-20260820-r0021"
     assert (diesel.value_kg_co2e_per_unit, diesel.value_basis, diesel.unit) == (3.251, "WTW", "liter")
     assert diesel.biogenic_kg_co2e_per_unit == 0.176
+    assert diesel.mj_per_unit == 35.9
     assert diesel.source == listed.source
+    assert listed.kind == "official"
+    assert result.kind == "official"
+    with engine.connect() as conn:
+        gas, adblue = conn.execute(
+            sa.text("SELECT mj_per_unit FROM factors WHERE factor_id IN (:gas, :adblue) ORDER BY factor_id"),
+            {"gas": f"{FIRST_ID}-r0046", "adblue": f"{FIRST_ID}-r0035"},
+        ).scalars()
+    assert (gas, adblue) == (None, 31.65)  # r0035 (AdBlue) sorts first: the sheet states no MJ for it
 
 
 def test_reload_changes_nothing(engine: sa.Engine) -> None:

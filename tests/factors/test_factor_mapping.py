@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
+from factor_helpers import EditWorkbook
 
 from footprint.config import FactorPolicy
 from footprint.errors import FactorError
@@ -20,8 +21,6 @@ from footprint.factors import (
     resolve_factors,
     shipped_list_path,
 )
-
-from factor_helpers import EditWorkbook
 
 NA = pd.NA
 
@@ -95,8 +94,21 @@ def test_resolved_table_says_which_list(loaded: sa.Engine) -> None:
         "ghg_category",
         "source",
         "unit",
+        "list_id",
+        "list_year",
+        "list_unit",
+        "mj_per_unit",
+        "mj_factor_id",
+        "fallback_note",
+        "unresolved",
     ]
     assert resolved.table["activity_key"].is_unique
+    assert resolved.fallbacks == ()
+    gas = resolved.table.set_index("activity_key").loc["natural_gas"]
+    assert (gas["list_id"], gas["list_year"], gas["list_unit"], gas["mj_per_unit"]) == (
+        "co2ef-2026-20260820", 2026, "Nm3", 31.65
+    )
+    assert (gas["mj_factor_id"], gas["fallback_note"], gas["unresolved"]) == ("co2ef-2026-20260820-r0046", NA, NA)
 
 
 def test_grey_and_gridmix_factor_ids(loaded: sa.Engine) -> None:
@@ -104,10 +116,19 @@ def test_grey_and_gridmix_factor_ids(loaded: sa.Engine) -> None:
     assert (grey["factor_id"], grey["location_factor_id"]) == ("co2ef-2026-20260820-r0085", "co2ef-2026-20260820-r0086")
 
 
-def test_a_mapped_factor_missing_from_the_list(engine: sa.Engine, edit_workbook: EditWorkbook) -> None:
+def test_a_mapped_factor_missing_from_every_list_is_unresolved_not_an_error(
+    engine: sa.Engine, edit_workbook: EditWorkbook
+) -> None:
     load_factor_list(engine, edit_workbook("hernoemd.xlsx", cells={"A21": "Diesel B8"}))
-    with pytest.raises(FactorError, match=r"activity fuel:diesel: factor 'Diesel B7' .* is not in list co2ef-2026-20260820"):
-        resolve_factors(engine, 2026, FactorPolicy())
+    table = resolve_factors(engine, 2026, FactorPolicy()).table.set_index("activity_key")
+    diesel = table.loc["fuel:diesel"]
+    assert diesel["unresolved"] == (
+        "activity fuel:diesel: factor 'Diesel B7' in 'Fossiele brandstoffen met bio-bijmenging' is in none of the "
+        "loaded lists (co2emissiefactoren.nl 2026 (version 20-08-2026))"
+    )
+    assert (diesel["factor_id"], diesel["factor_kg_co2e_per_unit"], diesel["list_id"]) == (NA, NA, NA)
+    assert table.drop(index="fuel:diesel")["unresolved"].isna().all()
+    assert table.loc["fuel:petrol", "factor_kg_co2e_per_unit"] == 2.794
 
 
 def test_a_factor_in_another_unit(engine: sa.Engine, edit_workbook: EditWorkbook) -> None:

@@ -135,7 +135,7 @@ def test_every_planted_bad_row_is_quarantined_with_file_line_and_column(demo: De
     quarantined = {(f, r) for f, r, _, _ in found}
     assert quarantined == {(p.file_name, p.source_row) for p in demo.planted}
     for planted in demo.planted:
-        columns = {c for f, r, c, _ in found if (f, r) == (planted.file_name, planted.source_row)}
+        columns = {c for f, r, cs, _ in found if (f, r) == (planted.file_name, planted.source_row) for c in cs.split(", ")}
         if planted.column is not None:
             assert planted.column in columns, planted
     assert all(reason for *_, reason in found)
@@ -256,7 +256,7 @@ def test_explain_leads_from_a_month_to_file_lines(demo: DemoManifest) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "tankpas_transacties_2024-03.csv line" in result.output
-    assert "x 3.251 (Diesel B7, list 2026 version 2026-08-20)" in result.output
+    assert "x 3.251 kg CO2e/liter (Diesel B7, list 2026 version 2026-08-20)" in result.output
 
 
 def test_the_demo_raises_exactly_its_planted_anomalies_and_story_alerts(demo: DemoManifest) -> None:

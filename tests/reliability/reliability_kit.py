@@ -47,7 +47,7 @@ KEYS = {
     "meter_usage": ("activity_id",),
     "supplier_activity": ("activity_id",),
     "emissions": ("activity_table", "activity_id"),
-    "applied_factors": ("period", "activity_table", "activity_key"),
+    "applied_factors": ("period", "activity_table", "activity_key", "unit"),
     "quarantine": ("file_sha256", "source_row", "column_name", "expectation"),
     "factor_lists": ("list_id",),
     "factors": ("factor_id",),

@@ -12,7 +12,8 @@ What footprint does with each, and why:
 - a repeated row within a file: the repeat is quarantined ("repeats row N of FILE") and the first
   loads; loading both would count a fuelling twice, dropping both would lose a real one;
 - a date in the future (after today): quarantined, it cannot have happened yet;
-- a negative meter reading for consumption: quarantined (feed-in has its own direction);
+- a negative meter reading for consumption: quarantined (feed-in has its own direction); the file's other
+  row repeats meters.csv's gas month and is held as already counted;
 - cells starting with =, +, - or @: loaded as the text they are and written into report.xlsx as
   text cells, never formulas;
 - quotes and SQL in a header or a file name: plain data; every table is still there afterwards.
@@ -105,7 +106,8 @@ LOADED = {
     "header_only.csv": (0, 0, 0),
     "repeated_row.csv": (2, 1, 1),
     "future.csv": (2, 1, 1),
-    "negative.csv": (2, 1, 1),
+    # Its gas row is meters.csv's gas row: the same meter and month, counted once (footprint.overlaps).
+    "negative.csv": (2, 0, 2),
     "=formulas.csv": (4, 4, 0),
     f"x'{SQL}.csv": (1, 1, 0),
 }
@@ -113,6 +115,8 @@ QUARANTINED = {
     ("repeated_row.csv", 3, "card_number, transaction_at, product, quantity, amount_eur"): "repeats row 2 of repeated_row.csv",
     ("future.csv", 3, "transaction_at"): "date 07-03-2099 08:15 lies in the future",
     ("negative.csv", 2, "quantity"): "quantity -5 is negative",
+    ("negative.csv", 3, "interval_start, interval_end"): "already counted: the same moment of this meter and "
+    "direction comes from meters.csv line 3",
 }
 
 

@@ -14,7 +14,7 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from company_files import ALL_FILES, ELECTRICITY_EAN, GAS_EAN, make_company
+from company_files import ALL_FILES, CONFIG, ELECTRICITY_EAN, GAS_EAN, make_company
 from footprint import pipeline
 from footprint.reports import build_summary, write_report
 from footprint.reports.project import project_summary
@@ -73,10 +73,18 @@ def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
     assert checks[0] == ("id", "check", "holds", "detail") and len(checks) == 1 + len(summary["checks"])
 
 
+# The 15-minute files and the tariff readings are of two more electricity meters at the same site: files
+# of one meter for the same moments would be one energy counted once (footprint.overlaps).
+QUARTER_EAN = "871687120000000011"  # check digit by hand: weighted sum 79 -> 1
+TARIFF_EAN = "871687120000000028"  # 82 -> 8
+MORE_METERS = [*CONFIG["meters"], *({"ean": e, "carrier": "electricity", "site": "hq", "contract": "grey"}
+                                    for e in (QUARTER_EAN, TARIFF_EAN))]
+
+
 def _quarter_hours(day: int, values: list[float], statuses: list[str]) -> str:
-    """A 15-minute export of the electricity meter: its EAN on line 1, the header on line 2, rows from line 3."""
+    """A 15-minute export of an electricity meter: its EAN on line 1, the header on line 2, rows from line 3."""
     start = pd.Timestamp(f"2025-03-{day:02d}").tz_localize("Europe/Amsterdam")
-    lines = [f"EAN;{ELECTRICITY_EAN}", "Begin;Einde;Verbruik;Eenheid;Richting;Status"]
+    lines = [f"EAN;{QUARTER_EAN}", "Begin;Einde;Verbruik;Eenheid;Richting;Status"]
     for i, (value, status) in enumerate(zip(values, statuses, strict=True)):
         begin, end = start + pd.Timedelta(minutes=15 * i), start + pd.Timedelta(minutes=15 * (i + 1))
         lines.append(f"{begin.isoformat()};{end.isoformat()};{value:.2f}".replace(".", ",") + f";kWh;Levering;{status}")
@@ -87,8 +95,8 @@ DAY = [0.5 + 0.1 * (i % 13) for i in range(96)]  # a day of quarter hours, all m
 MIXED = [1.5, 2.25, 0.75, 3.0]  # measured, estimated, measured, estimated
 GREY, GREY_LOCATION = 0.483, 0.244  # grey electricity, market- and location-based, 2026 list
 TARIFFS = f"""EAN;Product;Periode van;Periode tot;Verbruik;Eenheid;Richting;Tarief;Status
-{ELECTRICITY_EAN};Elektriciteit;01-03-2025;01-04-2025;300;kWh;Levering;Normaal;Gemeten
-{ELECTRICITY_EAN};Elektriciteit;01-03-2025;01-04-2025;200;kWh;Levering;Laag;Gemeten
+{TARIFF_EAN};Elektriciteit;01-03-2025;01-04-2025;300;kWh;Levering;Normaal;Gemeten
+{TARIFF_EAN};Elektriciteit;01-03-2025;01-04-2025;200;kWh;Levering;Laag;Gemeten
 """
 
 
@@ -100,7 +108,7 @@ def interval_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     root = tmp_path_factory.mktemp("interval") / "co"
 
     def ingest(url: str):
-        ws = make_company(root, url, files, projects=[{"id": "p1", "name": "Half the office",
+        ws = make_company(root, url, files, meters=MORE_METERS, projects=[{"id": "p1", "name": "Half the office",
                                                        "sites": [{"site": "hq", "share_pct": 50}]}])
         pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
         pipeline.compute_emissions(ws, "2025-03")
@@ -122,7 +130,7 @@ def test_workbook_sums_interval_rows_per_meter_file_and_month(interval_ws, tmp_p
     lines = {(r["file_name"], r["data_quality"]): r for r in data}
     day = lines[("kwartier_03.csv", "primary")]
     assert (day["subject"], day["activity_rows"], day["source_row"], day["last_source_row"]) == (
-        ELECTRICITY_EAN, 96, 3, 98)
+        QUARTER_EAN, 96, 3, 98)
     assert day["activity_id"] is None and day["factor_kg_co2e_per_unit"] == GREY
     assert day["quantity"] == pytest.approx(sum(round(q, 2) for q in DAY))
     assert day["emissions_kg_co2e"] == pytest.approx(sum(round(q, 2) * GREY for q in DAY))

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from footprint import units
 from footprint.schemas import FUEL_TRANSACTIONS, LOCAL_TZ, METER_USAGE, SUPPLIER_ACTIVITY, conform
 from footprint.validation import QUARANTINE_COLUMNS, ValidationContext, ValidationOutcome
 
@@ -105,6 +106,22 @@ def _clean_rows(dataset: str) -> list[dict[str, Any]]:
     raise ValueError(dataset)
 
 
+# What the pipeline derives from footprint.yaml for these rows: EAN_A an electricity meter, Diesel a fuel,
+# AB123C a van with an 80 l tank (so 120 l with the 50 % margin), other plates the 300 default.
+_UNIT_KEYS = {("ean", EAN_A): "electricity:grey", ("ean", EAN_B): "natural_gas", ("product", "Diesel"): "fuel:diesel",
+              ("activity_type", "flight"): "flight:short", ("activity_type", "private_car"): "private_car:unknown",
+              ("activity_type", "supplier_reported"): "supplier_reported"}
+
+
+def _unit_refusal(column: str, subject: str, unit: str) -> str | None:
+    key = _UNIT_KEYS.get((column, subject))
+    return units.refusal(key, unit) if key else None
+
+
+def _fuelling_limit(plate: str) -> tuple[float, str]:
+    return (120.0, "tank_litres 80 + 50 %") if plate == "AB123C" else (300.0, "not a configured vehicle: the default bound")
+
+
 @pytest.fixture
 def context() -> ValidationContext:
     return ValidationContext(
@@ -113,6 +130,8 @@ def context() -> ValidationContext:
         products=["Diesel", " wasstraat ", "Euro 95"],
         eans=[EAN_A, EAN_B],
         plates=["AB123C", "XY987Z"],
+        unit_refusal=_unit_refusal,
+        fuelling_limit=_fuelling_limit,
     )
 
 

@@ -82,13 +82,24 @@ FUEL_CASES = {
         expectation=f"{IN_SET}:unit_known",
         reason="unit 'gal' is not one of l, kg, kWh, pcs",
     ),
+    "unit_routed": Case(
+        FUEL_TRANSACTIONS,
+        {"unit": "kWh"},
+        column="unit, product",
+        value="kWh | Diesel",
+        expectation=f"{IS_NULL}:unit_routed",
+        reason="unit 'kWh' cannot be converted to liter (the unit of the factor of fuel:diesel): no route; "
+        "l or a unit of its dimension can",
+    ),
     "quantity_plausible": Case(
         FUEL_TRANSACTIONS,
-        {"quantity": 300.5},
-        column="quantity",
-        value="300.5",
-        expectation=f"{BETWEEN}:quantity_plausible",
-        reason="quantity 300.5 lies outside -300 to 300: a single fuelling cannot be that large",
+        {"quantity": -120.5},
+        column="quantity, plate, unit",
+        value="-120.5 | AB123C | l",
+        expectation=f"{IS_NULL}:quantity_plausible",
+        reason="quantity 120.5 l lies beyond the largest plausible single fuelling of 120 for AB123C "
+        "(tank_litres 80 + 50 %): larger than one vehicle can take (set tank_litres or vehicle_class in "
+        "footprint.yaml vehicles)",
     ),
     "product_mapped": Case(
         FUEL_TRANSACTIONS,
@@ -112,7 +123,7 @@ FUEL_CASES = {
         column="transaction_at",
         value="2024-02-01 00:00:00+01:00",
         expectation=f"{BETWEEN}:transaction_in_period",
-        reason="date 01-02-2024 00:00 lies outside period 2024-01",
+        reason="date 01-02-2024 00:00 lies outside 2024-01, the months from the base year to now",
     ),
     "transaction_not_in_future": Case(
         FUEL_TRANSACTIONS,
@@ -193,7 +204,7 @@ METER_CASES = {
         column="interval_start",
         value="2023-12-31 23:45:00+01:00",
         expectation=f"{BETWEEN}:interval_in_period",
-        reason="interval start 31-12-2023 23:45 lies outside period 2024-01",
+        reason="interval start 31-12-2023 23:45 lies outside 2024-01, the months from the base year to now",
     ),
     "interval_not_in_future": Case(
         METER_USAGE,
@@ -235,6 +246,42 @@ METER_CASES = {
         value="kW",
         expectation=f"{IN_SET}:unit_known",
         reason="unit 'kW' is not one of kWh, m3, GJ",
+    ),
+    "unit_routed": Case(
+        METER_USAGE,
+        {"unit": "m3"},
+        column="unit, ean",
+        value=f"m3 | {EAN_A}",
+        expectation=f"{IS_NULL}:unit_routed",
+        reason="unit 'm3' cannot be converted to kWh (the unit of the factor of electricity:grey): no route; "
+        "kWh or a unit of its dimension can",
+    ),
+    "unit_present": Case(
+        METER_USAGE,
+        {"unit": None},
+        column="unit",
+        value="",
+        expectation=f"{NN}:unit_present",
+        reason="unit is missing: the file does not say it, or in a word footprint does not know "
+        "(footprint/data/vocabulary.yaml)",
+    ),
+    "direction_present": Case(
+        METER_USAGE,
+        {"direction": None},
+        column="direction",
+        value="",
+        expectation=f"{NN}:direction_present",
+        reason="direction is missing: the file does not say consumption, feed-in or generation in a word footprint "
+        "knows (footprint/data/vocabulary.yaml)",
+    ),
+    "estimated_known": Case(
+        METER_USAGE,
+        {"estimated": None},
+        column="estimated",
+        value="",
+        expectation=f"{NN}:estimated_known",
+        reason="whether the reading was measured or estimated is not known: its status word is not in "
+        "footprint/data/vocabulary.yaml (section estimated)",
     ),
     "direction_known": Case(
         METER_USAGE,
@@ -333,6 +380,15 @@ SUPPLIER_CASES = {
         expectation=f"{IN_SET}:unit_known",
         reason="unit 'miles' is not one of pkm, km, kg_co2e",
     ),
+    "unit_routed": Case(
+        SUPPLIER_ACTIVITY,
+        {"unit": "pkm"},
+        column="unit, activity_type",
+        value="pkm | private_car",
+        expectation=f"{IS_NULL}:unit_routed",
+        reason="unit 'pkm' cannot be converted to voertuigkilometer (the unit of the factor of private_car:unknown): "
+        "no route; km or a unit of its dimension can",
+    ),
     "quantity_not_negative": Case(
         SUPPLIER_ACTIVITY,
         {"quantity": -1.0},
@@ -398,7 +454,7 @@ SUPPLIER_CASES = {
         column="activity_date",
         value="2024-02-01",
         expectation=f"{BETWEEN}:activity_date_in_period",
-        reason="activity date 01-02-2024 lies outside period 2024-01",
+        reason="activity date 01-02-2024 lies outside 2024-01, the months from the base year to now",
     ),
     "activity_date_not_in_future": Case(
         SUPPLIER_ACTIVITY,

@@ -48,7 +48,8 @@ def _loaded_warehouse(url: str) -> sa.Engine:
     applied = pd.DataFrame({
         "period": [dt.date(2025, 3, 1)], "activity_table": "fuel_transactions", "activity_key": "fuel:diesel",
         "source": "diesel", "ladder_scope": 1, "ghg_scope": 1, "factor_id": "f", "factor_kg_co2e_per_unit": 3.0,
-        "location_factor_id": "f", "location_factor_kg_co2e_per_unit": 3.0,
+        "location_factor_id": "f", "location_factor_kg_co2e_per_unit": 3.0, "unit": "l", "list_unit": "liter",
+        "unit_multiplier": 1.0,
     })
     with engine.begin() as conn:
         insert_frame(conn, "fuel_transactions", fuel)
