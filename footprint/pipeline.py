@@ -14,6 +14,7 @@ import itertools
 import logging
 import os
 import re
+import shlex
 import threading
 import time
 import uuid
@@ -94,6 +95,7 @@ class StagedFile:
     parsed_path: str
     parse_s: float
     notes: tuple[str, ...] = ()
+    inbox_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,9 @@ class EmissionResult:
     emissions_kg_co2e: float
     factor_list: str
     duration_s: float
+    # Which lists the factors came from where not from the policy's own list (a year without a list of
+    # its own, a partial list): ingest prints them, so no fallback goes unsaid.
+    factor_notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -148,8 +153,14 @@ def close_warehouses() -> None:
 
 
 def loaded_checksums(ws: Workspace) -> set[str]:
+    return set(loaded_files(ws))
+
+
+def loaded_files(ws: Workspace) -> dict[str, tuple[str, dt.date]]:
+    """Checksum -> (name, delivery month) of every file loaded: a file's content is loaded once."""
     with warehouse(ws).connect() as conn:
-        return {row[0] for row in conn.execute(sa.text("SELECT file_sha256 FROM raw_files"))}
+        rows = conn.execute(sa.text("SELECT file_sha256, file_name, period FROM raw_files"))
+        return {sha: (name, period) for sha, name, period in rows}
 
 
 def _staging(ws: Workspace) -> Path:
@@ -172,13 +183,30 @@ class Pulled:
 
 
 def pull_inbox(ws: Workspace, period: str) -> Pulled:
-    """The inbox files of a period whose content has not been loaded before, and those left for later."""
-    done = loaded_checksums(ws)
-    scan = inbox(ws).scan(parse_period(period))
+    """The inbox files of a period whose content has not been loaded before, and those left for later.
+
+    A file whose content is loaded already is passed over; under another name or in another month's
+    folder (a copy, a move) it is named, with the command that reads the loaded one again.
+    """
+    done = loaded_files(ws)
+    month = parse_period(period)
+    scan = inbox(ws).scan(month)
     skipped = [f"{s.name} skipped, {s.reason}" for s in scan.skipped]
+    new: list[str] = []
+    for path in scan.files:
+        known = done.get(sha256_of(path))
+        if known is None:
+            new.append(str(path))
+        elif known != (path.name, month):
+            name, delivered = known
+            skipped.append(
+                f"{path.name} skipped, same content as {name} ({format_period(delivered)}), already loaded; "
+                f"to read it again after changing footprint.yaml, a profile or a mapping: "
+                f"footprint reprocess --file {shlex.quote(name)}"
+            )
     for line in skipped:
         _log.warning("%s: %s", period, line)
-    return Pulled([str(path) for path in scan.files if sha256_of(path) not in done], skipped)
+    return Pulled(new, skipped)
 
 
 def pull_new_files(ws: Workspace, period: str) -> list[str]:
@@ -416,6 +444,7 @@ class _ParsedFile:
     started: float
     sheet: str | None
     notes: tuple[str, ...] = ()  # what the parser tells a person besides the rows (a meter replaced, a gap)
+    inbox_path: str | None = None  # where it lay below its month folder: a subfolder may assign its meter
 
 
 def _prepare(
@@ -484,13 +513,18 @@ def _validate_batch(dataset: str, parsed: list[_ParsedFile], context: Validation
     )
 
 
-def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedFile]) -> list[FileResult]:
+def _load_dataset(
+    ws: Workspace, period: str, dataset: str, items: list[_ParsedFile], restating: str | None = None
+) -> list[FileResult]:
     """Validate, prepare and load a dataset's files of one period together, in one transaction.
 
     Every file is then all in or all out, with its quarantined rows and its raw_files record; one
     commit per period instead of one per file keeps a month of hundreds of meter files in seconds.
     Rows another file already counts are held back with the file and line that count them
     (footprint.overlaps), after any earlier version of a file was superseded.
+
+    restating: files loaded before, read again (footprint reprocess; the text says why, for the
+    quarantine entries it closes): their earlier rows give way to the new ones in the same transaction.
     """
     mapping = _product_mapping(ws)
     batch = _validate_batch(dataset, items, _validation_context(ws, mapping))
@@ -510,9 +544,12 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
     names = [item.path.name for item in items]
     shas = [item.sha256 for item in items]
     with warehouse(ws).begin() as conn:
-        loaded_meanwhile = _lock_month(conn, dataset, month, items)
+        loaded_meanwhile = _lock_month(conn, dataset, month, items) if restating is None else set()
         if not loaded_meanwhile:
-            replaced = _supersede_earlier_versions(conn, month, items)
+            if restating is None:
+                replaced, earlier = _supersede_earlier_versions(conn, month, items), _NO_QUARANTINE
+            else:
+                replaced, earlier = {}, _withdraw_for_restating(conn, dataset, shas)
             overlap = overlaps.find(conn, dataset, tables, row_file, names, shas)
             tables, kept_file = _without_overlaps(dataset, tables, overlap, row_file)
             quarantine = _quarantine_rows(batch, overlap, row_file, tables, dataset, month, items)
@@ -521,6 +558,9 @@ def _load_dataset(ws: Workspace, period: str, dataset: str, items: list[_ParsedF
                 insert_frame(conn, table, pa.Table.from_pandas(rows, preserve_index=False))
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
             insert_frame(conn, "quarantine", quarantine)
+            closed = _closed(earlier, quarantine, restating)
+            if not closed.empty:
+                insert_frame(conn, "quarantine", closed)
             insert_frame(conn, "raw_files", _raw_file_rows(items, dataset, month, batch.sizes, counts))
     if loaded_meanwhile:
         rest = [item for item in items if item.sha256 not in loaded_meanwhile]
@@ -605,6 +645,14 @@ def _quarantine_rows(
             ignore_index=True,
         )
     index = entries["file_index"].to_numpy(dtype=int)
+    names = np.array([item.path.name for item in items], dtype=object)[index]
+    fixable = entries["expectation"].str.split(":").str[-1].isin(_CONFIGURATION_RULES).to_numpy(dtype=bool)
+    if fixable.any():  # the row is right, the configuration lacks something: name the command that reads it again
+        commands = pd.Series([shlex.quote(str(n)) for n in names[fixable]], dtype="string")
+        entries.loc[fixable, "reason"] = (
+            entries.loc[fixable, "reason"].astype("string").to_numpy()
+            + "; then run `footprint reprocess --file " + commands.to_numpy() + "`"
+        )
     return entries.assign(
         file_sha256=np.array([item.sha256 for item in items], dtype=object)[index],
         file_name=np.array([item.path.name for item in items], dtype=object)[index],
@@ -644,6 +692,7 @@ def _raw_file_rows(
             "size_bytes": [item.size_bytes for item in items],
             "stored_path": [item.stored_path for item in items],
             "source_sheet": pd.array([item.sheet for item in items], dtype="string"),
+            "inbox_path": pd.array([item.inbox_path for item in items], dtype="string"),
             "rows_read": sizes,
             "rows_loaded": counts["loaded"],
             "rows_quarantined": counts["quarantined"],
@@ -651,6 +700,44 @@ def _raw_file_rows(
             "loaded_at": pd.Timestamp.now(tz="UTC"),
         }
     )
+
+
+_QUARANTINE_COLUMNS = (
+    "file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason",
+)
+# Rules a row fails because footprint.yaml (or a profile) lacks something, not because the row is wrong.
+_CONFIGURATION_RULES = frozenset(
+    {"product_mapped", "plate_configured", "ean_configured", "unit_routed", "quantity_plausible"}
+)
+_QUARANTINE_KEY = ["file_sha256", "source_row", "column_name", "expectation"]
+_NO_QUARANTINE = pd.DataFrame(columns=[*_QUARANTINE_COLUMNS, "closed_at", "closed_reason"])
+
+
+def _withdraw_for_restating(conn: sa.Connection, dataset: str, shas: list[str]) -> pd.DataFrame:
+    """Remove loaded files' rows, run records and quarantine entries, to load them again in this transaction.
+
+    Returns the open quarantine entries removed: those the new reading no longer raises are put back
+    closed (_closed), the others come back open from the new reading itself.
+    """
+    query = sa.text(
+        f"SELECT {', '.join(_QUARANTINE_COLUMNS)} FROM quarantine WHERE file_sha256 IN :shas AND closed_at IS NULL"
+    ).bindparams(sa.bindparam("shas", expanding=True))
+    earlier = pd.DataFrame(conn.execute(query, {"shas": shas}).all(), columns=list(_QUARANTINE_COLUMNS))
+    for sha in shas:
+        _delete_file_rows(conn, dataset, sha)
+    for statement in ("DELETE FROM quarantine WHERE file_sha256 IN :shas AND closed_at IS NULL",
+                      "DELETE FROM raw_files WHERE file_sha256 IN :shas"):  # closed entries stay: history
+        conn.execute(sa.text(statement).bindparams(sa.bindparam("shas", expanding=True)), {"shas": shas})
+    return earlier
+
+
+def _closed(earlier: pd.DataFrame, now: pd.DataFrame, why: str | None) -> pd.DataFrame:
+    """Earlier open quarantine entries that the new reading no longer raises, closed with the reason."""
+    if earlier.empty:
+        return earlier.reindex(columns=[*_QUARANTINE_COLUMNS, "closed_at", "closed_reason"])
+    still = set(map(tuple, now[_QUARANTINE_KEY].astype(str).to_numpy()))
+    gone = ~pd.Series([tuple(map(str, key)) in still for key in earlier[_QUARANTINE_KEY].to_numpy()], dtype=bool)
+    return earlier[gone.to_numpy()].assign(closed_at=pd.Timestamp.now(tz="UTC"), closed_reason=why)
 
 
 def _gap_notes(dataset: str, good: pd.DataFrame, row_file: np.ndarray, files: int) -> dict[int, list[str]]:
@@ -759,7 +846,13 @@ def _supersede_earlier_versions(conn: sa.Connection, month: dt.date, items: list
                 sa.text("SELECT coalesce(sum(emissions_kg_co2e), 0) FROM emissions WHERE file_sha256 = :old"), params
             ).scalar_one()
             _delete_file_rows(conn, old_dataset, old_sha)  # its emissions are derived from its rows: they go too
-            conn.execute(sa.text("DELETE FROM quarantine WHERE file_sha256 = :old"), params)
+            conn.execute(
+                sa.text(
+                    "UPDATE quarantine SET closed_at = CURRENT_TIMESTAMP, closed_reason = :why "
+                    "WHERE file_sha256 = :old AND closed_at IS NULL"
+                ),
+                {**params, "why": f"the corrected file {item.path.name} ({item.sha256[:12]}) replaced this version"},
+            )
             conn.execute(sa.text("UPDATE raw_files SET superseded_by = :new WHERE file_sha256 = :old"), params)
             conn.execute(
                 sa.text(
@@ -817,12 +910,15 @@ def _store_and_parse(
 
 
 def _parse_stored(
-    path: Path, stored: StoredFile, own_formats: list[Any], meters: list[Meter], started: float
+    path: Path, stored: StoredFile, own_formats: list[Any], meters: list[Meter], started: float,
+    placed: Path | None = None,
 ) -> _ParsedFile | _StoredFile:
+    """Read a kept file; `placed` is where it lay in the inbox when that is not `path` (a file read again)."""
     head = read_head(path)
     own = next((f for f in own_formats if f.sniff(head)), None)
     fmt = own or detect_format(path)
-    ean = meter_option(meters, path) if fmt.DATASET == schemas.METER_USAGE else None
+    placed = placed or path
+    ean = meter_option(meters, placed) if fmt.DATASET == schemas.METER_USAGE else None
     if own is None and batch_reader(fmt) is not None:
         return _StoredFile(path, stored, fmt, ean, time.perf_counter() - started)
     report = getattr(fmt, "read_with_report", None)
@@ -830,7 +926,7 @@ def _parse_stored(
     sheet = data_sheet_name(path, fmt.sniff)
     return _ParsedFile(
         path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet,
-        tuple(str(note) for note in notes),
+        tuple(str(note) for note in notes), path_in_month(placed),
     )
 
 
@@ -851,7 +947,10 @@ def _parse_batch(batch: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
             sheet = data_sheet_name(each.path, each.fmt.sniff)
             started = time.perf_counter() - seconds
             parsed.append(
-                _ParsedFile(each.path, stored.sha256, stored.stored_path, stored.size_bytes, each.fmt, result, started, sheet)
+                _ParsedFile(
+                    each.path, stored.sha256, stored.stored_path, stored.size_bytes, each.fmt, result, started, sheet,
+                    inbox_path=path_in_month(each.path),
+                )
             )
     return parsed
 
@@ -1000,6 +1099,7 @@ def _write_staged(item: _ParsedFile, folder: Path) -> StagedFile:
         parsed_path=str(target),
         parse_s=time.perf_counter() - item.started,
         notes=item.notes,
+        inbox_path=item.inbox_path,
     )
 
 
@@ -1082,12 +1182,10 @@ def _read_staged(each: StagedFile) -> _ParsedFile | None:
         started=time.perf_counter() - each.parse_s,
         sheet=each.sheet,
         notes=each.notes,
+        inbox_path=each.inbox_path,
     )
 
 
-_QUARANTINE_COLUMNS = (
-    "file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason",
-)
 
 
 _APPLIED_FACTOR_COLUMNS = (
@@ -1218,11 +1316,16 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
     month = parse_period(period)
     engine = warehouse(ws)
     lists: set[str] = set()
+    notes: dict[str, None] = {}
+    by_year: dict[int, Any] = {}
     with engine.begin() as conn:
         months = _periods_delivered_for(conn, month)
         for each, tables in months.items():
-            resolved = resolve_factors(engine, each.year, ws.org.factor_policy)
+            if each.year not in by_year:
+                by_year[each.year] = resolve_factors(engine, each.year, ws.org.factor_policy)
+            resolved = by_year[each.year]
             lists.add(f"{resolved.list_year} (version {resolved.version})")
+            notes.update({f"{each.year}: {note}": None for note in resolved.fallbacks})
             _recompute_period(conn, each, resolved.table, tables)
         conn.execute(
             sa.text(
@@ -1244,6 +1347,7 @@ def compute_emissions(ws: Workspace, period: str) -> EmissionResult:
         emissions_kg_co2e=float(total),
         factor_list=", ".join(sorted(lists)),
         duration_s=time.perf_counter() - started,
+        factor_notes=tuple(notes),
     )
 
 

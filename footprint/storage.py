@@ -111,6 +111,8 @@ class RawStore(Protocol):
 
     def put_report(self, relative: str, data: bytes | Path) -> str: ...
 
+    def fetch(self, stored_path: str, sha256: str, staging_dir: Path) -> Path: ...
+
     def report_files(self, prefix: str = "") -> list[str]: ...
 
     def read_report(self, relative: str) -> bytes: ...
@@ -270,6 +272,14 @@ def _hex(sha256_b64: str) -> str:
     return base64.b64decode(sha256_b64).hex()
 
 
+def _verified(path: Path, sha256: str, where: str) -> None:
+    """A stored file read back must still be the content it was stored as."""
+    actual = sha256_of(path)
+    if actual != sha256:
+        raise ChecksumMismatchError(f"{where}: its content changed since it was stored (SHA-256 {actual}, "
+                                    f"stored as {sha256}); it is not read again")
+
+
 def _checked_sha(source: Path, sha256: str | None) -> str:
     """The SHA-256 to store a file under; a claimed one must be the content's."""
     actual = sha256_of(source)
@@ -340,6 +350,14 @@ class FolderRawStore:
         with source.open("rb") as src:
             _write_new(target, src, expected_sha256=sha, what=str(source))
         return StoredFile(sha, str(target), target.stat().st_size, already_stored=False)
+
+    def fetch(self, stored_path: str, sha256: str, staging_dir: Path) -> Path:
+        """A kept file to read again (footprint reprocess): its own path, once its content is checked."""
+        path = Path(stored_path)
+        if not path.is_file():
+            raise StorageError(f"{stored_path}: the stored file is gone from the raw store; it cannot be read again")
+        _verified(path, sha256, stored_path)
+        return path
 
     def put_report(self, relative: str, data: bytes | Path) -> str:
         """Archive one report file at reports/<relative>, read-only; an existing one is never replaced."""
@@ -625,6 +643,31 @@ class S3RawStore(_S3Location):
                 f"{self._url(existing['Key'])}: holds other content than {source} (SHA-256 {sha}); left as it is"
             )
         return StoredFile(sha, self._url(existing["Key"]), existing["Size"], already_stored=True)
+
+    def fetch(self, stored_path: str, sha256: str, staging_dir: Path) -> Path:
+        """A kept object downloaded into staging_dir to be read again (footprint reprocess), checked by content."""
+        bucket, key = parse_s3_url(stored_path)
+        if bucket != self.bucket:
+            raise StorageError(f"{stored_path}: not in this raw store ({self.location})")
+        target = staging_dir / "fetched" / sha256 / key.rsplit("/", 1)[-1]
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
+            try:
+                with _s3_errors(stored_path), os.fdopen(fd, "wb") as out:
+                    try:
+                        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+                    except ClientError as exc:
+                        if _error_code(exc) == "NoSuchKey":
+                            raise StorageError(f"{stored_path}: the stored file is gone from the raw store") from exc
+                        raise
+                    for chunk in body.iter_chunks(_CHUNK):
+                        out.write(chunk)
+                os.replace(tmp_name, target)
+            finally:
+                Path(tmp_name).unlink(missing_ok=True)
+        _verified(target, sha256, stored_path)
+        return target
 
     def put_report(self, relative: str, data: bytes | Path) -> str:
         """Archive one report file at reports/<relative>; an existing one is never replaced."""

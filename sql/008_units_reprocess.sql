@@ -38,6 +38,10 @@ JOIN (
 WHERE k.unit IS NULL;
 DELETE FROM applied_factors WHERE unit IS NULL;
 
+-- Where the file lay below its month folder (a subfolder assigns meters, footprint.yaml meters[].files):
+-- `footprint reprocess` reads the stored file again as if it lay there.
+ALTER TABLE raw_files ADD COLUMN inbox_path VARCHAR;
+
 -- A quarantine entry stays as evidence; closed_at and closed_reason say when a reprocess or a
 -- corrected file resolved it (footprint reprocess). Open entries have closed_at NULL.
 ALTER TABLE quarantine ADD COLUMN closed_at TIMESTAMP WITH TIME ZONE;

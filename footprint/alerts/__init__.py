@@ -13,14 +13,22 @@ from pydantic import ValidationError
 
 from footprint.alerts.model import Alert
 from footprint.alerts.rules import detect, factor_restatement_alerts
-from footprint.alerts.store import get_alert, list_alerts, mark_delivered, pending, record, set_status
+from footprint.alerts.store import (
+    get_alert,
+    list_alerts,
+    mark_delivered,
+    pending,
+    record,
+    resolve_stale,
+    set_status,
+)
 from footprint.alerts.transport import DeliveryError, DeliverySettings, deliver
 from footprint.config import Workspace
 from footprint.errors import ConfigError
 
 __all__ = [
     "Alert", "SendResult", "detect", "factor_restatement_alerts", "get_alert", "list_alerts", "mark_delivered",
-    "DeliveryError", "DeliverySettings", "delivery_settings", "pending", "record", "send_pending", "set_status",
+    "DeliveryError", "DeliverySettings", "delivery_settings", "pending", "record", "resolve_stale", "send_pending", "set_status",
 ]
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("info", "warning", "critical")
-STATUSES = ("open", "explained", "dismissed")
+# resolved: footprint closed it, since a corrected or reprocessed file removed its cause (the note says which).
+STATUSES = ("open", "explained", "dismissed", "resolved")
 CHANNELS = ("email", "outbox", "webhook")
 
 

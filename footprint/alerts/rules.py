@@ -40,6 +40,11 @@ RULES = (
     MONTH_ON_MONTH, YEAR_ON_YEAR, OUTLIER, MISSING, INACTIVE_METER, TANK_EXCEEDED, QUARANTINE_RATE,
     FACTOR_RESTATEMENT, TARGET_PATH,
 )
+# What detect judges: these rules for the run's month only, the others (but factor_restatement, which
+# loading a list raises) for every month the run recomputed. An open alert of a judged rule and month
+# that detect no longer finds has lost its cause (see store.resolve_stale).
+RUN_MONTH_RULES = (MISSING, QUARANTINE_RATE, TARGET_PATH)
+NOT_JUDGED_BY_DETECT = (FACTOR_RESTATEMENT,)
 DEFAULT_SEVERITY = {
     MONTH_ON_MONTH: "warning",
     YEAR_ON_YEAR: "warning",

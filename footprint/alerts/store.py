@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from footprint.alerts.model import CHANNELS, SEVERITIES, STATUSES, Alert
+from footprint.alerts.rules import NOT_JUDGED_BY_DETECT, RUN_MONTH_RULES
 from footprint.config import Workspace
 from footprint.errors import UsageError
 from footprint.periods import format_period, parse_period
@@ -105,6 +106,40 @@ def record(ws: Workspace, alerts: Iterable[Alert]) -> list[Alert]:
             ],
         )
     return stored
+
+
+RESOLVED_BY = "footprint"
+
+
+def resolve_stale(ws: Workspace, period: str, periods: Sequence[str], found: Iterable[Alert], why: str) -> list[Alert]:
+    """Close, as resolved, the open alerts of what detect just judged that it no longer finds.
+
+    A corrected or reprocessed file, or a late delivery, removed their cause: the alert stays as
+    history with `why`, and no message is sent for it any more. Judged: every rule for the run's
+    month `period`, the value rules also for the recomputed `periods` (alerts.rules.RUN_MONTH_RULES).
+    """
+    month = _month(period)
+    months = {month} | {_month(p) for p in periods}
+    still = {a.key for a in found}
+    stale = [
+        a for a in list_alerts(ws, "open", min(months), max(months))
+        if a.rule not in NOT_JUDGED_BY_DETECT and a.key not in still
+        and (_month(a.period) == month or (a.rule not in RUN_MONTH_RULES and _month(a.period) in months))
+    ]
+    if not stale:
+        return []
+    with warehouse(ws).begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE alerts SET status = 'resolved', note = :note, noted_by = :who, noted_at = :at "
+                "WHERE alert_id = :id AND status = 'open'"
+            ),
+            [
+                {"note": why, "who": RESOLVED_BY, "at": dt.datetime.now(dt.timezone.utc), "id": a.alert_id}
+                for a in stale
+            ],
+        )
+    return [get_alert(ws, a.alert_id) for a in stale if a.alert_id is not None]
 
 
 def list_alerts(

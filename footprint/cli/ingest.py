@@ -40,34 +40,37 @@ from footprint.warehouse import safe_url
 
 
 def _print_run(summary: Any, examples: dict[str, list[dict[str, Any]]]) -> None:
+    """One block per file of a month's run (see _print_file)."""
+    for f in summary.files:
+        _print_file(f, examples, f"{summary.period} ")
+
+
+def _print_file(f: Any, examples: dict[str, list[dict[str, Any]]] | None = None, prefix: str = "") -> None:
     """One line per file; under it the notes (gaps per meter, rows a format left out) and the first few
     quarantined rows, by line and column, to fix. File names, notes and reasons are data: no markup."""
-    for f in summary.files:
-        name = escape(f.file_name)
-        if f.outcome == "rejected":
-            console.print(f"  [red]✗[/] {summary.period} {name}: rejected: {escape(f.message or '')}", highlight=False)
-            continue
-        if f.outcome == "skipped":
-            console.print(f"  [dim]= {summary.period} {name}: {escape(f.message or 'already loaded')}[/]",
-                          highlight=False)
-            continue
-        mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
-        extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
-        extra += f" ({escape(f.message)})" if f.message else ""
-        console.print(
-            f"  {mark} {summary.period} {name}: {f.rows_read} read, {f.rows_loaded} loaded, "
-            f"{f.rows_quarantined} quarantined{extra}",
-            highlight=False,
-        )
-        for note in f.notes:
-            console.print(f"      note: {note}", highlight=False, markup=False)
-        shown = examples.get(f.file_sha256, [])
-        for row in shown:
-            line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"
-            console.print(line, highlight=False, markup=False)
-        rest = f.rows_quarantined - len({row["source_row"] for row in shown})
-        if rest > 0:
-            console.print(f"      ... and {rest} more row(s), each with its reason in table quarantine", style="dim")
+    name = escape(f.file_name)
+    if f.outcome == "rejected":
+        console.print(f"  [red]✗[/] {prefix}{name}: rejected: {escape(f.message or '')}", highlight=False)
+        return
+    if f.outcome == "skipped":
+        console.print(f"  [dim]= {prefix}{name}: {escape(f.message or 'already loaded')}[/]", highlight=False)
+        return
+    mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
+    extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
+    extra += f" ({escape(f.message)})" if f.message else ""
+    console.print(
+        f"  {mark} {prefix}{name}: {f.rows_read} read, {f.rows_loaded} loaded, {f.rows_quarantined} quarantined{extra}",
+        highlight=False,
+    )
+    for note in f.notes:
+        console.print(f"      note: {note}", highlight=False, markup=False)
+    shown = (examples or {}).get(f.file_sha256, [])
+    for row in shown:
+        line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"
+        console.print(line, highlight=False, markup=False)
+    rest = f.rows_quarantined - len({row["source_row"] for row in shown})
+    if rest > 0:
+        console.print(f"      ... and {rest} more row(s), each with its reason in table quarantine", style="dim")
 
 
 class _OneLineForFootprintErrors(logging.Filter):
@@ -116,7 +119,11 @@ def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> 
             _print_run(summary, examples)
     for summary in summaries:  # named here too: the log line may not reach this console
         for line in summary.skipped:
-            console.print(f"  … {summary.period}: {line}", highlight=False)
+            console.print(f"  … {summary.period}: {line}", highlight=False, markup=False)
+    # Where factors came from when not from the list the policy names: once per year, not per month.
+    notes = dict.fromkeys(note for s in summaries if s.emissions for note in s.emissions.factor_notes)
+    for note in notes:
+        console.print(f"  factors {note}", highlight=False, markup=False, style="yellow")
     quarantined = sum(s.rows_quarantined for s in summaries)
     rejected = sum(f.outcome == "rejected" for s in summaries for f in s.files)
     loaded = sum(f.outcome == "loaded" for s in summaries for f in s.files)
@@ -273,3 +280,47 @@ def status(
     console.print(table)
 
 
+
+
+@app.command()
+@friendly
+def reprocess(
+    period: Annotated[str | None, typer.Option(help="One month, YYYY-MM: files delivered in it or holding its rows.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="Only files of this name (a glob: 'tankpas_*.csv').")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Only fuel_transactions, meter_usage or supplier_activity.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Read stored raw files again after footprint.yaml, a profile, a mapping or a meter changed: a restatement."""
+    from flows.reprocess import reprocess as reprocess_flow
+    from footprint.pipeline import warehouse
+
+    if period and (first or last):
+        raise UsageError("give either --period or --from/--to, not both")
+    if not (period or first or last or file or dataset):
+        raise UsageError("say what to read again: --period YYYY-MM, --from/--to, --file NAME or --dataset NAME")
+    low = parse_period(period or first) if (period or first) else None
+    high = parse_period(period or last) if (period or last) else None
+    config_path = config_arg(config)
+    warehouse(open_workspace(Path(config_path)))  # a warehouse in use fails here, before Prefect starts
+    _quiet_footprint_tracebacks()
+    result = reprocess_flow(config_path, low, high, file, dataset)
+    quarantined = [f.file_sha256 for f in result.files if f.rows_quarantined]
+    examples = queries.quarantine_examples(open_workspace(Path(config_path)), quarantined)
+    for f in result.files:
+        _print_file(f, examples)
+    for item in result.restated:
+        console.print(
+            f"  restated {item.period} {escape(item.file_name)}: {item.old_kg_co2e:,.3f} -> "
+            f"{item.new_kg_co2e:,.3f} kg CO2e ({item.new_kg_co2e - item.old_kg_co2e:+,.3f})", highlight=False,
+        )
+    loaded = sum(f.outcome == "loaded" for f in result.files)
+    console.print(
+        f"{loaded} file(s) read again, {len(result.restated)} month(s) restated, "
+        f"{result.quarantine_closed} quarantine entr{'y' if result.quarantine_closed == 1 else 'ies'} closed"
+        + ("" if result.restated else "; no figure moved"),
+        style="green" if loaded == len(result.files) else "yellow",
+    )
+    if loaded < len(result.files):
+        raise FootprintError(f"{len(result.files) - loaded} file(s) could not be read again; see the lines marked ✗")

@@ -9,6 +9,7 @@ WITH files AS (
 reasons AS (
     SELECT file_sha256, count(*) AS failed_checks, count(DISTINCT expectation) AS failed_rules
     FROM quarantine
+    WHERE closed_at IS NULL  -- entries a corrected or reprocessed file resolved are history
     GROUP BY file_sha256
 )
 SELECT
