@@ -96,6 +96,7 @@ class StagedFile:
     parse_s: float
     notes: tuple[str, ...] = ()
     inbox_path: str | None = None
+    reported: bool = False
 
 
 @dataclass(frozen=True)
@@ -445,6 +446,7 @@ class _ParsedFile:
     sheet: str | None
     notes: tuple[str, ...] = ()  # what the parser tells a person besides the rows (a meter replaced, a gap)
     inbox_path: str | None = None  # where it lay below its month folder: a subfolder may assign its meter
+    reported: bool = False  # read with the format's own notes (read_with_report): they name its gaps already
 
 
 def _prepare(
@@ -477,6 +479,7 @@ class _ValidatedBatch:
     quarantine: pd.DataFrame
     quarantine_file: np.ndarray
     sizes: list[int]
+    repeated: np.ndarray  # per file, rows held only because they repeat an earlier row: counted, not wrong
 
 
 def _validate_batch(dataset: str, parsed: list[_ParsedFile], context: ValidationContext) -> _ValidatedBatch:
@@ -504,12 +507,18 @@ def _validate_batch(dataset: str, parsed: list[_ParsedFile], context: Validation
     if not good["source_row"].is_monotonic_increasing:  # sorting copies a month of rows
         good = good.sort_values("source_row", kind="stable")
     good_positions = good["source_row"].to_numpy()
+    only_repeats = (
+        pd.Series(outcome.quarantine["expectation"].str.endswith(":not_duplicate").to_numpy(dtype=bool))
+        .groupby(bad_positions).all()
+    )
+    repeated_positions = only_repeats.index.to_numpy()[only_repeats.to_numpy(dtype=bool)]
     return _ValidatedBatch(
         good=good.assign(source_row=original_rows[good_positions]).reset_index(drop=True),
         good_bounds=np.searchsorted(file_index[good_positions], np.arange(len(parsed) + 1)),
         quarantine=outcome.quarantine.assign(source_row=original_rows[bad_positions], reason=reasons),
         quarantine_file=file_index[bad_positions],
         sizes=sizes,
+        repeated=np.bincount(file_index[repeated_positions], minlength=len(parsed)),
     )
 
 
@@ -539,7 +548,7 @@ def _load_dataset(
     checksums = pa.array([item.sha256 for item in items])
     sha = pd.Series(pd.arrays.ArrowStringArray(pc.take(checksums, row_file)))
     tables = _prepare(dataset, batch.good, ws, sha, period, mapping)
-    gaps = _gap_notes(dataset, batch.good, row_file, len(items))
+    gaps = _gap_notes(dataset, batch.good, row_file, [not item.reported for item in items])
     month = parse_period(period)
     names = [item.path.name for item in items]
     shas = [item.sha256 for item in items]
@@ -553,7 +562,10 @@ def _load_dataset(
             overlap = overlaps.find(conn, dataset, tables, row_file, names, shas)
             tables, kept_file = _without_overlaps(dataset, tables, overlap, row_file)
             quarantine = _quarantine_rows(batch, overlap, row_file, tables, dataset, month, items)
-            counts = _file_counts(dataset, tables, kept_file, quarantine, items)
+            counts = _file_counts(dataset, tables, kept_file, batch.sizes, items)
+            counts["already_counted"] = batch.repeated + np.bincount(
+                row_file[overlap.positions], minlength=len(items)
+            )
             for table, rows in tables.items():
                 insert_frame(conn, table, pa.Table.from_pandas(rows, preserve_index=False))
             crash_point("load")  # reliability tests: die inside the transaction, rows half written
@@ -663,8 +675,7 @@ def _quarantine_rows(
 
 
 def _file_counts(
-    dataset: str, tables: dict[str, pd.DataFrame], kept_file: np.ndarray, quarantine: pd.DataFrame,
-    items: list[_ParsedFile],
+    dataset: str, tables: dict[str, pd.DataFrame], kept_file: np.ndarray, sizes: list[int], items: list[_ParsedFile]
 ) -> dict[str, np.ndarray]:
     """Rows loaded, quarantined and excluded per file: rows read = loaded + quarantined, every file."""
     loaded = np.bincount(kept_file, minlength=len(items))
@@ -673,9 +684,8 @@ def _file_counts(
         excluded = np.bincount(kept_file[excluded_rows], minlength=len(items))
     else:
         excluded = np.zeros(len(items), dtype=np.int64)
-    index = {sha: i for i, sha in enumerate(item.sha256 for item in items)}
-    failing = quarantine[["file_sha256", "source_row"]].drop_duplicates()
-    quarantined = np.bincount(failing["file_sha256"].map(index).to_numpy(dtype=int), minlength=len(items))
+    # A line may give several rows (a reading per register): rows read = rows loaded + rows quarantined.
+    quarantined = np.asarray(sizes) - loaded
     return {"loaded": loaded, "quarantined": quarantined, "excluded": excluded}
 
 
@@ -697,6 +707,7 @@ def _raw_file_rows(
             "rows_loaded": counts["loaded"],
             "rows_quarantined": counts["quarantined"],
             "rows_excluded": counts["excluded"],
+            "rows_already_counted": counts["already_counted"],
             "loaded_at": pd.Timestamp.now(tz="UTC"),
         }
     )
@@ -740,13 +751,14 @@ def _closed(earlier: pd.DataFrame, now: pd.DataFrame, why: str | None) -> pd.Dat
     return earlier[gone.to_numpy()].assign(closed_at=pd.Timestamp.now(tz="UTC"), closed_reason=why)
 
 
-def _gap_notes(dataset: str, good: pd.DataFrame, row_file: np.ndarray, files: int) -> dict[int, list[str]]:
+def _gap_notes(dataset: str, good: pd.DataFrame, row_file: np.ndarray, wanted: list[bool]) -> dict[int, list[str]]:
     """Per file, the gaps in its meters' intervals (as `footprint parse` shows them), for the ingest output.
 
-    Cheap first: a file whose every series (meter, direction, tariff) covers its span end to end has none;
-    only the others are sorted interval by interval.
+    Only for files whose format gave no notes of its own (`wanted`: a format with read_with_report
+    names its gaps). Cheap first: a file whose every series (meter, direction) covers its span end to
+    end has none; only the others are sorted interval by interval.
     """
-    if dataset != schemas.METER_USAGE or good.empty:
+    if dataset != schemas.METER_USAGE or good.empty or not any(wanted):
         return {}
     frame = pd.DataFrame(
         {
@@ -762,6 +774,7 @@ def _gap_notes(dataset: str, good: pd.DataFrame, row_file: np.ndarray, files: in
         lo=("start", "min"), hi=("end", "max"), covered=("length", "sum")
     )
     holed = sorted(set(spans[spans["covered"] < spans["hi"] - spans["lo"]].index.get_level_values("file")))
+    holed = [i for i in holed if wanted[i]]
     notes: dict[int, list[str]] = {}
     for i in holed:
         rows = good.iloc[np.flatnonzero(row_file == i)]
@@ -877,7 +890,7 @@ def meter_option(meters: list[Meter], path: Path) -> list[str] | None:
     inside = path_in_month(path)
     chosen = [m for m in meters if m.takes_file(path.name, inside)] or [m for m in meters if m.ean in path.name]
     words = {"electricity": "electricity", "natural_gas": "gas"}
-    return [f"{words[m.carrier]}={m.ean}" if m.carrier in words else m.ean for m in chosen] or None
+    return source_meters.Assigned(f"{words[m.carrier]}={m.ean}" if m.carrier in words else m.ean for m in chosen) or None
 
 
 @dataclass(frozen=True)
@@ -926,7 +939,7 @@ def _parse_stored(
     sheet = data_sheet_name(path, fmt.sniff)
     return _ParsedFile(
         path, stored.sha256, stored.stored_path, stored.size_bytes, fmt, frame, started, sheet,
-        tuple(str(note) for note in notes), path_in_month(placed),
+        tuple(str(note) for note in notes), path_in_month(placed), reported=report is not None,
     )
 
 
@@ -980,10 +993,10 @@ def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFil
 
     def keep(p: str) -> FileResult | _ParsedFile | _StoredFile:
         item = _store_and_parse(store, Path(p), own_formats, meters)
-        return item if isinstance(item, _StoredFile) else _pseudonymised(item, key)
+        return item if isinstance(item, _StoredFile) else _pseudonymised(_file_eans_replaced(item, meters), key)
 
     def read(files: list[_StoredFile]) -> list[FileResult | _ParsedFile]:
-        return [_pseudonymised(item, key) for item in _parse_batch(files)]
+        return [_pseudonymised(_file_eans_replaced(item, meters), key) for item in _parse_batch(files)]
 
     with ThreadPoolExecutor(max_workers=_PARSE_THREADS) as pool:
         queue = iter(paths)
@@ -1026,6 +1039,21 @@ def _parsed(ws: Workspace, paths: list[str]) -> Iterator[FileResult | _ParsedFil
             read_waiting(name)
         for index in range(given, len(slots)):
             yield result(index)
+
+
+def _file_eans_replaced(item: FileResult | _ParsedFile, meters: list[Meter]) -> FileResult | _ParsedFile:
+    """Rows under a code that footprint.yaml says stands for an assigned meter (meters[].file_ean) become its."""
+    if isinstance(item, FileResult) or "ean" not in item.frame.columns:
+        return item
+    inside = item.inbox_path or item.path.name
+    codes = {m.file_ean: m.ean for m in meters if m.file_ean is not None and m.takes_file(item.path.name, inside)}
+    if not codes:
+        return item
+    eans = item.frame["ean"]
+    frame = item.frame.assign(ean=eans.mask(eans.isin(list(codes)), eans.map(codes)).astype("string"))
+    frame.attrs = item.frame.attrs
+    note = "; ".join(f"rows under {code} are meter {ean} (footprint.yaml file_ean)" for code, ean in codes.items())
+    return replace(item, frame=frame, notes=(*item.notes, note))
 
 
 def _pseudonymised(item: FileResult | _ParsedFile, key: str) -> FileResult | _ParsedFile:
@@ -1100,6 +1128,7 @@ def _write_staged(item: _ParsedFile, folder: Path) -> StagedFile:
         parse_s=time.perf_counter() - item.started,
         notes=item.notes,
         inbox_path=item.inbox_path,
+        reported=item.reported,
     )
 
 
@@ -1183,6 +1212,7 @@ def _read_staged(each: StagedFile) -> _ParsedFile | None:
         sheet=each.sheet,
         notes=each.notes,
         inbox_path=each.inbox_path,
+        reported=each.reported,
     )
 
 

@@ -31,6 +31,7 @@ from footprint.errors import InputFileError, StorageError, UsageError
 from footprint.periods import format_period
 from footprint.pipeline import (
     FileResult,
+    _file_eans_replaced,
     _load_dataset,
     _parse_batch,
     _parse_stored,
@@ -141,7 +142,7 @@ def _read_again(ws: Workspace, row: Any, own_formats: list[Any]) -> _ParsedFile 
                           message=f"now reads as {parsed.fmt.DATASET} ({parsed.fmt.NAME}), loaded as {row.dataset}: "
                           "not read again, its earlier rows stay")
     parsed = replace(parsed, path=Path(row.file_name), inbox_path=row.inbox_path or row.file_name)
-    return _pseudonymised(parsed, ws.pseudonym_key)
+    return _pseudonymised(_file_eans_replaced(parsed, list(ws.org.meters)), ws.pseudonym_key)
 
 
 def reprocess(

@@ -41,6 +41,9 @@ DELETE FROM applied_factors WHERE unit IS NULL;
 -- Where the file lay below its month folder (a subfolder assigns meters, footprint.yaml meters[].files):
 -- `footprint reprocess` reads the stored file again as if it lay there.
 ALTER TABLE raw_files ADD COLUMN inbox_path VARCHAR;
+-- Of rows_quarantined, those held only because another row already counts them (the same fuelling
+-- twice, an interval another file covers): not wrong data, so no part of a file's failure rate.
+ALTER TABLE raw_files ADD COLUMN rows_already_counted BIGINT;
 
 -- A quarantine entry stays as evidence; closed_at and closed_reason say when a reprocess or a
 -- corrected file resolved it (footprint reprocess). Open entries have closed_at NULL.

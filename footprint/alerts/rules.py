@@ -555,7 +555,8 @@ WHERE r.period >= :first AND r.period <= :last GROUP BY d.subject, r.period
 """
 
 _FILES_SQL = """
-SELECT file_name, dataset, rows_read, rows_quarantined, NULL AS message
+SELECT file_name, dataset, rows_read, rows_quarantined - coalesce(rows_already_counted, 0) AS rows_quarantined,
+       NULL AS message
 FROM raw_files WHERE period = :period AND superseded_by IS NULL
 UNION ALL
 SELECT f.file_name, f.dataset, NULL AS rows_read, NULL AS rows_quarantined, max(f.message) AS message
@@ -566,7 +567,8 @@ GROUP BY f.file_name, f.dataset
 """
 
 _SHARES_SQL = """
-SELECT dataset, period, 100.0 * sum(rows_quarantined) / sum(rows_read) AS share_pct
+SELECT dataset, period, 100.0 * sum(rows_quarantined - coalesce(rows_already_counted, 0)) / sum(rows_read)
+       AS share_pct
 FROM raw_files WHERE superseded_by IS NULL AND rows_read > 0 AND period >= :first AND period <= :last
 GROUP BY dataset, period
 """

@@ -148,13 +148,23 @@ def _carrier_hint(carriers: Sequence[str]) -> str:
     return ""
 
 
+class Assigned(list[str]):
+    """The meters footprint.yaml assigns a file to (meters[].files), as `carrier=EAN` items.
+
+    Unlike EANs a person gives for one file, an assignment may name more carriers than the file
+    holds (a pattern shared by a site's electricity and gas exports): those are passed over.
+    """
+
+
 def assign_eans(option: EanOption, carriers: Sequence[str], path: object) -> dict[str, str]:
     """The EAN of each carrier the file holds (electricity, gas), from what the user gave.
 
-    Raises InputFileError when an EAN is missing, belongs to a carrier the file does not hold, or
-    cannot be placed; UsageError when an EAN is malformed.
+    Raises InputFileError when an EAN is missing, belongs to a carrier the file does not hold (but
+    for an Assigned option, see there), or cannot be placed; UsageError when an EAN is malformed.
     """
     pairs = parse_ean_option(option)
+    if isinstance(option, Assigned):
+        pairs = [(carrier, ean) for carrier, ean in pairs if carrier is None or carrier in carriers]
     if not pairs:
         raise InputFileError(path, NO_EAN + _carrier_hint(carriers), column="EAN")
     assigned: dict[str, str] = {}

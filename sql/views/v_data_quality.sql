@@ -1,9 +1,9 @@
--- Per month and file: rows read, loaded, quarantined and excluded, failed checks, and whether a
--- corrected file has superseded it.
+-- Per month and file: rows read, loaded, quarantined and excluded, failed checks, whether a
+-- corrected file has superseded it, and how many quarantined rows another file already counts.
 CREATE OR REPLACE VIEW v_data_quality AS
 WITH files AS (
     SELECT period, dataset, source_format, file_name, file_sha256,
-           rows_read, rows_loaded, rows_quarantined, rows_excluded, superseded_by
+           rows_read, rows_loaded, rows_quarantined, rows_excluded, superseded_by, rows_already_counted
     FROM raw_files
 ),
 reasons AS (
@@ -28,6 +28,7 @@ SELECT
         AS quarantined_share,
     coalesce(r.failed_checks, 0) AS failed_checks,
     coalesce(r.failed_rules, 0)  AS failed_rules,
-    f.superseded_by
+    f.superseded_by,
+    coalesce(f.rows_already_counted, 0) AS rows_already_counted
 FROM files f
 LEFT JOIN reasons r ON r.file_sha256 = f.file_sha256;
