@@ -81,6 +81,10 @@ class Meter(_Strict):
     # file's name and against its path below the month folder ("fluvius-gas/*" for an inbox subfolder
     # inbox/YYYY-MM/fluvius-gas/). A file's own valid EAN always wins over an assignment.
     files: list[Annotated[str, Field(min_length=1)]] = []
+    # The code this meter's assigned files (files:) write in their EAN column when it is another
+    # connection's (Energie Manager Online writes the site's electricity EAN in its gas export): in
+    # those files, rows under that code are this meter's. Without it a file's own valid EAN wins.
+    file_ean: Annotated[str, Field(min_length=1)] | None = None
 
     @field_validator("ean", mode="before")
     @classmethod
@@ -99,6 +103,12 @@ class Meter(_Strict):
         for month in self.contract_from:
             if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
                 raise ValueError(f"contract_from key {month!r} is not a month written as YYYY-MM")
+        return self
+
+    @model_validator(mode="after")
+    def _file_ean(self) -> "Meter":
+        if self.file_ean is not None and not self.files:
+            raise ValueError("file_ean needs files: the patterns of the files that write it")
         return self
 
     def takes_file(self, name: str, path_in_month: str) -> bool:
@@ -459,6 +469,36 @@ class Measure(_Strict):
     note: str | None = None
 
 
+class Rhythm(str, Enum):
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
+
+
+class ExpectedSource(_Strict):
+    """Supplier, travel or mileage data the organisation expects, and how often: only these can be missing.
+
+    Without an entry such data is never reported missing: an organisation that has no flights has no gap.
+    A plain source name stands for a monthly one.
+    """
+
+    source: str
+    rhythm: Rhythm = Field(default=Rhythm.monthly, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, value: object) -> object:
+        return {"source": value} if isinstance(value, str) else value
+
+    @field_validator("source")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        sources = _supplier_sources()
+        if value not in sources:
+            raise ValueError(f"{value!r} is not a supplier or travel source: use one of {', '.join(sources)}")
+        return value
+
+
 class OrganisationConfig(_Strict):
     organisation: Annotated[str, Field(min_length=1)]
     base_year: Annotated[int, Field(ge=2000, le=2100)]
@@ -473,6 +513,16 @@ class OrganisationConfig(_Strict):
     projects: list[Project] = []
     measures: list[Measure] = []
     alerts: AlertConfig = AlertConfig()
+    expected_sources: list[ExpectedSource] = []
+
+    @field_validator("expected_sources")
+    @classmethod
+    def _once(cls, expected: list[ExpectedSource]) -> list[ExpectedSource]:
+        names = [e.source for e in expected]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"{', '.join(doubled)} listed twice; give each source once with its rhythm")
+        return expected
 
     @model_validator(mode="after")
     def _references(self) -> "OrganisationConfig":

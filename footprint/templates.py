@@ -37,6 +37,17 @@ vehicles: []
 #    fuel: diesel
 #    tank_litres: 70
 
+# Supplier, travel and mileage data you expect, and how often: only these can be reported missing (the
+# half-year report's warning, section 5, footprint status). Without an entry such data is never missing,
+# so an organisation without flights has no gap. source: flights | private_car | train | supplier_reported;
+# rhythm: monthly (default) | quarterly | yearly (judged on whole calendar quarters and years).
+# Active meters (per EAN) and, with an active vehicle, the fuel-card data are always expected monthly.
+expected_sources: []
+#  - source: private_car
+#    rhythm: monthly
+#  - source: supplier_reported
+#    rhythm: quarterly
+
 # Reduction targets per ladder scope; basis: absolute | per_revenue | per_fte.
 targets: []
 #  - id: scope1-per-revenue

@@ -367,3 +367,44 @@ def test_parse_errors_print_file_names_as_written(tmp_path: Path) -> None:
     result = runner.invoke(app, ["parse", str(odd)])
     assert result.exit_code == 2
     assert "[bold]odd.csv" in result.output and "not a known source format" in result.output
+
+
+def test_status_counts_rows_in_their_own_months_and_names_partial_meter_months(tmp_path: Path, monkeypatch) -> None:
+    """A year file delivered in January's folder covers January to March; a 15-minute file stops on 6 March
+    14:00; no expected_sources, so suppliers and travel are never missing."""
+    import pandas as pd
+    from company_files import ELECTRICITY_EAN, GAS_EAN, METERS, write_company
+
+    from footprint import pipeline
+    from footprint.config import open_workspace
+
+    quarter = "871687120000000011"
+    start = pd.Timestamp("2025-03-01").tz_localize("Europe/Amsterdam")
+    rows = [f"EAN;{quarter}", "Begin;Einde;Verbruik;Eenheid;Richting;Status"] + [
+        f"{(start + pd.Timedelta(minutes=15 * i)).isoformat()};{(start + pd.Timedelta(minutes=15 * i + 15)).isoformat()}"
+        ";0,25;kWh;Levering;Gemeten" for i in range(5 * 96 + 14 * 4)]
+    meters = [{"ean": ELECTRICITY_EAN, "carrier": "electricity", "site": "hq", "contract": "grey"},
+              {"ean": GAS_EAN, "carrier": "natural_gas", "site": "hq"},
+              {"ean": quarter, "carrier": "electricity", "site": "hq", "contract": "grey"}]
+    config = write_company(tmp_path / "co", {"kwartier.csv": "\n".join(rows) + "\n"}, meters=meters, vehicles=[])
+    january = tmp_path / "co" / "inbox" / "2025-01"
+    january.mkdir()
+    year = [METERS.splitlines()[0]] + [line.replace("01-03-2025;01-04-2025", f"01-{m:02d}-2025;01-{m + 1:02d}-2025")
+                                       for m in (1, 2, 3) for line in METERS.splitlines()[1:]]
+    (january / "jaar.csv").write_text("\n".join(year) + "\n", encoding="utf-8")
+    ws = open_workspace(config)
+    for period in ("2025-01", "2025-03"):
+        pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
+    pipeline.close_warehouses()
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["status", "--from", "2025-01", "--to", "2025-03", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
+    # Two meters' readings each month from the year file; in March also the 536 quarter hours.
+    assert "2025-01 meter data 1 2 0 ok" in lines and "2025-02 meter data 1 2 0 ok" in lines
+    assert "2025-03 meter data 2 538 0 ok" in lines
+    assert f"2025-03 meter {quarter} (electricity, hq) 1 536 0 partial: data to 06-03-2025 14:00" in lines
+    assert f"2025-02 meter {quarter} (electricity, hq) 0 0 0 missing" in lines
+    assert not any(f"meter {ELECTRICITY_EAN}" in line or f"meter {GAS_EAN}" in line for line in lines)
+    assert "2025-01 suppliers and travel 0 0 0 no data, none expected" in lines
+    assert "never missing" in result.output

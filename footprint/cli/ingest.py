@@ -68,9 +68,9 @@ def _print_file(f: Any, examples: dict[str, list[dict[str, Any]]] | None = None,
     for row in shown:
         line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"
         console.print(line, highlight=False, markup=False)
-    rest = f.rows_quarantined - len({row["source_row"] for row in shown})
-    if rest > 0:
-        console.print(f"      ... and {rest} more row(s), each with its reason in table quarantine", style="dim")
+    if f.rows_quarantined > len(shown):
+        console.print(f"      ... {f.rows_quarantined} row(s) in all, each with its reason in table quarantine "
+                      "(footprint status)", style="dim")
 
 
 class _OneLineForFootprintErrors(logging.Filter):
@@ -265,19 +265,25 @@ def status(
     last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Per month and source: rows loaded and quarantined, and what is missing."""
+    """Per month (the months the rows cover, whatever folder their file came in): rows loaded and quarantined,
+    what is missing and which meter months are partial."""
     ws = open_workspace(Path(config_arg(config)))
     rows = queries.status(ws, parse_period(first) if first else None, parse_period(last) if last else None)
     table = Table(title=f"{ws.org.organisation}: data per month and source")
     for name in ("period", "source", "files", "loaded", "quarantined", "status"):
         table.add_column(name, justify="right" if name in ("files", "loaded", "quarantined") else "left")
     for row in rows:
-        style = {"missing": "red", "quarantined rows": "yellow"}.get(row["status"])
+        status_text = row["status"]
+        style = "red" if status_text == "missing" else "yellow" if status_text.startswith(("partial", "quarantined")) \
+            else "dim" if status_text.startswith("no data") else None
         table.add_row(
-            row["period"], row["source"], str(row["files"]), str(row["loaded"]), str(row["quarantined"]),
-            row["status"], style=style,
+            row["period"], escape(row["source"]), str(row["files"]), str(row["loaded"]), str(row["quarantined"]),
+            status_text, style=style,
         )
     console.print(table)
+    if not ws.org.expected_sources:
+        console.print("Supplier and travel data are never missing: footprint.yaml lists no expected_sources.",
+                      style="dim")
 
 
 

@@ -93,7 +93,7 @@ def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: 
     """
     store = raw_store(ws)
     earlier = sorted(p.rsplit("/", 1)[0] for p in store.report_files(f"{half}/") if p.endswith(f"/{_MANIFEST}"))
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     for name, path in written.items():
         store.put_report(f"{half}/{stamp}/{name}", path)
     manifest: dict[str, Any] = {

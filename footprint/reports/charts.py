@@ -9,10 +9,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from footprint.reports.html import labels  # noqa: E402
+from footprint.reports.texts import Texts, labels, texts
 
 COLOURS = {1: "#1f6f8b", 2: "#e8a33d", 3: "#7a9e3c"}
 PER_ROW = 3
@@ -69,7 +69,7 @@ def _target_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Pat
         ax.plot(history["year"], history["value"], "o-", color=COLOURS[target["ladder_scope"]], label=L["actual"])
         ax.set_title(f"{L['scope']} {target['ladder_scope']}: -{target['reduction_pct']:g} % "
                      f"{target['base_year']}-{target['target_year']}", fontsize=9)
-        ax.set_ylabel(target["unit"], fontsize=8)
+        ax.set_ylabel(L[f"basis_{target['basis']}"], fontsize=8)
         ax.set_xticks(list(range(target["base_year"], target["target_year"] + 1)))
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
@@ -82,7 +82,7 @@ def _target_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Pat
     return path
 
 
-def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
+def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str], t: Texts) -> Path:
     monthly = pd.DataFrame(summary["energy"]["monthly"], columns=["period", "carrier", "direction", "unit", "quantity"])
     monthly = monthly[monthly["direction"] == "consumption"]
     groups = list(monthly.groupby(["carrier", "unit"])) if len(monthly) else []
@@ -92,8 +92,8 @@ def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Pat
     names = L["month_names"].split()
     for ax, ((carrier, unit), frame) in zip(axes, groups):
         ax.bar([names[int(str(p)[5:7]) - 1] for p in frame["period"]], frame["quantity"], color="#1f6f8b")
-        ax.set_title(f"{carrier} ({unit})", fontsize=9)
-        ax.set_ylabel(unit, fontsize=8)
+        ax.set_title(f"{t.code('carrier', carrier)} ({t.unit(unit)})", fontsize=9)
+        ax.set_ylabel(t.unit(unit), fontsize=8)
         ax.tick_params(axis="x", labelrotation=90, labelsize=7)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{L['charts_energy']}, {summary['period']['from']} – {summary['period']['to']}", fontsize=10)
@@ -110,5 +110,5 @@ def write_charts(summary: dict[str, Any], out_dir: Path, lang: str = "en") -> di
     return {
         "monthly_emissions": _monthly_chart(summary, out_dir / "monthly_emissions.png", L),
         "target_paths": _target_chart(summary, out_dir / "target_paths.png", L),
-        "energy_per_carrier": _energy_chart(summary, out_dir / "energy_per_carrier.png", L),
+        "energy_per_carrier": _energy_chart(summary, out_dir / "energy_per_carrier.png", L, texts(lang, html=False)),
     }

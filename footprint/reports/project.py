@@ -21,9 +21,9 @@ from footprint.errors import UsageError
 from footprint.periods import format_period, month_range
 from footprint.pipeline import warehouse
 from footprint.queries import INTERVAL_FILES_CTE
+from footprint.reports.frames import records as _records
 from footprint.reports.html import environment
 from footprint.reports.pdf import write_json_html_pdf
-from footprint.reports.summary import _records
 from footprint.reports.workbook import _key_value_sheet, _table_sheet
 from footprint.warehouse.bulk import staged
 
@@ -271,7 +271,7 @@ def _data_gaps(ws: Workspace, rules: pd.DataFrame, lines: pd.DataFrame, start: d
     gaps = gaps.assign(meter=gaps["subject"].where(gaps["kind"] == "site"), reason=gaps["kind"].map(_GAP_REASON))
     gaps = gaps[["period", "kind", "item", "source", "meter", "carrier", "reason"]].sort_values(
         ["kind", "item", "period"])
-    return {"count": int(len(gaps)), "months": sorted(gaps["period"].unique().tolist()),
+    return {"count": len(gaps), "months": sorted(gaps["period"].unique().tolist()),
             "items": _records(gaps.astype(object).where(gaps.notna(), None))}
 
 
@@ -292,7 +292,7 @@ def project_summary(ws: Workspace, project_id: str, first_month: dt.date, last_m
         "period": {"from": format_period(start), "to": format_period(end),
                    "requested_from": format_period(first_month), "requested_to": format_period(last_month),
                    "months": len(month_range(start, end)),
-                   "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+                   "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
         "units": {"emissions": "kg CO2e (allocated: after the share; market-based unless the key says location)",
                   "share": "percent of the item's emissions"},
         "allocation": {"rule": ALLOCATION_RULE,
@@ -319,6 +319,7 @@ def projects_overview(ws: Workspace, first_month: dt.date, last_month: dt.date) 
         overview.append({
             **s["project"], "from": s["period"]["from"], "to": s["period"]["to"],
             "rules": [r["text"] for r in s["allocation"]["rules"]],
+            "allocations": [{k: r[k] for k in ("kind", "item", "source", "share_pct")} for r in s["allocation"]["rules"]],
             **{k: v for k, v in s["emissions"].items() if not isinstance(v, list)},
             "data_gaps": s["data_gaps"]["count"],
         })

@@ -37,8 +37,9 @@ def _tidy(pct: float | None) -> float | None:
     return None if pct is None else round(pct, 9) + 0.0
 
 
-def _tonnes(block: dict[str, Any]) -> dict[str, float]:
-    return {key: block[f"{key}_kg_co2e"] / 1000 for key in _SCOPES}
+def _tonnes(block: dict[str, Any]) -> dict[str, float | None]:
+    """A period's scopes in tonnes; null where the period has no data at all."""
+    return {key: None if block[f"{key}_kg_co2e"] is None else block[f"{key}_kg_co2e"] / 1000 for key in _SCOPES}
 
 
 def _green_kwh(ws: Workspace, start: dt.date, end: dt.date) -> float:
@@ -102,7 +103,7 @@ def public_summary(ws: Workspace, half: str) -> dict[str, Any]:
             for t in s["targets"]["items"]
         ],
         "green_electricity": _green_electricity(ws, s, year, last_month),
-        "data_complete": s["missing"]["count"] == 0,
+        "data_complete": s["missing"]["count"] == 0 and s["missing"]["partial_count"] == 0,
         "months_with_gaps": [m["period"] for m in s["missing"].get("by_month", [])],
         "factor_lists": [{"list_year": f["list_year"], "version": f["version"]} for f in s["factor_lists"]],
         "method": METHOD,

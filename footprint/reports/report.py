@@ -29,7 +29,7 @@ def write_report(ws: Workspace, half: str, out_dir: Path, lang: str = "nl") -> d
     html = write_html(summary, charts, out_dir / "report.html", lang)
     written = {
         "summary.json": summary_path,
-        "report.xlsx": write_workbook(ws, summary, out_dir / "report.xlsx"),
+        "report.xlsx": write_workbook(ws, summary, out_dir / "report.xlsx", lang),
         "report.html": html,
         "report.pdf": write_pdf(html, out_dir / "report.pdf"),
         **{f"charts/{path.name}": path for path in charts.values()},

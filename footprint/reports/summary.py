@@ -9,19 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
-from footprint.config import Workspace
+from footprint.config import Workspace, normalise_plate
 from footprint.errors import UsageError
+from footprint.factors.mapping import load_activity_mapping
 from footprint.periods import format_period
-from footprint.pipeline import warehouse
-from footprint.queries import status
+from footprint.queries import Coverage, coverage
+from footprint.reports.factor_use import factor_lists, factor_years, list_refs, restatements
+from footprint.reports.frames import clean as _clean
+from footprint.reports.frames import frame as _frame
+from footprint.reports.frames import records as _records
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 PRO_RATA_RULE = (
     "revenue_eur and fte are the configured figures of the calendar year (footprint.yaml `years`), "
@@ -46,33 +48,6 @@ def parse_half(half: str) -> tuple[int, int]:
     if not match:
         raise UsageError(f"half {half!r} is not a half year written as YYYYH1 or YYYYH2, e.g. 2025H1")
     return int(match.group(1)), int(match.group(2))
-
-
-def _frame(ws: Workspace, sql: str, **params: Any) -> pd.DataFrame:
-    with warehouse(ws).connect() as conn:
-        result = conn.execute(sa.text(sql), params)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
-
-def _clean(value: Any) -> Any:
-    """numpy/pandas/Decimal scalars -> plain JSON values; NaN -> None; dates -> ISO text."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, Decimal):  # PostgreSQL sums integers as numeric
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.astype(object).to_dict(orient="records")]
 
 
 def _months(year: int, last_month: int) -> tuple[dt.date, dt.date]:
@@ -151,7 +126,9 @@ def _year_figures(ws: Workspace, year: int, months: int) -> dict[str, Any]:
     return {"revenue_eur": figures.revenue_eur * share, "fte": figures.fte * share}
 
 
-def _intensity(kg: float, figures: dict[str, Any]) -> dict[str, float | None]:
+def _intensity(kg: float | None, figures: dict[str, Any]) -> dict[str, float | None]:
+    if kg is None:
+        return {"kg_co2e_per_million_eur": None, "kg_co2e_per_fte": None}
     revenue, fte = figures.get("revenue_eur"), figures.get("fte")
     return {
         "kg_co2e_per_million_eur": kg / (revenue / 1e6) if revenue else None,
@@ -160,7 +137,8 @@ def _intensity(kg: float, figures: dict[str, Any]) -> dict[str, float | None]:
 
 
 def _period_block(ws: Workspace, frame: pd.DataFrame, year: int, last_month: int) -> dict[str, Any]:
-    scopes = _scope_totals(frame)
+    """One comparison period; without any data its figures are null ("no data"), never 0 kg."""
+    scopes = _scope_totals(frame) if len(frame) else {key: None for key in _scope_totals(frame)}
     figures = _year_figures(ws, year, last_month)
     block: dict[str, Any] = {
         "year": year,
@@ -241,7 +219,7 @@ def _targets(ws: Workspace, year: int, last_month: int) -> list[dict[str, Any]]:
     for target in org.targets:
         scope, basis = int(target.ladder_scope), str(target.basis)
 
-        def value(y: int) -> float | None:
+        def value(y: int, scope: int = scope, basis: str = basis) -> float | None:
             if (y, scope) not in kg and not any(k[0] == y for k in kg):
                 return None  # no data at all that year
             return _metric(kg.get((y, scope), 0.0), basis, _year_figures(ws, y, last_month))
@@ -293,7 +271,8 @@ def _energy(ws: Workspace, start: dt.date, end: dt.date) -> dict[str, Any]:
     return {"by_carrier": _records(frame), "monthly": _records(monthly)}
 
 
-def _data_quality(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str, Any]) -> dict[str, Any]:
+def _data_quality(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str, Any], found: Coverage) -> dict[str, Any]:
+    """Shares, coverage per month by the rows' own months, files per inbox month and estimated energy."""
     files = _frame(
         ws,
         """
@@ -315,75 +294,77 @@ def _data_quality(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str,
         """,
         start=start, end=end,
     )
-    files_num = files[["rows_read", "rows_quarantined"]].astype(float) if len(files) else None
+    files_num = files[["rows_read"]].astype(float) if len(files) else None
+    covered = found.datasets.assign(period=[format_period(p) for p in found.datasets["period"]])
     return {
         "primary_kg_co2e": totals["primary_kg_co2e"],
         "secondary_kg_co2e": totals["secondary_kg_co2e"],
         "primary_share": totals["primary_kg_co2e"] / total if total else None,
         "secondary_share": totals["secondary_kg_co2e"] / total if total else None,
         "rows_read": int(files_num["rows_read"].sum()) if files_num is not None else 0,
-        "rows_quarantined": int(files_num["rows_quarantined"].sum()) if files_num is not None else 0,
+        "rows_quarantined": int(found.datasets["rows_quarantined"].sum()),
+        "coverage": _records(covered),
         "files_per_month": _records(files),
         "estimated_energy": _records(estimated),
     }
 
 
-def _missing(ws: Workspace, start: dt.date, end: dt.date) -> dict[str, Any]:
-    rows = pd.DataFrame(status(ws, start, end))
-    if rows.empty:
-        return {"count": 0, "months_without_any_file": [], "items": []}
-    missing = rows[rows["status"] == "missing"][["period", "source"]]
-    all_sources = rows[~rows["source"].str.startswith("meter ")]
-    found = all_sources.groupby("period")["files"].sum()
-    empty_months = sorted(found[found == 0].index.tolist())
-    by_month = missing.groupby("period")["source"].apply(list).reset_index()
+EXPECTED_RULE = (
+    "Only configured sources can be missing: each active meter (per EAN, by the months its rows cover), the "
+    "fuel-card data when an active vehicle is configured, and the supplier and travel sources footprint.yaml "
+    "`expected_sources` lists, at their rhythm (monthly; quarterly and yearly judged on whole calendar quarters "
+    "and years). A meter month is partial when its rows start after the month's first moment or end before its "
+    "last (local time)."
+)
+
+
+def _missing(found: Coverage) -> dict[str, Any]:
+    """Gaps and partial months of the period, each as structured items (the report words them per language)."""
+    delivered = found.datasets.groupby("period")["rows_loaded"].sum()
+    months = sorted({m["period"] for m in found.missing} | {m["period"] for m in found.partial})
     return {
-        "count": int(len(missing)),
-        "months_without_any_file": empty_months,
-        "items": _records(missing),
-        "by_month": [{"period": r["period"], "sources": list(r["source"])} for r in by_month.to_dict("records")],
+        "rule": EXPECTED_RULE,
+        "count": len(found.missing),
+        "partial_count": len(found.partial),
+        "months_without_any_data": sorted(format_period(p) for p, rows in delivered.items() if rows == 0),
+        "items": found.missing,
+        "partial": found.partial,
+        "by_month": [{"period": month, "items": [m for m in found.missing if m["period"] == month],
+                      "partial": [m for m in found.partial if m["period"] == month]} for month in months],
     }
 
 
-def _factor_lists(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    frame = _frame(
-        ws,
-        """
-        SELECT f.list_id, f.list_year, f.version, l.source AS list_source, l.source_file,
-               count(*) AS emission_rows, sum(e.emissions_kg_co2e) AS emissions_kg_co2e,
-               min(e.period) AS first_period, max(e.period) AS last_period
-        FROM emissions e JOIN factors f ON f.factor_id = e.factor_id
-        LEFT JOIN factor_lists l ON l.list_id = f.list_id
-        WHERE e.period >= :start AND e.period <= :end
-        GROUP BY f.list_id, f.list_year, f.version, l.source, l.source_file
-        ORDER BY f.list_year, f.version
-        """,
-        start=start, end=end,
-    )
-    return _records(frame)
+def _about(alert: Any, org: Any, refs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What an alert's subject is, so a report can name it in its own words (a meter's carrier and site, ...)."""
+    rule, subject = alert.rule, str(alert.subject)
+    if rule == "quarantine_rate":
+        return {"kind": "file"}
+    if rule == "factor_restatement":
+        return {"kind": "factor_list", "list": refs.get(subject), "base_year": org.base_year}
+    if rule == "target_path":
+        target = next((t for t in org.targets if t.id == subject), None)
+        return {"kind": "target", **({"ladder_scope": target.ladder_scope, "basis": str(target.basis),
+                                      "reduction_pct": target.reduction_pct} if target else {})}
+    ean, _, direction = subject.partition(":")
+    meter = next((m for m in org.meters if m.ean == ean), None)
+    if meter is not None or (ean.isdigit() and len(ean) == 18):
+        return {"kind": "meter", "ean": ean, "carrier": meter.carrier if meter else None,
+                "site": meter.site if meter else None, "direction": direction or None}
+    if subject in {a.source for a in load_activity_mapping().activities.values()}:
+        return {"kind": "source", "source": subject}
+    if normalise_plate(subject) in {v.plate for v in org.vehicles} or rule == "tank_exceeded":
+        return {"kind": "vehicle"}
+    return {"kind": "supplier" if rule == "missing" else "vehicle"}
 
 
-def _restatements(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    frame = _frame(
-        ws,
-        """
-        SELECT restatement_id, kind, period, file_name, old_factor_lists, new_factor_lists,
-               old_kg_co2e, new_kg_co2e, restated_at
-        FROM restatements WHERE period >= :start AND period <= :end
-        ORDER BY period, restated_at
-        """,
-        start=start, end=end,
-    )
-    return _records(frame)
-
-
-def _alerts(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """The period's alerts with the quality officer's status and note (section 4, unexpected changes)."""
+def _alerts(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The period's alerts with the quality officer's status and note (section 4, unexpected changes), and
+    `about`: what the subject is, for the report to word the alert in its language."""
     from footprint.alerts.store import list_alerts
 
     keep = ("alert_id", "rule", "subject", "period", "severity", "title", "message", "status", "note",
             "noted_by", "noted_at", "created_at")
-    return [{k: _clean(getattr(a, k)) for k in keep} | {"evidence": a.evidence}
+    return [{k: _clean(getattr(a, k)) for k in keep} | {"evidence": a.evidence, "about": _about(a, ws.org, refs)}
             for a in list_alerts(ws, first_period=start, last_period=end)]
 
 
@@ -430,24 +411,21 @@ def _checks(ws: Workspace, start: dt.date, end: dt.date, totals: dict[str, Any])
     def summed(key: str, items: str) -> float:
         return float(sum(r[key] for r in totals[items]))
 
-    off = int(rows["off_rows"] or 0)
-    checks = [
-        ("rows_quantity_times_factor", "every emission row equals quantity x its factor in the list", off == 0,
-         f"{int(rows['emission_rows'])} rows checked, {off} differ"),
-        ("scopes_add_up", "ladder scopes 1 + 2 + 3 add up to the total", _close(scopes, total),
-         f"{scopes:.3f} vs {total:.3f} kg"),
+    off, checked = int(rows["off_rows"] or 0), int(rows["emission_rows"])
+    sums = [
+        ("scopes_add_up", "ladder scopes 1 + 2 + 3 add up to the total", scopes, total),
         ("sources_add_up", "rows per source add up to the total (market-based)",
-         _close(summed("emissions_kg_co2e", "by_source"), total),
-         f"{summed('emissions_kg_co2e', 'by_source'):.3f} vs {total:.3f} kg"),
+         summed("emissions_kg_co2e", "by_source"), total),
         ("sources_add_up_location", "rows per source add up to the total (location-based)",
-         _close(summed("location_emissions_kg_co2e", "by_source"), location),
-         f"{summed('location_emissions_kg_co2e', 'by_source'):.3f} vs {location:.3f} kg"),
-        ("sites_add_up", "rows per site add up to the total", _close(summed("emissions_kg_co2e", "by_site"), total),
-         f"{summed('emissions_kg_co2e', 'by_site'):.3f} vs {total:.3f} kg"),
-        ("rows_add_up", "the emission rows add up to the reported total", _close(float(rows["row_kg"] or 0.0), total),
-         f"{float(rows['row_kg'] or 0.0):.3f} vs {total:.3f} kg"),
+         summed("location_emissions_kg_co2e", "by_source"), location),
+        ("sites_add_up", "rows per site add up to the total", summed("emissions_kg_co2e", "by_site"), total),
+        ("rows_add_up", "the emission rows add up to the reported total", float(rows["row_kg"] or 0.0), total),
     ]
-    return [{"id": key, "check": name, "holds": bool(holds), "detail": detail} for key, name, holds, detail in checks]
+    return [{"id": "rows_quantity_times_factor", "check": "every emission row equals quantity x its factor in the list",
+             "holds": off == 0, "detail": f"{checked} rows checked, {off} differ",
+             "figures": {"rows": checked, "differ": off}}] + [
+        {"id": key, "check": name, "holds": _close(left, right), "detail": f"{left:.3f} vs {right:.3f} kg",
+         "figures": {"left_kg": left, "right_kg": right}} for key, name, left, right in sums]
 
 
 def _monthly(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -490,14 +468,14 @@ def build_summary(ws: Workspace, half: str) -> dict[str, Any]:
                                other["intensity"][k]["kg_co2e_per_fte"]) for k in keys},
         }
 
-    dq = _data_quality(ws, start, end, totals)
-    missing = _missing(ws, start, end)
+    found = coverage(ws, start, end)
+    refs = list_refs(ws)
     return {
         "schema_version": SCHEMA_VERSION,
         "organisation": org.organisation,
         "half": f"{year}H{h}",
         "period": {"from": format_period(start), "to": format_period(end), "months": last_month,
-                   "year_to_date": True, "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+                   "year_to_date": True, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
         "base_year": org.base_year,
         "units": {"emissions": "kg CO2e (market-based unless the key says location)", "intensity_revenue":
                   "kg CO2e per million EUR revenue", "intensity_fte": "kg CO2e per FTE"},
@@ -515,11 +493,13 @@ def build_summary(ws: Workspace, half: str) -> dict[str, Any]:
             "vs_previous_year": changes(previous_block),
         },
         "targets": {"rule": TARGET_RULE, "items": _targets(ws, year, last_month)},
-        "data_quality": dq,
-        "missing": missing,
-        "factor_lists": _factor_lists(ws, start, end),
-        "restatements": _restatements(ws, start, end),
-        "alerts": _alerts(ws, start, end),
+        "data_quality": _data_quality(ws, start, end, totals, found),
+        "missing": _missing(found),
+        "factor_policy": {"mode": str(org.factor_policy.mode), "list_year": org.factor_policy.list_year},
+        "factor_lists": factor_lists(ws, start, end),
+        "factor_years": factor_years(ws, start, end, refs),
+        "restatements": restatements(ws, start, end, refs),
+        "alerts": _alerts(ws, start, end, refs),
         "measures": _measures(ws, end),
         "projects": _projects(ws, start, end),
         "checks": _checks(ws, start, end, totals),

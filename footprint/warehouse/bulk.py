@@ -132,6 +132,10 @@ def _csv_chunks(table: pa.Table) -> Iterator[bytes]:
         columns.append(column)
     options = pa_csv.WriteOptions(include_header=False, batch_size=_CSV_BATCH_ROWS)
     for batch in pa.table(columns, names=table.column_names).to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+        if batch.num_rows == 0:
+            # A table of chunked columns can start with an empty batch; psycopg2's copy_expert takes an
+            # empty read() as the end of the data and would load nothing after it.
+            continue
         sink = pa.BufferOutputStream()
         pa_csv.write_csv(batch, sink, options)
         yield sink.getvalue().to_pybytes()

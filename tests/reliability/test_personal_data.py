@@ -146,7 +146,7 @@ def test_no_report_shows_a_card_number_or_name(reports: tuple[list[Path], str]) 
     written = reports[0]
     assert {p.suffix for p in written} >= {".html", ".json", ".xlsx", ".pdf"}
     texts = {path: _file_text(path) for path in written}
-    assert "fuel_transactions" in texts[next(p for p in written if p.name == "report.xlsx")]  # the fuel rows are there
+    assert "Fuel-card data" in texts[next(p for p in written if p.name == "report.xlsx")]  # the fuel rows are there
     assert [leak for path, text in texts.items() for leak in _leaks(path.name, text)] == []
 
 

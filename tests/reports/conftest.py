@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from company_files import ALL_FILES, make_company
+
 from footprint import pipeline
 from footprint.config import Workspace
 

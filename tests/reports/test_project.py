@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from company_files import ALL_FILES, ELECTRICITY_EAN, FUEL, GAS_EAN, write_company
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, ELECTRICITY_EAN, FUEL, GAS_EAN, write_company
 from footprint import pipeline
 from footprint.cli import app
 from footprint.config import Settings, Workspace, load_org_config, open_workspace

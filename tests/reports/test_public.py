@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from company_files import ALL_FILES, ELECTRICITY_EAN, GAS_EAN, write_company
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, ELECTRICITY_EAN, GAS_EAN, write_company
 from footprint import pipeline
 from footprint.cli import app
 from footprint.config import Settings, Workspace, open_workspace

@@ -32,3 +32,25 @@ def test_explained_alert_appears_with_its_note(report_ws, tmp_path) -> None:
     assert "New cleaning machine on trial in March" in html and "toegelicht" in html
     html = render_html(full_year, write_charts(full_year, tmp_path / "charts2"), "en")
     assert "open, not yet explained" in html
+
+
+def test_a_resolved_alert_is_shown_as_resolved_not_open(report_ws, tmp_path) -> None:
+    """footprint closes an alert whose cause a corrected or reprocessed file removed: status resolved, its note why."""
+    import sqlalchemy as sa
+
+    from footprint.pipeline import warehouse
+
+    [stored] = record(report_ws, [_alert("2024-04", "871687120000000009")])
+    with warehouse(report_ws).begin() as conn:
+        conn.execute(sa.text("UPDATE alerts SET status = 'resolved', noted_by = 'footprint', note = :why "
+                             "WHERE alert_id = :id"), {"id": stored.alert_id, "why": "no longer found in 2024-04"})
+    s = build_summary(report_ws, "2024H1")
+    [alert] = [a for a in s["alerts"] if a["subject"] == "871687120000000009"]
+    assert (alert["status"], alert["note"]) == ("resolved", "no longer found in 2024-04")
+    nl = render_html(s, write_charts(s, tmp_path / "nl"), "nl")
+    row = nl[nl.index("2024-04</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "opgelost (de oorzaak is weg)" in row and "open, nog niet toegelicht" not in row
+    assert "gesloten door footprint" in row and "no longer found" not in row
+    en = render_html(s, write_charts(s, tmp_path / "en"), "en")
+    assert "resolved (its cause is gone)" in en and "no longer found in 2024-04" in en

@@ -13,13 +13,13 @@ import pandas as pd
 import pypdf
 import pytest
 import sqlalchemy as sa
-
 from company_files import ALL_FILES, CONFIG, ELECTRICITY_EAN, GAS_EAN, make_company
+
 from footprint import pipeline
 from footprint.reports import build_summary, write_report
-from footprint.reports.project import project_summary
 from footprint.reports.charts import write_charts
-from footprint.reports.html import render_html, tonnes
+from footprint.reports.html import labels, render_html, tonnes
+from footprint.reports.project import project_summary
 from footprint.reports.workbook import _table_sheet, write_workbook
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -38,13 +38,20 @@ def test_charts_are_png(summary, tmp_path: Path) -> None:
         assert data.startswith(PNG) and len(data) > 10_000
 
 
+EN = labels("en")
+COLUMN = {text: key.removeprefix("col.") for key, text in EN.items() if key.startswith("col.")}
+DATASET = {EN[f"dataset.{d}"]: d for d in ("fuel_transactions", "meter_usage", "supplier_activity")}
+
+
 def _emission_lines(book: openpyxl.Workbook) -> tuple[list[str], list[dict]]:
-    """The notes above the Emission rows table, and its lines as dicts by header."""
+    """The notes above the Emission rows table, and its lines as dicts by column name (the English headers
+    read back as the summary's keys, datasets as their codes)."""
     rows = list(book["Emission rows"].values)
-    header_at = next(i for i, row in enumerate(rows) if row[0] == "period")
+    header_at = next(i for i, row in enumerate(rows) if row[0] == EN["col.period"])
     notes = [row[0] for row in rows[:header_at] if row[0]]
-    header = rows[header_at]
-    return notes, [dict(zip(header, row)) for row in rows[header_at + 1:]]
+    header = [COLUMN.get(name, name) for name in rows[header_at]]
+    lines = [dict(zip(header, row)) for row in rows[header_at + 1:]]
+    return notes, [{**line, "activity_table": DATASET[line["activity_table"]]} for line in lines]
 
 
 def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
@@ -67,10 +74,11 @@ def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
     overview = {r[0]: r[1] for r in book["1 Overview"].values}
     # The summary's own figure, not a rounded one: a cell holds 15 significant digits, as Excel does,
     # and the warehouse's parallel sum may differ from run to run beyond them.
-    assert overview["emissions.total_kg_co2e"] == float(f'{summary["emissions"]["total_kg_co2e"]:.15g}')
+    assert overview["Total, market-based (kg CO2e)"] == float(f'{summary["emissions"]["total_kg_co2e"]:.15g}')
     assert book["7 Measures"]["A1"].value == "no measures configured"
     checks = list(book["Checks"].values)
-    assert checks[0] == ("id", "check", "holds", "detail") and len(checks) == 1 + len(summary["checks"])
+    assert checks[0] == ("Check", "Holds", "Detail") and len(checks) == 1 + len(summary["checks"])
+    assert checks[1] == (EN["check_rows_quantity_times_factor"], True, "7 rows checked, 0 differ")
 
 
 # The 15-minute files and the tariff readings are of two more electricity meters at the same site: files

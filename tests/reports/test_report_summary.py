@@ -43,8 +43,8 @@ def test_totals_equal_hand_computation_and_views(report_ws) -> None:
         by_ghg = conn.execute(sa.text(
             "SELECT ghg_scope, ghg_category, sum(emissions_kg_co2e) FROM v_emissions_monthly "
             "WHERE year = 2025 GROUP BY ghg_scope, ghg_category")).all()
-        energy = dict(((r[0], r[1]), r[2]) for r in conn.execute(sa.text(
-            "SELECT carrier, unit, sum(quantity) FROM v_energy_monthly WHERE year = 2025 GROUP BY carrier, unit")))
+        energy = {(r[0], r[1]): r[2] for r in conn.execute(sa.text(
+            "SELECT carrier, unit, sum(quantity) FROM v_energy_monthly WHERE year = 2025 GROUP BY carrier, unit"))}
     for scope in (1, 2, 3):
         assert e[f"scope_{scope}_kg_co2e"] == pytest.approx(float(view[scope]), abs=1e-9)
     got_ghg = {(r["ghg_scope"], r["ghg_category"]): r["emissions_kg_co2e"] for r in e["by_ghg_scope"]}
@@ -104,14 +104,23 @@ def test_targets_in_summary(report_ws) -> None:
 
 
 def test_missing_months_and_meters_are_listed(report_ws) -> None:
+    """March 2025 alone has data: the fuel cards (an active vehicle) and both meters miss five months each;
+    suppliers and travel are not expected (no expected_sources), so they are never missing."""
     s = build_summary(report_ws, "2025H1")
     m = s["missing"]
-    assert m["months_without_any_file"] == ["2025-01", "2025-02", "2025-04", "2025-05", "2025-06"]
-    months = {r["period"] for r in m["items"]}
-    assert "2025-03" not in months and "2025-01" in months
-    meters = [r for r in m["items"] if r["source"].startswith("meter ")]
-    assert len(meters) == 2 * 5  # both configured meters, five months without data
-    assert m["count"] == len(m["items"])
+    gaps = ["2025-01", "2025-02", "2025-04", "2025-05", "2025-06"]
+    assert m["months_without_any_data"] == gaps
+    assert m["count"] == len(m["items"]) == 5 + 2 * 5
+    assert sorted((i["period"], i["kind"], i.get("ean") or i.get("dataset")) for i in m["items"]) == sorted(
+        [(g, "dataset", "fuel_transactions") for g in gaps]
+        + [(g, "meter", ean) for g in gaps for ean in ("871687120000000004", "871687140000000002")])
+    assert not any(i["kind"] == "source" for i in m["items"])
+    assert m["partial"] == [] and m["partial_count"] == 0  # monthly readings 01-03 to 01-04 cover March
+    assert [b["period"] for b in m["by_month"]] == gaps
+    coverage = {(r["period"], r["dataset"]): r["status"] for r in s["data_quality"]["coverage"]}
+    assert coverage[("2025-01", "supplier_activity")] == "not_expected"
+    assert coverage[("2025-01", "fuel_transactions")] == coverage[("2025-01", "meter_usage")] == "missing"
+    assert {coverage[("2025-03", d)] for d in ("fuel_transactions", "meter_usage", "supplier_activity")} == {"ok"}
 
 
 def test_data_quality_factor_lists_and_restatements(report_ws) -> None:
@@ -124,3 +133,20 @@ def test_data_quality_factor_lists_and_restatements(report_ws) -> None:
     assert [f["list_year"] for f in s["factor_lists"]] == [2026]
     assert s["factor_lists"][0]["version"] and s["factor_lists"][0]["list_source"]
     assert s["restatements"] == []
+
+
+def test_a_year_without_a_list_of_its_own_says_which_list_applied(report_ws) -> None:
+    """Only the 2026 list is loaded: 2025 falls back to it (per_year policy), every key by the same year note."""
+    from footprint.reports.charts import write_charts
+    from footprint.reports.html import render_html
+
+    s = build_summary(report_ws, "2025H1")
+    official = {"list_id": "co2ef-2026-20260820", "kind": "official", "list_year": 2026, "version": "20-08-2026"}
+    assert s["factor_policy"] == {"mode": "per_year", "list_year": None}
+    [year] = s["factor_years"]
+    assert (year["year"], year["applied_list"], year["list_of_its_own"], year["fallbacks"]) == (2025, official, False, [])
+    assert year["year_notes"] == [{"reason": "no_year_list", "year": 2025, "applied": {
+        "kind": "official", "list_year": 2026, "version": "20-08-2026"}}]
+    html = render_html(s, write_charts(s, report_ws.staging / "fallback"), "nl")
+    assert ("voor 2025 is geen eigen lijst geladen; co2emissiefactoren.nl 2026 (versie 20-08-2026) is toegepast"
+            in html)

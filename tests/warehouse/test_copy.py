@@ -86,6 +86,31 @@ def test_mixed_python_objects_are_written_as_text(any_url: str) -> None:
     assert values == ["1.5", "abc", None]
 
 
+def test_a_table_whose_first_chunk_is_empty_loads_every_row(any_url: str) -> None:
+    """pd.concat of string columns leaves chunked Arrow columns that may start empty: psycopg2 read the
+    empty first CSV chunk as the end of the data and loaded nothing (caught by a report test)."""
+    frame = pa.table(
+        {
+            "file_sha256": pa.chunked_array([[], [SHA, SHA]], pa.string()),
+            "file_name": pa.chunked_array([[], ["x.csv", "x.csv"]], pa.string()),
+            "dataset": pa.chunked_array([[], ["meter_usage"] * 2], pa.string()),
+            "period": pa.chunked_array([[], [dt.date(2025, 3, 1)] * 2], pa.date32()),
+            "source_row": pa.chunked_array([[], [2, 3]], pa.int64()),
+            "column_name": pa.chunked_array([[], ["quantity"] * 2], pa.string()),
+            "value": pa.chunked_array([[], ["1", "2"]], pa.string()),
+            "expectation": pa.chunked_array([[], ["x"] * 2], pa.string()),
+            "reason": pa.chunked_array([[], ["bad"] * 2], pa.string()),
+        }
+    )
+    engine = make_warehouse(any_url)
+    with engine.begin() as conn:
+        insert_frame(conn, "quarantine", frame)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT source_row FROM quarantine ORDER BY source_row")).scalars().all()
+    engine.dispose()
+    assert rows == [2, 3]
+
+
 def test_staged_columns_keep_their_types(any_url: str) -> None:
     frame = pd.DataFrame(
         {
