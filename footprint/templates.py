@@ -23,19 +23,27 @@ sites:
 # contract (electricity): grey | green_gvo_nl (green, Dutch guarantees of origin) | supplier_mix
 # contract_from: changes of contract by month, e.g. {{"2025-01": green_gvo_nl}}
 # direction: consumption | feed_in | generation
+# files: exports that name no valid EAN (only in their file name, nowhere, or a placeholder such as
+#   XXXXXXXXXXXXXXXXXX) belong to this meter when their name, or their path below the month folder,
+#   matches one of these patterns ("fluvius-gas/*" for inbox/YYYY-MM/fluvius-gas/). A file's own valid
+#   EAN always wins; file_ean names a code such exports write instead of this meter's own.
 meters: []
 #  - ean: "871687120000000000"
 #    carrier: electricity
 #    site: hq
 #    contract: grey
 #    direction: consumption
+#    files: ["Consumption_history_electricity_*"]
 
-# Vehicles by plate; fuel: diesel | petrol | lpg | cng | hvo100 | electric; tank size for plausibility checks.
+# Vehicles by plate; fuel: diesel | petrol | lpg | cng | hvo100 | electric. tank_litres (else vehicle_class:
+# car | van | truck | bus | machine) sets the largest plausible single fuelling: the tank plus 50 %, or the
+# class's bound (footprint/data/plausible_fuelling.yaml; override under fuel_cards: plausible_fuelling:).
 vehicles: []
 #  - plate: "V-123-AB"
 #    site: hq
 #    fuel: diesel
 #    tank_litres: 70
+#    vehicle_class: van
 
 # Supplier, travel and mileage data you expect, and how often: only these can be reported missing (the
 # half-year report's warning, section 5, footprint status). Without an entry such data is never missing,
