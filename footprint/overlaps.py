@@ -10,8 +10,8 @@ monthly files of that year can both hold March. The rule, one for every dataset:
   description, date and quantity) or, for meters, whose interval overlaps a loaded interval of the
   same EAN and direction (whatever the tariff or resolution: a day of a year file and its 15-minute
   rows in a monthly file are the same energy), is held in quarantine with the file and line that
-  already count it. It is not lost: the reason names where its figure is, and `footprint reprocess`
-  re-checks it once the earlier file is superseded.
+  already count it. It is not lost: the reason names where its figure is, and `footprint reprocess
+  --file <later file>` checks it again (after the earlier file was superseded, say).
 
 Within one file nothing is compared here (a file's own duplicates are a validation rule); within a
 batch of new files, the earlier file in delivery order counts first, as if loaded before.
@@ -199,20 +199,34 @@ def _overlapping(
     return hit, order[holder[candidate[hit]]]
 
 
+def _micros(column: str) -> str:
+    """SQL for an instant as microseconds since 1970 UTC: both warehouses compare numbers, and no zoned
+    timestamp is built in Python per row."""
+    return f"CAST(round(EXTRACT(EPOCH FROM {column}) * 1000000) AS BIGINT)"
+
+
 def _loaded_series(conn: sa.Connection, spans: pd.DataFrame) -> pd.DataFrame:
-    """Loaded series of the batch's EANs whose span meets the batch's span of that EAN and direction."""
-    columns = ["series_id", "ean", "direction", "first_start", "last_end"]
+    """Loaded series of the batch's EANs whose span meets the batch's span of that EAN and direction.
+
+    The warehouse narrows by the batch's whole span first: the earlier months of the batch's meters
+    are most of their series, and none of them can meet a new month.
+    """
+    columns = ["series_id", "ean", "direction"]
     eans = sorted(set(spans["ean"].dropna()))
     if not eans:
         return pd.DataFrame(columns=columns)
     query = sa.text(
-        "SELECT s.series_id, s.ean, s.direction, s.first_start, s.last_end FROM meter_series s "
-        "JOIN raw_files r ON r.file_sha256 = s.file_sha256 WHERE r.superseded_by IS NULL AND s.ean IN :eans"
+        f"SELECT s.series_id, s.ean, s.direction, {_micros('s.first_start')} AS lo, {_micros('s.last_end')} AS hi "
+        "FROM meter_series s JOIN raw_files r ON r.file_sha256 = s.file_sha256 "
+        f"WHERE r.superseded_by IS NULL AND s.ean IN :eans AND {_micros('s.first_start')} < :hi "
+        f"AND {_micros('s.last_end')} > :lo"
     ).bindparams(sa.bindparam("eans", expanding=True))
-    found = pd.DataFrame(conn.execute(query, {"eans": eans}).all(), columns=columns)
+    found = pd.DataFrame(
+        conn.execute(query, {"eans": eans, "lo": int(spans["lo"].min()), "hi": int(spans["hi"].max())}).all(),
+        columns=[*columns, "lo", "hi"],
+    )
     if found.empty:
-        return found
-    found = found.assign(lo=_epoch_us(found["first_start"]), hi=_epoch_us(found["last_end"]))
+        return found[columns]
     wide = spans.groupby(["ean", "direction"]).agg(batch_lo=("lo", "min"), batch_hi=("hi", "max")).reset_index()
     joined = found.merge(wide, on=["ean", "direction"])
     return joined[(joined["lo"] < joined["batch_hi"]) & (joined["hi"] > joined["batch_lo"])][columns]
@@ -223,22 +237,12 @@ def _loaded_intervals(conn: sa.Connection, series: pd.DataFrame) -> pd.DataFrame
     if series.empty:
         return pd.DataFrame(columns=columns)
     query = sa.text(
-        "SELECT s.ean, s.direction, m.interval_start, m.interval_end, r.file_name, m.source_row "
-        "FROM meter_readings m JOIN meter_series s ON s.series_id = m.series_id "
+        f"SELECT s.ean, s.direction, {_micros('m.interval_start')}, {_micros('m.interval_end')}, r.file_name, "
+        "m.source_row FROM meter_readings m JOIN meter_series s ON s.series_id = m.series_id "
         "JOIN raw_files r ON r.file_sha256 = s.file_sha256 WHERE m.series_id IN :ids"
     ).bindparams(sa.bindparam("ids", expanding=True))
-    found = pd.DataFrame(
-        conn.execute(query, {"ids": [int(i) for i in series["series_id"]]}).all(),
-        columns=["ean", "direction", "interval_start", "interval_end", "other_file", "other_row"],
-    )
-    return pd.DataFrame(
-        {
-            "ean": found["ean"], "direction": found["direction"],
-            "start": _epoch_us(found["interval_start"]), "end": _epoch_us(found["interval_end"]),
-            "other_file": found["other_file"], "other_row": found["other_row"].astype(np.int64),
-        },
-        columns=columns,
-    )
+    found = pd.DataFrame(conn.execute(query, {"ids": [int(i) for i in series["series_id"]]}).all(), columns=columns)
+    return found.astype({"start": np.int64, "end": np.int64, "other_row": np.int64})
 
 
 def find(

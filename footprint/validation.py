@@ -150,9 +150,22 @@ class Suite:
     categorical: frozenset[str]  # of those, the ones GX may get as a category
 
 
-def _per_distinct(series: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
+Factorized = dict[str, tuple[np.ndarray, Any]]  # column -> pd.factorize of it, shared by one run's helpers
+
+
+def _factorized(frame: pd.DataFrame, column: str, seen: Factorized) -> tuple[np.ndarray, Any]:
+    """The column's codes and distinct values, worked out once per validation run (a month of meter rows
+    is millions of EANs, which two rules read)."""
+    if column not in seen:
+        seen[column] = pd.factorize(frame[column])
+    return seen[column]
+
+
+def _per_distinct(
+    series: pd.Series, derive: Callable[[pd.Series], pd.Series], factorized: tuple[np.ndarray, Any] | None = None
+) -> pd.Series:
     """Derive once per distinct value: identifiers and names repeat on nearly every row of a file."""
-    codes, uniques = pd.factorize(series)
+    codes, uniques = factorized if factorized is not None else pd.factorize(series)
     derived = derive(pd.Series(uniques, dtype=series.dtype))
     return pd.Series(derived.array.take(codes, allow_fill=True), index=series.index)
 
@@ -161,8 +174,10 @@ def _normalised_products(products: pd.Series) -> pd.Series:
     return products.astype("string").str.strip().str.casefold()
 
 
-def _derive_product_key(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
-    return _per_distinct(frame[columns[0]], _normalised_products)
+def _derive_product_key(
+    frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext, seen: Factorized
+) -> pd.Series:
+    return _per_distinct(frame[columns[0]], _normalised_products, _factorized(frame, columns[0], seen))
 
 
 def _check_digit_where_well_formed(eans: pd.Series) -> pd.Series:
@@ -171,11 +186,16 @@ def _check_digit_where_well_formed(eans: pd.Series) -> pd.Series:
     return valid.mask(~eans.str.fullmatch(r"[0-9]{18}").fillna(False).astype(bool), pd.NA)
 
 
-def _derive_ean_check_digit_ok(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
-    return _per_distinct(frame[columns[0]].astype("string"), _check_digit_where_well_formed)
+def _derive_ean_check_digit_ok(
+    frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext, seen: Factorized
+) -> pd.Series:
+    eans = frame[columns[0]].astype("string")
+    return _per_distinct(eans, _check_digit_where_well_formed, _factorized(frame, columns[0], seen))
 
 
-def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
+def _derive_duplicate_of(
+    frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext, seen: Factorized
+) -> pd.Series:
     """source_row of the first identical row on later occurrences, so the first one still loads."""
     keys = frame[list(columns)]
     result = pd.arrays.IntegerArray(np.zeros(len(frame), dtype=np.int64), np.ones(len(frame), dtype=bool))  # all <NA>
@@ -188,7 +208,9 @@ def _derive_duplicate_of(frame: pd.DataFrame, columns: Sequence[str], context: V
     return pd.Series(result, index=frame.index)
 
 
-def _derive_unit_refusal(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
+def _derive_unit_refusal(
+    frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext, seen: Factorized
+) -> pd.Series:
     """Why the unit (columns[0]) of a row about a subject (columns[1]: ean, product, activity_type) has no
     route to its factor's unit; <NA> where it has one. Worked out once per distinct pair."""
     unit_column, subject_column = columns[0], columns[1]
@@ -197,8 +219,8 @@ def _derive_unit_refusal(frame: pd.DataFrame, columns: Sequence[str], context: V
     if refusal is None or frame.empty:
         return result
     # Codes per column, then per pair: a year of 15-minute rows is ten million rows of a few pairs.
-    subject_codes, subjects = pd.factorize(frame[subject_column])
-    unit_codes, units = pd.factorize(frame[unit_column])
+    subject_codes, subjects = _factorized(frame, subject_column, seen)
+    unit_codes, units = _factorized(frame, unit_column, seen)
     known = (subject_codes >= 0) & (unit_codes >= 0)
     if not known.any():
         return result
@@ -213,7 +235,9 @@ def _derive_unit_refusal(frame: pd.DataFrame, columns: Sequence[str], context: V
     return result
 
 
-def _derive_fuelling_refusal(frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext) -> pd.Series:
+def _derive_fuelling_refusal(
+    frame: pd.DataFrame, columns: Sequence[str], context: ValidationContext, seen: Factorized
+) -> pd.Series:
     """Why a fuelling (quantity, plate, unit) is too large for one vehicle; <NA> when it is within its limit.
 
     Credits are judged by their size. Limits come per distinct plate from the configuration.
@@ -223,7 +247,7 @@ def _derive_fuelling_refusal(frame: pd.DataFrame, columns: Sequence[str], contex
     limit_of = context.fuelling_limit
     if limit_of is None or frame.empty:
         return result
-    codes, plates = pd.factorize(frame[plate_column].astype("string"))
+    codes, plates = _factorized(frame, plate_column, seen)
     limits = [limit_of(str(plate)) for plate in plates]
     limit = np.append(np.array([value for value, _ in limits], dtype=float), np.inf)[codes]
     size = frame[quantity_column].abs().to_numpy(dtype=float, na_value=np.nan)
@@ -239,7 +263,7 @@ def _derive_fuelling_refusal(frame: pd.DataFrame, columns: Sequence[str], contex
     return result
 
 
-_HELPERS: Final[dict[str, Callable[[pd.DataFrame, Sequence[str], ValidationContext], pd.Series]]] = {
+_HELPERS: Final[dict[str, Callable[[pd.DataFrame, Sequence[str], ValidationContext, Factorized], pd.Series]]] = {
     "_product_key": _derive_product_key,
     "_ean_check_digit_ok": _derive_ean_check_digit_ok,
     "_duplicate_of": _derive_duplicate_of,
@@ -382,9 +406,10 @@ def validate(
     suite = load_suite(dataset, suite_dir)
     _check_frame(dataset, frame)
     work = frame[list(suite.columns)].reset_index(drop=True)
+    seen: Factorized = {}
     for rule in suite.rules:
         if rule.checked in _HELPERS and rule.checked not in work.columns:
-            work[rule.checked] = _HELPERS[rule.checked](work, rule.reported, context)
+            work[rule.checked] = _HELPERS[rule.checked](work, rule.reported, context, seen)
     results = _run(dataset, _gx_frame(work, suite), suite, _parameters(context))
     failures = _failures(dataset, suite, results, len(work))
 

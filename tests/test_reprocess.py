@@ -92,3 +92,21 @@ def test_a_renamed_copy_is_named_with_the_command_instead_of_skipped_silently(in
     assert result.exit_code == 0, result.output
     assert "fuel copy.csv skipped, same content as fuel.csv (2025-03), already loaded" in result.output
     assert "footprint reprocess --file fuel.csv" in result.output
+
+
+def test_a_corrected_file_closes_its_predecessors_quarantine_and_alert(ingested: Path) -> None:
+    """Point 12: the quarantine-rate alert of fuel.csv is resolved when a corrected fuel.csv (same name,
+    same month) replaces it; its quarantine entries are closed, the month restated by the correction."""
+    inbox = ingested.parent / "inbox" / PERIOD
+    (inbox / "fuel.csv").write_text(UNMAPPED.replace("Premium Diesel X", "Diesel"), encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "--period", PERIOD, "--config", str(ingested)])
+    assert result.exit_code == 0, result.output
+    assert "fuel.csv: 26 read, 26 loaded, 0 quarantined (corrected file: restates" in result.output
+    [(status, who)] = _query(ingested, "SELECT status, noted_by FROM alerts WHERE rule = 'quarantine_rate'")
+    assert (status, who) == ("resolved", "footprint")
+    assert _query(ingested, "SELECT count(*) FROM quarantine WHERE closed_at IS NULL") == [(0,)]
+    closed = _query(ingested, "SELECT count(*), min(closed_reason) FROM quarantine WHERE closed_at IS NOT NULL")
+    assert closed[0][0] == 25 and "the corrected file fuel.csv" in closed[0][1]
+    [(kind, old, new)] = _query(ingested, "SELECT kind, old_kg_co2e, new_kg_co2e FROM restatements")
+    assert kind == "corrected_file"
+    assert old == pytest.approx(10 * DIESEL_PER_L) and new == pytest.approx((25 * 40 + 10) * DIESEL_PER_L)
