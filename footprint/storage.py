@@ -509,6 +509,26 @@ class _S3Location:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 yield from page.get("Contents", [])
 
+    def _download_to(self, key: str, target: Path, if_match: str | None = None) -> bool:
+        """Fetch an object into target, written beside it and renamed; False when it is gone or was replaced."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
+        try:
+            with _s3_errors(self._url(key)), os.fdopen(fd, "wb") as out:
+                try:
+                    condition = {"IfMatch": if_match} if if_match is not None else {}
+                    body = self.client.get_object(Bucket=self.bucket, Key=key, **condition)["Body"]
+                except ClientError as exc:
+                    if _error_code(exc) in ("PreconditionFailed", "NoSuchKey"):
+                        return False
+                    raise
+                for chunk in body.iter_chunks(_CHUNK):
+                    out.write(chunk)
+            os.replace(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+        return True
+
 
 class S3Inbox(_S3Location):
     """Files for a month are objects below s3://BUCKET/PREFIX/ with a folder named YYYY-MM in their key.
@@ -579,23 +599,8 @@ class S3Inbox(_S3Location):
         target = self.staging_dir / tag / key
         if target.is_file() and target.stat().st_size == size:
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
-        try:
-            with _s3_errors(self._url(key)), os.fdopen(fd, "wb") as out:
-                try:
-                    # IfMatch: an object replaced since it was listed is left for the next run.
-                    body = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=etag)["Body"]
-                except ClientError as exc:
-                    if _error_code(exc) in ("PreconditionFailed", "NoSuchKey"):
-                        return None
-                    raise
-                for chunk in body.iter_chunks(_CHUNK):
-                    out.write(chunk)
-            os.replace(tmp_name, target)
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
-        return target
+        # IfMatch: an object replaced since it was listed is left for the next run.
+        return target if self._download_to(key, target, if_match=etag) else None
 
     def _uploads_in_progress(self, month: str) -> list[SkippedFile]:
         """Multipart uploads started but not completed for the month: reported only, so users know why."""
@@ -650,22 +655,8 @@ class S3RawStore(_S3Location):
         if bucket != self.bucket:
             raise StorageError(f"{stored_path}: not in this raw store ({self.location})")
         target = staging_dir / "fetched" / sha256 / key.rsplit("/", 1)[-1]
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
-            try:
-                with _s3_errors(stored_path), os.fdopen(fd, "wb") as out:
-                    try:
-                        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
-                    except ClientError as exc:
-                        if _error_code(exc) == "NoSuchKey":
-                            raise StorageError(f"{stored_path}: the stored file is gone from the raw store") from exc
-                        raise
-                    for chunk in body.iter_chunks(_CHUNK):
-                        out.write(chunk)
-                os.replace(tmp_name, target)
-            finally:
-                Path(tmp_name).unlink(missing_ok=True)
+        if not target.is_file() and not self._download_to(key, target):
+            raise StorageError(f"{stored_path}: the stored file is gone from the raw store; it cannot be read again")
         _verified(target, sha256, stored_path)
         return target
 

@@ -101,6 +101,19 @@ def test_raw_store_keeps_each_content_once(backend, tmp_path: Path) -> None:
     assert backend.stored() == [f"{sha[:2]}/{sha}/fuel.csv"]
 
 
+def test_a_stored_file_is_fetched_back_only_as_stored(backend, tmp_path: Path) -> None:
+    """footprint reprocess reads kept files again: the content must be what was stored, or nothing is read."""
+    store = backend.raw_store()
+    kept = store.put(_source(tmp_path, "fuel.csv", b"Datum;Product\n01-01-2024;Diesel\n"))
+    fetched = store.fetch(kept.stored_path, kept.sha256, tmp_path / "staging")
+    assert (fetched.name, fetched.read_bytes()) == ("fuel.csv", b"Datum;Product\n01-01-2024;Diesel\n")
+    with pytest.raises(ChecksumMismatchError, match="changed since it was stored"):
+        store.fetch(kept.stored_path, "0" * 64, tmp_path / "elsewhere")
+    gone = kept.stored_path.replace(kept.sha256, "f" * 64)
+    with pytest.raises(StorageError, match="gone from the raw store"):
+        store.fetch(gone, "f" * 64, tmp_path / "staging")
+
+
 def test_a_corrected_file_is_stored_beside_the_old_one(backend, tmp_path: Path) -> None:
     store = backend.raw_store()
     old = store.put(_source(tmp_path, "meter.csv", b"v1"))
