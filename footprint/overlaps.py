@@ -74,8 +74,8 @@ def _keyed(
         f"WHERE r.superseded_by IS NULL AND a.period IN :periods AND a.{scope_column} IN :scope"
     ).bindparams(sa.bindparam("periods", expanding=True), sa.bindparam("scope", expanding=True))
     loaded = pd.DataFrame(conn.execute(query, {"periods": periods, "scope": scope}).all(), columns=[*on, "other_file", "other_row"])
-    keys = _normalised(rows[on], table)
-    loaded = pd.concat([_normalised(loaded[on], table), loaded[["other_file", "other_row"]]], axis=1)
+    keys = _normalised(rows[on])
+    loaded = pd.concat([_normalised(loaded[on]), loaded[["other_file", "other_row"]]], axis=1)
     found, merged = _first_match(keys, loaded, on)
     positions, files, lines = [found], [merged["other_file"].to_numpy(object)], [merged["other_row"].to_numpy(np.int64)]
     # Within the batch: a row of file i repeating a row of an earlier file j < i.
@@ -96,18 +96,18 @@ def _keyed(
     return Overlaps(np.concatenate(positions), np.concatenate(files), np.concatenate(lines))
 
 
-def _normalised(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """Key columns as comparable values: instants in UTC, product names without case or spacing."""
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
-        if column in ("transaction_at",):
+        if column == "transaction_at":
             out[column] = pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
         elif column == "product":
             out[column] = values.astype("string").map(normalise_product, na_action="ignore").astype("string")
         elif column in ("period", "activity_date"):
             out[column] = pd.to_datetime(values).astype("datetime64[s]")
-        elif column in ("quantity",):
+        elif column == "quantity":
             out[column] = values.astype("float64").round(9)
         else:
             out[column] = values.astype("string")

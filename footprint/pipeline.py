@@ -568,7 +568,7 @@ def _load_dataset(
                 replaced, earlier = {}, _withdraw_for_restating(conn, dataset, shas)
             overlap = overlaps.find(conn, dataset, tables, row_file, names, shas)
             tables, kept_file = _without_overlaps(dataset, tables, overlap, row_file)
-            quarantine = _quarantine_rows(batch, overlap, row_file, tables, dataset, month, items)
+            quarantine = _quarantine_rows(batch, overlap, row_file, dataset, month, items)
             counts = _file_counts(dataset, tables, kept_file, batch.sizes, items)
             counts["already_counted"] = batch.repeated + np.bincount(
                 row_file[overlap.positions], minlength=len(items)
@@ -626,7 +626,6 @@ def _quarantine_rows(
     batch: _ValidatedBatch,
     overlap: overlaps.Overlaps,
     row_file: np.ndarray,
-    tables_before: dict[str, pd.DataFrame],
     dataset: str,
     month: dt.date,
     items: list[_ParsedFile],
@@ -753,9 +752,10 @@ def _closed(earlier: pd.DataFrame, now: pd.DataFrame, why: str | None) -> pd.Dat
     """Earlier open quarantine entries that the new reading no longer raises, closed with the reason."""
     if earlier.empty:
         return earlier.reindex(columns=[*_QUARANTINE_COLUMNS, "closed_at", "closed_reason"])
-    still = set(map(tuple, now[_QUARANTINE_KEY].astype(str).to_numpy()))
-    gone = ~pd.Series([tuple(map(str, key)) in still for key in earlier[_QUARANTINE_KEY].to_numpy()], dtype=bool)
-    return earlier[gone.to_numpy()].assign(closed_at=pd.Timestamp.now(tz="UTC"), closed_reason=why)
+    keys = earlier[_QUARANTINE_KEY].astype(str)
+    still = now[_QUARANTINE_KEY].astype(str).drop_duplicates()
+    matched = keys.merge(still, how="left", on=_QUARANTINE_KEY, indicator=True)["_merge"].to_numpy() == "both"
+    return earlier[~matched].assign(closed_at=pd.Timestamp.now(tz="UTC"), closed_reason=why)
 
 
 def _gap_notes(
