@@ -10,6 +10,7 @@ runner that FOOTPRINT_TASK_RUNNER names (threads, or Dask: see flows/task_runner
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from prefect import flow, get_run_logger
 
@@ -18,6 +19,7 @@ from footprint.config import Settings
 from footprint.errors import FootprintError
 from footprint.periods import format_period, parse_period
 from footprint.pipeline import FileResult, RunSummary, dataset_batches, file_batches
+from tasks.check_raw_store import check_raw_store
 from tasks.compute_emissions import compute_emissions
 from tasks.detect_alerts import detect_alerts
 from tasks.load_dataset import load_dataset
@@ -53,7 +55,7 @@ def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]
 def _ingest(config: str | None, period: str) -> RunSummary:
     started = dt.datetime.now(dt.timezone.utc)
     pulled = pull_files(config, period)
-    files = _load(config, period, pulled.paths)
+    files = [*pulled.rejected, *_load(config, period, pulled.paths)]
     try:
         emissions = compute_emissions(config, period)
     except FootprintError as exc:
@@ -71,11 +73,19 @@ def _send(config: str | None) -> None:
         get_run_logger().warning("alerts stay pending and go out with the next run: %s", state.message)
 
 
+def _checked_store(config: str | None, summaries: list[RunSummary]) -> list[RunSummary]:
+    """The raw store checked once per flow run, after loading: what the warehouse points at must be there."""
+    problems = check_raw_store(config)
+    for line in problems:
+        get_run_logger().warning("raw store: %s", line)
+    return [replace(summary, raw_store_problems=problems) for summary in summaries] if problems else summaries
+
+
 @flow(name="monthly_ingest", task_runner=RUNNER)
 def monthly_ingest(period: str | None = None, config: str | None = None) -> RunSummary:
     """Ingest one month (default: last month, for the schedule in prefect.yaml)."""
     month = format_period(parse_period(period)) if period else previous_month()
-    summary = _ingest(config, month)
+    [summary] = _checked_store(config, [_ingest(config, month)])
     _send(config)
     return summary
 
@@ -83,6 +93,6 @@ def monthly_ingest(period: str | None = None, config: str | None = None) -> RunS
 @flow(name="ingest_months", task_runner=RUNNER)
 def ingest_months(periods: list[str], config: str | None = None) -> list[RunSummary]:
     """Ingest several months in one flow run: a backfill costs one flow start, not one per month."""
-    summaries = [_ingest(config, format_period(parse_period(p))) for p in periods]
+    summaries = _checked_store(config, [_ingest(config, format_period(parse_period(p))) for p in periods])
     _send(config)
     return summaries

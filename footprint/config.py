@@ -7,18 +7,25 @@ Settings from the environment say where things live and hold secrets; they never
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 from importlib import resources
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler,
+    field_validator, model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from footprint import yaml_strict
 from footprint.ean import ean_problem
-from footprint.errors import ConfigError, UsageError
+from footprint.errors import ConfigError, UsageError, UserYamlError
+from footprint.periods import LAST_YEAR, month_problem, year_problem
 
 CONFIG_FILE_NAME = "footprint.yaml"
 
@@ -52,12 +59,43 @@ Plate = Annotated[str, BeforeValidator(lambda value: normalise_plate(str(value))
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    # No .inf or .nan anywhere: an infinite FTE or tank makes every figure computed from it meaningless.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, allow_inf_nan=False)
+
+
+def _doubled(keys: Iterable[object]) -> list[str]:
+    """The keys that occur more than once, sorted, as text for a message."""
+    seen: set[object] = set()
+    twice: set[str] = set()
+    for key in keys:
+        if key in seen:
+            twice.add(str(key))
+        seen.add(key)
+    return sorted(twice)
+
+
+def _month_key(text: str) -> str:
+    problem = month_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+# A month written YYYY-MM, in the years footprint works with (footprint/periods.py).
+Month = Annotated[str, AfterValidator(_month_key)]
 
 
 class YearFigures(_Strict):
-    revenue_eur: Annotated[float, Field(gt=0)]
-    fte: Annotated[float, Field(gt=0)]
+    revenue_eur: Annotated[float, Field(
+        ge=1, le=1e13,
+        description="The year's revenue in EUR, 1 to 10 trillion: below 1 EUR the intensity per million EUR is "
+                    "absurd (a typo such as 1e-300), above it no company's turnover.",
+    )]
+    fte: Annotated[float, Field(
+        ge=0.01, le=10_000_000,
+        description="Full-time equivalents in the year, 0.01 (under half an hour a week) to 10 million (beyond "
+                    "the largest employer): outside that it is a typo, and the intensity per FTE absurd.",
+    )]
 
 
 class Site(_Strict):
@@ -72,7 +110,7 @@ class Meter(_Strict):
     site: str
     contract: Contract | None = None
     # Contract changes over time, keyed by the first month (YYYY-MM) they apply to.
-    contract_from: dict[str, Contract] = {}
+    contract_from: dict[Month, Contract] = {}
     direction: Direction = Direction.consumption
     active: bool = True
     description: str | None = None
@@ -100,9 +138,6 @@ class Meter(_Strict):
         consumes = self.direction == Direction.consumption.value
         if self.carrier == Carrier.electricity.value and consumes and self.contract is None:
             raise ValueError("an electricity consumption meter needs a contract: grey, green_gvo_nl or supplier_mix")
-        for month in self.contract_from:
-            if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
-                raise ValueError(f"contract_from key {month!r} is not a month written as YYYY-MM")
         return self
 
     @model_validator(mode="after")
@@ -128,6 +163,7 @@ class Meter(_Strict):
         return contract
 
 
+MAX_TANK_LITRES: Final = 50_000  # beyond any road vehicle or site machine (a mining truck holds about 4,500 L)
 VehicleClass = Literal["car", "van", "truck", "bus", "machine"]
 
 
@@ -135,7 +171,9 @@ class Vehicle(_Strict):
     plate: Plate
     site: str
     fuel: Literal["diesel", "petrol", "lpg", "cng", "hvo100", "electric"]
-    tank_litres: Annotated[float, Field(gt=0)] | None = None
+    tank_litres: Annotated[float, Field(
+        gt=0, le=MAX_TANK_LITRES, description="The tank in litres, at most 50,000: beyond any vehicle or site machine.",
+    )] | None = None
     # Sets the largest plausible fuelling when tank_litres is not given (see PlausibleFuelling).
     vehicle_class: VehicleClass | None = None
     # An inactive vehicle (sold, off the road) is not expected to fuel: no missing-delivery alert.
@@ -146,7 +184,7 @@ class Vehicle(_Strict):
 class Target(_Strict):
     id: str
     ladder_scope: Literal[1, 2, 3]
-    target_year: int
+    target_year: Annotated[int, Field(le=LAST_YEAR, description=f"After the base year, at most {LAST_YEAR}.")]
     reduction_pct: Annotated[float, Field(gt=0, le=100)]
     basis: TargetBasis
 
@@ -154,7 +192,15 @@ class Target(_Strict):
 class FactorPolicy(_Strict):
     mode: Literal["per_year", "single_list"] = "per_year"
     list_year: int | None = None
-    significance_pct: Annotated[float, Field(gt=0)] = 5.0
+    significance_pct: Annotated[float, Field(gt=0, le=100)] = 5.0
+
+    @field_validator("list_year")
+    @classmethod
+    def _year(cls, year: int | None) -> int | None:
+        problem = None if year is None else year_problem(year)
+        if problem is not None:
+            raise ValueError(problem)
+        return year
 
     @model_validator(mode="after")
     def _list_year(self) -> "FactorPolicy":
@@ -173,7 +219,7 @@ NON_FUEL = "non_fuel"  # fuel_cards.products value for an item bought with a fue
 
 def _shipped_fuelling_bounds() -> dict[str, Any]:
     path = Path(str(resources.files("footprint") / "data" / "plausible_fuelling.yaml"))
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml_strict.load_file(path)
 
 
 class PlausibleFuelling(_Strict):
@@ -183,8 +229,9 @@ class PlausibleFuelling(_Strict):
     """
 
     tank_margin_pct: Annotated[float, Field(ge=0, le=1000)] = _shipped_fuelling_bounds()["tank_margin_pct"]
-    by_class: dict[VehicleClass, Annotated[float, Field(gt=0)]] = _shipped_fuelling_bounds()["by_class"]
-    default: Annotated[float, Field(gt=0)] = _shipped_fuelling_bounds()["default"]
+    by_class: dict[VehicleClass, Annotated[float, Field(gt=0, le=MAX_TANK_LITRES)]] = (
+        _shipped_fuelling_bounds()["by_class"])
+    default: Annotated[float, Field(gt=0, le=MAX_TANK_LITRES)] = _shipped_fuelling_bounds()["default"]
 
     @field_validator("by_class", mode="before")
     @classmethod
@@ -215,6 +262,14 @@ class FuelCards(_Strict):
     products: dict[str, str] = {}
     plausible_fuelling: PlausibleFuelling = PlausibleFuelling()
 
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, profiles: list[str]) -> list[str]:
+        doubled = _doubled(profiles)
+        if doubled:
+            raise ValueError(f"profile {', '.join(doubled)} is listed twice")
+        return profiles
+
     @field_validator("products")
     @classmethod
     def _products(cls, products: dict[str, str]) -> dict[str, str]:
@@ -233,9 +288,6 @@ class FuelCards(_Strict):
             if target not in (*fuels, NON_FUEL):
                 raise ValueError(f"product {product!r} maps to {target!r}: use one of {', '.join(fuels)} or {NON_FUEL}")
         return products
-
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class _Share(_Strict):
@@ -291,10 +343,7 @@ class Project(_Strict):
     def _month(cls, value: object) -> str | None:
         if value is None:
             return None
-        text = str(value).strip()
-        if not _MONTH.match(text):
-            raise ValueError(f"{text!r} is not a month written as YYYY-MM")
-        return text
+        return _month_key(str(value).strip())
 
     @model_validator(mode="after")
     def _rules(self) -> "Project":
@@ -339,9 +388,9 @@ def _supplier_sources() -> list[str]:
 def _check_projects(projects: list[Project], plates: set[str], site_ids: set[str]) -> None:
     """Unknown plates and sites, and any item allocated beyond 100 % in a month where projects overlap."""
     sources = _supplier_sources() if any(s.source for p in projects for s in p.suppliers) else []
-    ids = [p.id for p in projects]
-    if len(ids) != len(set(ids)):
-        raise ValueError("projects: a project id is listed twice")
+    doubled = _doubled(p.id for p in projects)
+    if doubled:
+        raise ValueError(f"projects: a project id is listed twice: {', '.join(doubled)}")
     spans: dict[tuple[str, tuple[str | None, ...]], list[tuple[str, str, float, str]]] = {}
     for i, project in enumerate(projects):
         for j, rule in enumerate(project.vehicles):
@@ -424,6 +473,18 @@ class AlertConfig(_Strict):
     target_path_tolerance_pct: Annotated[float, Field(ge=0)] = 0.0
     severity: dict[str, Severity] = {}
 
+    @field_validator("overrides")
+    @classmethod
+    def _one_each(cls, overrides: dict[str, AlertThresholds]) -> dict[str, AlertThresholds]:
+        """Keys compare like plates (see thresholds_for): "VGH-42-K" and "vgh42k" would silently be one."""
+        spellings: dict[str, list[str]] = {}
+        for key in overrides:
+            spellings.setdefault(normalise_plate(key), []).append(repr(key))
+        twice = "; ".join(" and ".join(keys) for keys in spellings.values() if len(keys) > 1)
+        if twice:
+            raise ValueError(f"{twice} name the same subject (case, dashes and spaces are ignored); give it once")
+        return overrides
+
     @field_validator("severity")
     @classmethod
     def _rules(cls, severity: dict[str, str]) -> dict[str, str]:
@@ -462,7 +523,7 @@ class Measure(_Strict):
     id: Annotated[str, Field(min_length=1)]
     description: Annotated[str, Field(min_length=1)]
     owner: str | None = None
-    due: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+    due: Month | None = None
     ladder_scope: Annotated[int, Field(ge=1, le=3)] | None = None
     expected_saving_kg_co2e: Annotated[float, Field(ge=0)] | None = None
     status: MeasureStatus = MeasureStatus.planned
@@ -515,6 +576,32 @@ class OrganisationConfig(_Strict):
     alerts: AlertConfig = AlertConfig()
     expected_sources: list[ExpectedSource] = []
 
+    @field_validator("years", mode="wrap")
+    @classmethod
+    def _years(cls, value: object, handler: ValidatorFunctionWrapHandler) -> dict[int, YearFigures]:
+        """Year keys within the years footprint works with, each year once (2025 and '2025' are one year)."""
+        years: dict[int, YearFigures] = handler(value)
+        if isinstance(value, dict) and len(years) < len(value):
+            spellings: dict[int, list[str]] = {}
+            for key in value:
+                spellings.setdefault(int(float(key)), []).append(repr(key))
+            twice = "; ".join(" and ".join(keys) for keys in spellings.values() if len(keys) > 1)
+            raise ValueError(f"{twice} are the same year, given twice")
+        for year in years:
+            problem = year_problem(year)
+            if problem is not None:
+                raise ValueError(f"year {problem}")
+        return years
+
+    @field_validator("sites", "targets", "measures")
+    @classmethod
+    def _unique_ids(cls, items: list[Site] | list[Target] | list[Measure]) -> list[Any]:
+        """Reports, allocations and alerts find an item by its id: two items under one id would be one."""
+        doubled = _doubled(item.id for item in items)
+        if doubled:
+            raise ValueError(f"id {', '.join(doubled)} is listed twice; each id names one item")
+        return items
+
     @field_validator("expected_sources")
     @classmethod
     def _once(cls, expected: list[ExpectedSource]) -> list[ExpectedSource]:
@@ -533,9 +620,9 @@ class OrganisationConfig(_Strict):
         for i, vehicle in enumerate(self.vehicles):
             if vehicle.site not in site_ids:
                 raise ValueError(f"vehicles.{i}.site {vehicle.site!r} is not one of the sites: {sorted(site_ids)}")
-        eans = [m.ean for m in self.meters]
-        if len(eans) != len(set(eans)):
-            raise ValueError("meters: an EAN is listed twice")
+        doubled = _doubled(m.ean for m in self.meters)
+        if doubled:
+            raise ValueError(f"meters: EAN {', '.join(doubled)} is listed twice")
         claimed: dict[tuple[str, str], str] = {}
         for meter in self.meters:
             for pattern in meter.files:
@@ -545,11 +632,15 @@ class OrganisationConfig(_Strict):
                         f"meters: files pattern {pattern!r} is given to {claimed[key]} and {meter.ean}, both "
                         f"{meter.carrier}: a file can belong to one meter per carrier"
                     )
-        plates = [v.plate for v in self.vehicles]
-        if len(plates) != len(set(plates)):
-            raise ValueError("vehicles: a plate is listed twice")
+        doubled = _doubled(v.plate for v in self.vehicles)
+        if doubled:
+            raise ValueError(f"vehicles: plate {', '.join(doubled)} is listed twice (dashes and case are ignored)")
         if self.base_year not in self.years:
             raise ValueError(f"years: the base year {self.base_year} needs revenue_eur and fte")
+        for i, target in enumerate(self.targets):
+            if target.target_year <= self.base_year:
+                raise ValueError(f"targets.{i}.target_year {target.target_year} is not after the base year "
+                                 f"{self.base_year}")
         return self
 
     @model_validator(mode="after")
@@ -576,12 +667,55 @@ DASK_FILES_PER_TASK: Final = 20  # a task's scheduling costs tens of millisecond
 # (500 MiB at 10 M interval rows); the OS page cache keeps the file anyway, so little is lost by capping it.
 DUCKDB_MEMORY_LIMIT: Final = "512MB"
 MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+# Settings whose value a message never repeats: a URL may carry a password.
+_SECRET_SETTINGS: Final = frozenset({"pseudonym_key", "warehouse_url", "s3_endpoint_url", "dask_address"})
+_SETTING_PROBLEMS: Final = {
+    "int_parsing": "not a whole number", "int_from_float": "not a whole number", "float_parsing": "not a number",
+    "finite_number": "not a finite number", "bool_parsing": "not true or false",
+}
+
+
+def _encoding_problem(path: Path) -> str:
+    """Where a file that failed to decode stops being UTF-8 (its line and byte), for a one-line message."""
+    try:
+        yaml_strict.decode(path.read_bytes())
+    except yaml_strict.EncodingError as exc:
+        return str(exc)
+    return "not UTF-8 text: save it as UTF-8"
+
+
+def _settings_problem(error: ValidationError, env_file: object) -> str:
+    """One line naming each wrong FOOTPRINT_* variable, where it was set and what is wrong with it."""
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        variable = f"FOOTPRINT_{name.upper()}"
+        where = f" (set in {env_file})" if env_file is not None and variable not in os.environ else ""
+        reason = item["msg"].removeprefix("Value error, ")
+        if item["type"] != "value_error":
+            reason = _SETTING_PROBLEMS.get(item["type"], reason[:1].lower() + reason[1:])
+            if name not in _SECRET_SETTINGS:
+                variable = f"{variable}={item['input']!r}"
+        problems.append(f"{variable}{where}: {reason}")
+    return "; ".join(problems)
 
 
 class Settings(BaseSettings):
     """Process settings from the environment (FOOTPRINT_*): they override the YAML's locations."""
 
-    model_config = SettingsConfigDict(env_prefix="FOOTPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FOOTPRINT_", extra="ignore", allow_inf_nan=False)
+
+    def __init__(self, **values: Any) -> None:
+        """As BaseSettings; a wrong value in the environment or the .env file is a ConfigError naming the variable."""
+        env_file = values.get("_env_file")
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_settings_problem(exc, env_file)) from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{env_file}: {_encoding_problem(Path(str(env_file)))}") from None
+        except OSError as exc:
+            raise ConfigError(f"{env_file}: cannot be read: {exc.strerror or exc}") from None
 
     config: Path = Path(CONFIG_FILE_NAME)
     warehouse_url: str | None = None
@@ -591,7 +725,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
     inbox: str | None = None
     raw_store: str | None = None
-    inbox_settle_seconds: float = 30.0
+    # A file is picked up once unchanged this long (0: at once); at most a day.
+    inbox_settle_seconds: Annotated[float, Field(ge=0, le=86_400)] = 30.0
     s3_endpoint_url: str | None = None
     outbox: str | None = None
     pseudonym_key: str | None = None
@@ -600,7 +735,10 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     # A month with more new files than this is parsed in batches of this size and loaded per dataset,
     # in parallel tasks; a smaller one is one task. Unset: one task on threads, 20 files a task on Dask.
-    files_per_task: int | None = None
+    files_per_task: Annotated[int, Field(ge=1)] | None = None
+    max_xlsx_uncompressed_mb: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 200.0  # a workbook unpacking to more is refused unread
+    max_xlsx_compression_ratio: Annotated[float, Field(gt=1, allow_inf_nan=False)] = 100.0  # a zip bomb's part packs tighter
+    max_rows_per_file: Annotated[int, Field(gt=0)] = 5_000_000  # a file (CSV, or a workbook's sheets) with more is refused
 
     def month_split(self) -> int | None:
         """Files per parsing task when a month is mapped over tasks; None: the month is one task.
@@ -619,7 +757,9 @@ class Settings(BaseSettings):
     def _memory_limit(cls, value: str) -> str:
         value = value.strip()
         if value and not MEMORY_SIZE.match(value):
-            raise ValueError(f"FOOTPRINT_DUCKDB_MEMORY_LIMIT {value!r} is not a size such as 512MB or 2GB")
+            quoted = " (quotes are part of an environment variable's value: leave them out)" if re.search(
+                r"[\"']", value) else ""
+            raise ValueError(f"{value!r} is not a size such as 512MB or 2GB{quoted}")
         return value
 
 
@@ -643,25 +783,30 @@ class Workspace(BaseModel):
 
 
 def _format_validation_error(path: Path, error: ValidationError) -> str:
-    lines = [f"{path} is not a valid footprint configuration:"]
+    """One line: the CLI shows a ConfigError as one line, so each problem is `key.path: reason`, joined by `;`."""
+    problems = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = UserYamlError.key_path(item["loc"])  # a key that is no name may be a line of some other file
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "is not a known key"
-        lines.append(f"  {key}: {message}")
-    return "\n".join(lines)
+        # A check across keys names its key path in its message; the top level needs no label of its own.
+        problems.append(f"{key}: {message}" if key else message)
+    return f"{path} is not a valid footprint configuration: {'; '.join(problems)}"
 
 
 def load_org_config(path: Path) -> OrganisationConfig:
-    """Read and validate footprint.yaml; errors name the key path and what is allowed."""
+    """Read and validate footprint.yaml; errors name the line or key path and what is allowed."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file (create one with `footprint init`)")
     try:
-        # libyaml's parser when PyYAML has it: every task opens the workspace, 2 ms instead of 20.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml_strict.load_file(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except yaml_strict.EncodingError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {UserYamlError.problem(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     try:

@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Final
 
 from footprint.errors import UsageError
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+# The years footprint works with. Nothing in a CO2 inventory predates 1990, the Kyoto Protocol's base
+# year, and no target lies beyond 2100, the horizon of the climate agreements; a year outside them is a
+# typo (0001, 9999). Inside them the month arithmetic of alerts and reports (years back, one ahead) never
+# leaves what a date can hold.
+FIRST_YEAR: Final = 1990
+LAST_YEAR: Final = 2100
+YEARS_TEXT: Final = f"{FIRST_YEAR}-{LAST_YEAR}"
+
+
+def _year_month(text: str) -> tuple[int, int] | str:
+    """(year, month) of a YYYY-MM text within the years footprint works with, or why it is not one."""
+    match = _PERIOD.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return f"{text!r} is not a month written as YYYY-MM, e.g. 2025-03"
+    year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"{text!r} lies outside the years footprint works with ({YEARS_TEXT})"
+    return year, month
+
+
+def month_problem(text: str) -> str | None:
+    """Why a text is not a month footprint works with; None when it is one (for validators that collect problems)."""
+    found = _year_month(text)
+    return found if isinstance(found, str) else None
+
+
+def year_problem(year: int) -> str | None:
+    """Why a year is not one footprint works with (0 or 99999 is a typo); None when it is one."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"{year} lies outside the years footprint works with ({YEARS_TEXT})"
 
 
 def parse_period(text: str) -> dt.date:
     """Return the first day of the month named by YYYY-MM."""
-    match = _PERIOD.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise UsageError(f"period {text!r} is not a month written as YYYY-MM, e.g. 2025-03")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    found = _year_month(text)
+    if isinstance(found, str):
+        raise UsageError(f"period {found}")
+    return dt.date(found[0], found[1], 1)
 
 
 def format_period(month: dt.date) -> str:

@@ -51,7 +51,16 @@ from footprint.sources.fuelcard_profile import skipped_records, user_formats
 from footprint.sources import meters as source_meters
 from footprint.sources.helpers import read_head
 from footprint.sources.sheets import data_sheet_name
-from footprint.storage import Inbox, RawStore, StoredFile, open_inbox, open_raw_store, path_in_month, sha256_of
+from footprint.storage import (
+    Inbox,
+    RawStore,
+    StoredFile,
+    disk_errors,
+    open_inbox,
+    open_raw_store,
+    path_in_month,
+    sha256_of,
+)
 from footprint.validation import ValidationContext, validate
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, refresh_statistics
@@ -121,6 +130,7 @@ class RunSummary:
     emissions: EmissionResult | None = None
     duration_s: float = 0.0
     skipped: list[str] = field(default_factory=list)  # inbox files left for a later run, with the reason
+    raw_store_problems: list[str] = field(default_factory=list)  # kept files gone or resized (footprint verify)
 
     @property
     def rows_quarantined(self) -> int:
@@ -129,6 +139,10 @@ class RunSummary:
 
 _log = logging.getLogger("footprint.pipeline")
 _PERSONAL_COLUMNS = ("card_number", "driver")
+# A payment or fuel card number (ISO/IEC 7812: 12 to 19 digits, printed in groups): personal in any column.
+_CARD_NUMBER_SHAPE = r"\s*\d(?:[ -]?\d){11,18}\s*"
+# Columns whose long numbers are not personal: a connection's EAN (18 digits) names a meter.
+_NOT_PERSONAL_COLUMNS = ("ean",)
 _ENGINES: dict[tuple[str, str | None], sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 _PARSE_THREADS = 2
@@ -181,33 +195,56 @@ def raw_store(ws: Workspace) -> RawStore:
 class Pulled:
     paths: list[str]  # local paths of the new files (S3 objects are downloaded)
     skipped: list[str]  # "<name> skipped, <reason>": still uploading, empty or temporary; a later run takes them
+    rejected: list[FileResult] = field(default_factory=list)  # files no run can take as they are (a name that is not UTF-8)
+
+
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the file system as surrogates) shown as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def pull_inbox(ws: Workspace, period: str) -> Pulled:
     """The inbox files of a period whose content has not been loaded before, and those left for later.
 
-    A file whose content is loaded already is passed over; under another name or in another month's
-    folder (a copy, a move) it is named, with the command that reads the loaded one again.
+    A file whose content is loaded already is passed over, and named: moved here from another month's
+    folder, or a copy under another name, with the command that reads the loaded one again. A file
+    whose name is not UTF-8 is rejected: no warehouse, log or report can hold its name as it is.
     """
     done = loaded_files(ws)
     month = parse_period(period)
     scan = inbox(ws).scan(month)
-    skipped = [f"{s.name} skipped, {s.reason}" for s in scan.skipped]
+    skipped = [f"{shown_name(s.name)} skipped, {s.reason}" for s in scan.skipped]
     new: list[str] = []
+    rejected: list[FileResult] = []
     for path in scan.files:
-        known = done.get(sha256_of(path))
+        try:
+            sha = sha256_of(path)
+        except (StorageError, OSError) as exc:  # changed since the scan: gone, a link, a pipe
+            skipped.append(f"{shown_name(path.name)} skipped, {exc.strerror if isinstance(exc, OSError) else exc}")
+            continue
+        if shown_name(path.name) != path.name:
+            rejected.append(FileResult(shown_name(path.name), sha, "rejected", message=(
+                "its name is not valid UTF-8; rename the file (letters such as é written by a program that "
+                "does not use UTF-8) and run again")))
+            continue
+        known = done.get(sha)
         if known is None:
             new.append(str(path))
         elif known != (path.name, month):
             name, delivered = known
-            skipped.append(
-                f"{path.name} skipped, same content as {name} ({format_period(delivered)}), already loaded; "
-                f"to read it again after changing footprint.yaml, a profile or a mapping: "
-                f"footprint reprocess --file {shlex.quote(name)}"
-            )
+            again = f"to read it again: footprint reprocess --file {shlex.quote(name)}"
+            if name == path.name:
+                skipped.append(
+                    f"{path.name} skipped, moved here from {format_period(delivered)}, where it was loaded; "
+                    f"each of its rows counts in its own month already; {again}"
+                )
+            else:
+                skipped.append(
+                    f"{path.name} skipped, same content as {name} ({format_period(delivered)}), already loaded; {again}"
+                )
     for line in skipped:
         _log.warning("%s: %s", period, line)
-    return Pulled(new, skipped)
+    return Pulled(new, skipped, rejected)
 
 
 def pull_new_files(ws: Workspace, period: str) -> list[str]:
@@ -664,7 +701,8 @@ def _quarantine_rows(
         )
     index = entries["file_index"].to_numpy(dtype=int)
     names = np.array([item.path.name for item in items], dtype=object)[index]
-    fixable = entries["expectation"].str.split(":").str[-1].isin(_CONFIGURATION_RULES).to_numpy(dtype=bool)
+    rules = _CONFIGURATION_RULES | (_FUEL_CONFIGURATION_RULES if dataset == "fuel_transactions" else frozenset())
+    fixable = entries["expectation"].str.split(":").str[-1].isin(rules).to_numpy(dtype=bool)
     if fixable.any():  # the row is right, the configuration lacks something: name the command that reads it again
         commands = pd.Series([shlex.quote(str(n)) for n in names[fixable]], dtype="string")
         entries.loc[fixable, "reason"] = (
@@ -723,9 +761,9 @@ _QUARANTINE_COLUMNS = (
     "file_sha256", "file_name", "dataset", "period", "source_row", "column_name", "value", "expectation", "reason",
 )
 # Rules a row fails because footprint.yaml (or a profile) lacks something, not because the row is wrong.
-_CONFIGURATION_RULES = frozenset(
-    {"product_mapped", "plate_configured", "ean_configured", "unit_routed", "quantity_plausible"}
-)
+_CONFIGURATION_RULES = frozenset({"product_mapped", "plate_configured", "ean_configured", "unit_routed"})
+# A fuelling's plausible size follows footprint.yaml (tank_litres, vehicle_class); a meter's or supplier's bound is physics.
+_FUEL_CONFIGURATION_RULES = frozenset({"quantity_plausible"})
 _QUARANTINE_KEY = ["file_sha256", "source_row", "column_name", "expectation"]
 _NO_QUARANTINE = pd.DataFrame(columns=[*_QUARANTINE_COLUMNS, "closed_at", "closed_reason"])
 
@@ -1059,12 +1097,23 @@ def _file_eans_replaced(item: FileResult | _ParsedFile, meters: list[Meter]) -> 
 def _pseudonymised(item: FileResult | _ParsedFile, key: str) -> FileResult | _ParsedFile:
     """Card numbers and driver names replaced by their keyed hash as soon as a file is read.
 
-    Staged Parquet, validation, quarantine values and the warehouse then never hold them; the raw
-    store keeps the original file as the audit copy.
+    By column, and by shape in every other text column: a card number in the plate column (columns
+    swapped in an export) is just as personal. Staged Parquet, validation, quarantine values and
+    reasons and the warehouse then never hold them; the raw store keeps the original file as the audit copy.
     """
-    if isinstance(item, FileResult) or not set(_PERSONAL_COLUMNS) & set(item.frame.columns):
+    if isinstance(item, FileResult):
         return item
-    frame = item.frame.assign(**{c: pseudonymise(item.frame[c], key) for c in _PERSONAL_COLUMNS if c in item.frame})
+    frame = item.frame
+    replaced = {c: pseudonymise(frame[c], key) for c in _PERSONAL_COLUMNS if c in frame}
+    for column in frame.columns.difference([*_PERSONAL_COLUMNS, *_NOT_PERSONAL_COLUMNS]):
+        if pd.api.types.is_string_dtype(frame[column].dtype) or frame[column].dtype == object:
+            values = frame[column].astype("string")
+            shaped = values.str.fullmatch(_CARD_NUMBER_SHAPE).fillna(False).to_numpy(dtype=bool)
+            if shaped.any():
+                replaced[column] = values.mask(shaped, pseudonymise(values[shaped], key))
+    if not replaced:
+        return item
+    frame = frame.assign(**replaced)
     frame.attrs = item.frame.attrs
     return replace(item, frame=frame)
 
@@ -1109,12 +1158,13 @@ def stage_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult
 
 
 def _write_staged(item: _ParsedFile, folder: Path) -> StagedFile:
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{item.sha256}.parquet"
     # Written beside and renamed: two files of the same content in one month share this name.
     partial = folder / f".{item.sha256}.{uuid.uuid4().hex[:8]}.parquet"
-    item.frame.to_parquet(partial, index=False)  # pandas keeps frame.attrs (skipped records) with the rows
-    os.replace(partial, target)
+    with disk_errors(f"staging folder {folder.parents[1]}", f"staging the rows of {item.path.name}"):
+        folder.mkdir(parents=True, exist_ok=True)
+        item.frame.to_parquet(partial, index=False)  # pandas keeps frame.attrs (skipped records) with the rows
+        os.replace(partial, target)
     return StagedFile(
         file_name=item.path.name,
         file_sha256=item.sha256,

@@ -16,10 +16,12 @@ from __future__ import annotations
 import base64
 import fcntl
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,7 +38,7 @@ import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from footprint.crashpoints import crash_point
-from footprint.errors import ChecksumMismatchError, ConfigError, StorageError
+from footprint.errors import ChecksumMismatchError, ConfigError, StorageError, WriteRefusedError
 from footprint.periods import format_period
 
 _CHUNK = 1 << 20
@@ -49,6 +51,10 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REPORTS = "reports"
 _INCOMING = ".incoming-"  # a write in progress, or one a crash cut off
+# The raw store keeps files as delivered, card numbers and drivers' names included: only the service
+# user reads them, whatever its umask. Stored files are read-only, for the store is write-once.
+PRIVATE_FILE_MODE = 0o400
+PRIVATE_FOLDER_MODE = 0o700
 
 S3Client = Any  # boto3's client is generated at run time; its stubs are not a dependency
 _BOTOCORE_LOADER = botocore.loaders.create_loader()
@@ -56,14 +62,31 @@ _BOTOCORE_LOADER = botocore.loaders.create_loader()
 
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file's content, remembered per (path, size, mtime): a month's files are hashed once."""
-    info = path.stat()
-    return _sha256_cached(str(path.resolve()), info.st_size, info.st_mtime_ns)
+    info = path.lstat()
+    return _sha256_cached(os.path.abspath(path), info.st_size, info.st_mtime_ns)
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """A file opened for reading only if it is a regular file itself: never through a link, never a pipe.
+
+    The inbox is scanned first; a file replaced by a link or a pipe after that is refused, not followed.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StorageError(f"{path}: became a link after the inbox was read; not followed") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StorageError(f"{path}: not a regular file (any more); not read")
+    return os.fdopen(fd, "rb")
 
 
 @lru_cache(maxsize=4096)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -116,6 +139,12 @@ class RawStore(Protocol):
     def report_files(self, prefix: str = "") -> list[str]: ...
 
     def read_report(self, relative: str) -> bytes: ...
+
+    def inventory(self) -> dict[str, int]: ...
+
+    def sizes(self, relatives: list[str]) -> dict[str, int | None]: ...
+
+    def stored_sha256(self, relative: str) -> str | None: ...
 
 
 def is_s3_url(location: str | Path) -> bool:
@@ -256,12 +285,51 @@ def _skip_reason(parts: tuple[str, ...] | list[str], size: int, age_s: float, se
     return None
 
 
+def _not_regular(path: Path, info: os.stat_result, root: Path) -> str | None:
+    """Why an inbox entry is not read as a delivered file: a link, a pipe, a device; None for a regular file."""
+    if stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(root):
+            return "a link to a place outside the inbox; only files inside the inbox are read"
+        return (f"a link to {target.relative_to(root).as_posix() if target.parent != path.parent else target.name} "
+                "in the inbox; files are read where they lie, not through links")
+    if stat.S_ISREG(info.st_mode):
+        return None
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a device",
+             stat.S_ISBLK: "a device", stat.S_ISDIR: "a folder"}
+    kind = next((word for test, word in kinds.items() if test(info.st_mode)), "something else")
+    return f"not a regular file ({kind})"
+
+
 def _relative(relative: str) -> PurePosixPath:
     """A report path below reports/, refused when it could leave it."""
     path = PurePosixPath(relative)
     if path.is_absolute() or not path.parts or any(part in ("", ".", "..") for part in path.parts):
         raise StorageError(f"report path {relative!r} must be relative and stay inside the archive")
     return path
+
+
+def _kept(relative: str) -> str:
+    """A path inside the store as inventory() names it ('ab/<sha>/fuel.csv'), refused when it could leave the store.
+
+    Checked as a string: the cheap check runs it for every stored file (a PurePosixPath costs ten times more).
+    """
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        raise StorageError(f"{relative!r} is not a path inside the raw store")
+    return relative
+
+
+# An empty, "." or ".." part of a path, at any line of many paths joined by newlines.
+_LEAVING = re.compile(r"(?:^|/)(?:\.\.?)?(?:/|$)", re.MULTILINE)
+
+
+def _all_kept(relatives: list[str]) -> None:
+    """_kept for many paths at once, in one regular-expression pass (the cheap check looks up every stored file)."""
+    joined = "\n".join(relatives)
+    if relatives and _LEAVING.search(joined):
+        bad = next(r for r in relatives if _LEAVING.search(r) or "\n" in r)
+        _kept(bad)
+        raise StorageError(f"{bad!r} is not a path inside the raw store")
 
 
 def _b64(sha256_hex: str) -> str:
@@ -299,24 +367,38 @@ class FolderInbox:
         self.location = str(root)
 
     def scan(self, period: dt.date) -> InboxScan:
+        """The month's regular files, walked without following a link; everything else is named with why.
+
+        Only files that lie inside the inbox are read: a link (to /etc/shadow, to a folder, to a device)
+        could pull in what nobody dropped here, and a named pipe would wait for ever to be read.
+        """
         month = format_period(period)
         if not self.root.is_dir():
             return InboxScan([], [])
-        candidates = {p for folder in self.root.rglob(month) if folder.is_dir() for p in folder.rglob("*")}
+        root = self.root.resolve()
         now = time.time()
         files: list[Path] = []
         skipped: list[SkippedFile] = []
-        for path in sorted(candidates):
-            parts = path.relative_to(self.root).parts
-            if _month_of(parts[:-1]) != month or not path.is_file():
-                continue
-            info = path.stat()
-            reason = _skip_reason(parts, info.st_size, now - info.st_mtime, self.settle_seconds)
-            if reason:
-                skipped.append(SkippedFile(str(path), path.name, reason))
-            else:
-                files.append(path)
-        return InboxScan(files, skipped)
+        for folder, folders, names in os.walk(root):  # os.walk never descends into a linked folder
+            below = Path(folder).relative_to(root).parts
+            folders.sort()
+            links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
+            for name in sorted(names + links):
+                parts = (*below, name)
+                path = Path(folder, name)
+                linked_month = name in links and name == month
+                if _month_of(below) != month and not linked_month:
+                    continue
+                info = path.lstat()
+                reason = _not_regular(path, info, root) or _skip_reason(
+                    parts, info.st_size, now - info.st_mtime, self.settle_seconds
+                )
+                if reason:
+                    shown = "/".join(parts[len(below) - 1 :]) if linked_month and below else name
+                    skipped.append(SkippedFile(str(path), shown, reason))
+                else:
+                    files.append(path)
+        return InboxScan(sorted(files), sorted(skipped, key=lambda each: each.location))
 
     def files_for(self, period: dt.date) -> list[Path]:
         return self.scan(period).files
@@ -347,7 +429,7 @@ class FolderRawStore:
                 raise StorageError(f"{existing}: holds other content than {source} (SHA-256 {sha}); left as it is")
             return StoredFile(sha, str(existing), size, already_stored=True)
         target = folder / source.name
-        with source.open("rb") as src:
+        with open_regular(source) as src, disk_errors(f"raw store {self.location}", f"storing {source.name}"):
             _write_new(target, src, expected_sha256=sha, what=str(source))
         return StoredFile(sha, str(target), target.stat().st_size, already_stored=False)
 
@@ -364,11 +446,13 @@ class FolderRawStore:
         target = self.root / _REPORTS / _relative(relative)
         if target.exists():
             raise StorageError(f"{target}: already archived; the report archive is write-once")
+        archiving = disk_errors(f"raw store {self.location}", f"archiving report file {relative}")
         if isinstance(data, Path):
-            with data.open("rb") as src:
+            with data.open("rb") as src, archiving:
                 _write_new(target, src)
         else:
-            _write_new(target, _BytesReader(data))
+            with archiving:
+                _write_new(target, _BytesReader(data))
         return str(target)
 
     def report_files(self, prefix: str = "") -> list[str]:
@@ -378,6 +462,57 @@ class FolderRawStore:
             return []
         found = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         return sorted(name for name in found if name.startswith(prefix))
+
+    def inventory(self) -> dict[str, int]:
+        """Every kept file as its path inside the store ('ab/<sha>/fuel.csv', 'reports/...') -> size in bytes.
+
+        From the folder listing alone, no content read: the cheap check before a report runs on it. Hidden
+        files (writes in progress, or cut off by a crash) are left out, as the store never lists them.
+        """
+        found: dict[str, int] = {}
+        pending = [(str(self.root), "")]
+        with disk_errors(f"raw store {self.location}", "listing it"):
+            while pending:
+                folder, prefix = pending.pop()
+                try:
+                    entries = list(os.scandir(folder))
+                except FileNotFoundError:
+                    continue  # no file stored yet, or a folder removed while listed
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        found[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
+        return found
+
+    def sizes(self, relatives: list[str]) -> dict[str, int | None]:
+        """The size in bytes of each kept file named as inventory() names it, None for one that is gone.
+
+        One stat per file, no listing and no content read: 10,000 files in about a tenth of a second.
+        """
+        _all_kept(relatives)
+        found: dict[str, int | None] = {}
+        with disk_errors(f"raw store {self.location}", "looking up its files"):
+            for relative in relatives:
+                try:
+                    info = os.stat(f"{self.location}/{relative}", follow_symlinks=False)
+                except (FileNotFoundError, NotADirectoryError):
+                    found[relative] = None
+                else:
+                    found[relative] = info.st_size if stat.S_ISREG(info.st_mode) else None
+        return found
+
+    def stored_sha256(self, relative: str) -> str | None:
+        """The SHA-256 of a kept file's content as it is now (relative as inventory() names it); None when gone."""
+        path = self.root / _kept(relative)
+        with disk_errors(f"raw store {self.location}", f"reading {relative}"):
+            try:
+                with open(path, "rb") as handle:
+                    return hashlib.file_digest(handle, "sha256").hexdigest()
+            except (FileNotFoundError, IsADirectoryError):
+                return None
 
     def read_report(self, relative: str) -> bytes:
         path = self.root / _REPORTS / _relative(relative)
@@ -395,12 +530,40 @@ class _BytesReader:
         return bytes(chunk)
 
 
+# What a disk refusing a write means, in words: the place and this cause are all a user needs to act.
+_DISK_CAUSES = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the file system",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error (a failing disk or a lost network share)",
+}
+
+
+@contextmanager
+def disk_errors(where: str, doing: str = "") -> Iterator[None]:
+    """A write the disk refuses (full, read-only, no permission) as one WriteRefusedError naming the place and cause.
+
+    where: the store and its location ("raw store /srv/raw", "staging folder /x/.staging"); doing: what
+    was being written ("storing fuel.csv"). Other OS errors are bugs and pass unchanged.
+    """
+    try:
+        yield
+    except OSError as exc:
+        cause = _DISK_CAUSES.get(exc.errno or 0)
+        if cause is None:
+            raise
+        raise WriteRefusedError(f"{where}: {cause}" + (f" while {doing}" if doing else "")) from exc
+
+
 def _write_new(target: Path, src: BinaryIO | _BytesReader, expected_sha256: str | None = None, what: str = "") -> None:
     """Write a file read-only under its final name, only if its content has the expected SHA-256.
 
     It is written beside the target and renamed, so a crash never leaves a partial file under its final name.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(target.parent)
     _remove_abandoned(target.parent)
     digest = hashlib.sha256()
     fd, tmp_name = _new_partial(target.parent)
@@ -419,11 +582,19 @@ def _write_new(target: Path, src: BinaryIO | _BytesReader, expected_sha256: str 
                 f"{what}: content changed while it was stored (SHA-256 {written}, expected {expected_sha256}); "
                 "nothing stored"
             )
-        os.chmod(tmp_name, 0o444)
+        os.chmod(tmp_name, PRIVATE_FILE_MODE)
         os.replace(tmp_name, target)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
         os.close(lock)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create folder and its missing parents readable by this user only (mkdir's mode skips parents)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for each in reversed(missing):
+        each.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+        each.chmod(PRIVATE_FOLDER_MODE)  # mkdir's mode is narrowed by the umask, never widened: make it exact
 
 
 def _new_partial(folder: Path) -> tuple[int, str]:
@@ -478,6 +649,10 @@ def _s3_errors(where: str) -> Iterator[None]:
             "SignatureDoesNotMatch": "the AWS secret key was refused",
             "NotImplemented": "the store does not support this request (footprint needs conditional writes and "
             "SHA-256 checksums)",
+            # A full store or bucket, as MinIO and Ceph say it (AWS S3 has no such limit).
+            "XMinioStorageFull": "the store is full (no space left on its disks)",
+            "XMinioAdminBucketQuotaExceeded": "the bucket's quota is exceeded",
+            "QuotaExceeded": "the bucket's quota is exceeded",
         }
         message = exc.response.get("Error", {}).get("Message", "")
         raise StorageError(f"{where}: {hints.get(code, f'{code}: {message}'.strip(': '))}") from exc
@@ -511,7 +686,7 @@ class _S3Location:
 
     def _download_to(self, key: str, target: Path, if_match: str | None = None) -> bool:
         """Fetch an object into target, written beside it and renamed; False when it is gone or was replaced."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(target.parent)  # a downloaded delivery holds what the raw store holds
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-")
         try:
             with _s3_errors(self._url(key)), os.fdopen(fd, "wb") as out:
@@ -600,7 +775,8 @@ class S3Inbox(_S3Location):
         if target.is_file() and target.stat().st_size == size:
             return target
         # IfMatch: an object replaced since it was listed is left for the next run.
-        return target if self._download_to(key, target, if_match=etag) else None
+        with disk_errors(f"staging folder {self.staging_dir}", f"downloading {self._url(key)}"):
+            return target if self._download_to(key, target, if_match=etag) else None
 
     def _uploads_in_progress(self, month: str) -> list[SkippedFile]:
         """Multipart uploads started but not completed for the month: reported only, so users know why."""
@@ -629,13 +805,16 @@ class S3RawStore(_S3Location):
     that does not match is deleted again. One PUT per file: up to 5 GB.
     """
 
+    _checked_private = False
+
     def put(self, source: Path, sha256: str | None = None) -> StoredFile:
         sha = _checked_sha(source, sha256)
         folder = self._key(sha[:2], sha) + "/"
         existing = next(self._objects(folder), None)
         if existing is None:
+            self._refuse_public_bucket()
             key = folder + source.name
-            with source.open("rb") as body:
+            with open_regular(source) as body:
                 created = self._put_new(key, body, sha, what=str(source))
             if created:
                 crash_point("uploaded")  # reliability tests: die with the object stored and not yet loaded
@@ -649,13 +828,42 @@ class S3RawStore(_S3Location):
             )
         return StoredFile(sha, self._url(existing["Key"]), existing["Size"], already_stored=True)
 
+    def _refuse_public_bucket(self) -> None:
+        """Objects are written without an ACL, so private to the account; a bucket that grants everyone
+        read (a public ACL or policy) would publish card numbers and names: nothing is stored there."""
+        if self._checked_private:
+            return
+        everyone = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+        # A writer allowed only to put and read objects may not read the bucket's ACL or policy: then
+        # the bucket's own settings are all there is (docs/operations.md says what to set).
+        unknowable = ("AccessDenied", "NoSuchBucketPolicy", "NotImplemented", "XNotImplemented")
+        public: list[str] = []
+        with _s3_errors(self._url("")):
+            try:
+                grants = self.client.get_bucket_acl(Bucket=self.bucket).get("Grants", [])
+                public += [g["Permission"] for g in grants if g.get("Grantee", {}).get("URI") in everyone]
+                status = self.client.get_bucket_policy_status(Bucket=self.bucket)["PolicyStatus"]
+                public += ["READ (bucket policy)"] if status.get("IsPublic") else []
+            except ClientError as exc:
+                if _error_code(exc) not in unknowable:
+                    raise
+        if public:
+            raise StorageError(
+                f"raw store s3://{self.bucket}: the bucket is public ({', '.join(sorted(set(public)))} for everyone); "
+                "it would publish the files as delivered (card numbers, names): make it private first"
+            )
+        self._checked_private = True
+
     def fetch(self, stored_path: str, sha256: str, staging_dir: Path) -> Path:
         """A kept object downloaded into staging_dir to be read again (footprint reprocess), checked by content."""
         bucket, key = parse_s3_url(stored_path)
         if bucket != self.bucket:
             raise StorageError(f"{stored_path}: not in this raw store ({self.location})")
         target = staging_dir / "fetched" / sha256 / key.rsplit("/", 1)[-1]
-        if not target.is_file() and not self._download_to(key, target):
+        with disk_errors(f"staging folder {staging_dir}", f"downloading {stored_path}"):
+            gone = not target.is_file() and not self._download_to(key, target)
+        if gone:
             raise StorageError(f"{stored_path}: the stored file is gone from the raw store; it cannot be read again")
         _verified(target, sha256, stored_path)
         return target
@@ -676,6 +884,35 @@ class S3RawStore(_S3Location):
         """Archived report paths (relative to reports/) that start with prefix, sorted."""
         root = self._key(_REPORTS) + "/"
         return sorted(o["Key"][len(root):] for o in self._objects(root + prefix))
+
+    def inventory(self) -> dict[str, int]:
+        """Every kept object as its path below the prefix ('ab/<sha>/fuel.csv', 'reports/...') -> size in bytes.
+
+        From the listing alone (a request per thousand objects), no content read.
+        """
+        base = f"{self.prefix}/" if self.prefix else ""
+        found = ((o["Key"][len(base):], o["Size"]) for o in self._objects(base))
+        return {key: size for key, size in found if not any(part.startswith(".") for part in key.split("/"))}
+
+    def sizes(self, relatives: list[str]) -> dict[str, int | None]:
+        """The size in bytes of each kept object named, None for one that is gone: from one listing of the store."""
+        listed = self.inventory()
+        return {relative: listed.get(relative) for relative in relatives}
+
+    def stored_sha256(self, relative: str) -> str | None:
+        """The SHA-256 of a kept object's content as it is now, streamed; None when it is gone."""
+        key = self._key(_kept(relative))
+        digest = hashlib.sha256()
+        with _s3_errors(self._url(key)):
+            try:
+                body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            except ClientError as exc:
+                if _error_code(exc) == "NoSuchKey":
+                    return None
+                raise
+            for chunk in body.iter_chunks(_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def read_report(self, relative: str) -> bytes:
         key = self._key(_REPORTS, str(_relative(relative)))

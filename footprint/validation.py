@@ -66,6 +66,7 @@ _PARAMETERS: Final = frozenset(
     }
 )
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MONTH_COLUMNS: Final = frozenset({"period"})  # the first day of a month, shown as the month
 # Checks that read a column only through isna/isin, which give a category's rows the same answers.
 _CATEGORY_SAFE: Final = frozenset(
     {
@@ -251,7 +252,7 @@ def _derive_fuelling_refusal(
     limits = [limit_of(str(plate)) for plate in plates]
     limit = np.append(np.array([value for value, _ in limits], dtype=float), np.inf)[codes]
     size = frame[quantity_column].abs().to_numpy(dtype=float, na_value=np.nan)
-    over = np.flatnonzero(size > limit)
+    over = np.flatnonzero((size > limit) & np.isfinite(size))  # an infinite one is quantity_finite's to name
     if over.size:
         basis = np.array([text for _, text in limits] + [""], dtype=object)[codes[over]]
         units = frame[unit_column].astype("string").fillna("").to_numpy(dtype=object)[over]
@@ -616,13 +617,15 @@ def _text(series: pd.Series) -> pd.Series:
     return text.fillna("")
 
 
-def _display(series: pd.Series, text: pd.Series) -> pd.Series:
-    """A value as a Dutch quality officer reads it in a reason: dd-mm-yyyy, local time.
+def _display(series: pd.Series, text: pd.Series, column: str) -> pd.Series:
+    """A value as a Dutch quality officer reads it in a reason: dd-mm-yyyy, local time; a month as yyyy-mm.
 
     Rearranged from the stored text rather than formatted again: a file from the wrong month
     puts every row in quarantine.
     """
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
+    if column in _MONTH_COLUMNS:
+        text = text.str.replace(r"^(-?\d{4,})-(\d\d)-01$", r"\1-\2", regex=True)
+    elif isinstance(series.dtype, pd.DatetimeTZDtype):
         text = text.str.replace(r"^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d).*$", r"\3-\2-\1 \4", regex=True)
     elif pd.api.types.is_datetime64_dtype(series.dtype):
         text = text.str.replace(r"^(\d{4})-(\d\d)-(\d\d)$", r"\3-\2-\1", regex=True)
@@ -644,7 +647,7 @@ def _entries(rule: Rule, work: pd.DataFrame, positions: np.ndarray, period: str)
             reason = reason + period
         elif field is not None:
             column = rule.reported[0] if field == "value" else field
-            reason = reason + _display(rows[column], texts[column])
+            reason = reason + _display(rows[column], texts[column], column)
     constant = partial(pd.Series, index=rows.index, dtype="string")
     return pd.DataFrame(
         {

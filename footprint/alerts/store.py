@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from footprint import json_strict
 from footprint.alerts.model import CHANNELS, SEVERITIES, STATUSES, Alert
 from footprint.alerts.rules import NOT_JUDGED_BY_DETECT, RUN_MONTH_RULES
 from footprint.config import Workspace
@@ -99,7 +100,7 @@ def record(ws: Workspace, alerts: Iterable[Alert]) -> list[Alert]:
                 {
                     "alert_id": a.alert_id, "rule": a.rule, "subject": a.subject, "period": _month(a.period),
                     "severity": a.severity, "title": a.title, "message": a.message,
-                    "evidence_json": json.dumps(a.evidence, ensure_ascii=False, sort_keys=True, default=str),
+                    "evidence_json": json_strict.dumps(a.evidence, ensure_ascii=False, sort_keys=True, default=str),
                     "created_at": now,
                 }
                 for a in stored

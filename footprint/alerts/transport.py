@@ -12,7 +12,6 @@ import hashlib
 import html
 import http.client
 import io
-import json
 import logging
 import os
 import re
@@ -27,9 +26,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from footprint import json_strict
 from footprint.alerts.model import CHANNELS, Alert
 from footprint.errors import FootprintError
 
@@ -48,17 +48,17 @@ class DeliveryError(FootprintError):
 class DeliverySettings(BaseSettings):
     """Where alerts go, read from FOOTPRINT_* environment variables only (they hold secrets)."""
 
-    model_config = SettingsConfigDict(env_prefix="FOOTPRINT_", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="FOOTPRINT_", extra="ignore", env_ignore_empty=True, allow_inf_nan=False)
 
     smtp_host: str | None = None
-    smtp_port: int = 587
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
     smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     alert_from: str = "footprint@localhost"
     alert_to: Annotated[list[str], NoDecode] = []
     webhook_url: SecretStr | None = None
-    timeout_s: float = 10.0
+    timeout_s: Annotated[float, Field(gt=0)] = 10.0
 
     @field_validator("alert_to", mode="before")
     @classmethod
@@ -79,9 +79,30 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _slack(text: str) -> str:
-    """Slack's mrkdwn reads <, > and & as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_SLACK_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Teams renders Markdown and some HTML in connector cards: a backslash before the characters that make links,
+# emphasis, code and headings, entities for those that open tags. Mentions need a tag, links a bracket.
+_TEAMS_MARKDOWN = re.compile(r"([\\`*_~\[\]#])")
+_TEAMS_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """Shorten entity-escaped text to the limit without leaving half an entity (`&am`) at the end."""
+    if len(escaped) <= limit:
+        return escaped
+    return re.sub(r"&[a-z]*$", "", escaped[:limit])
+
+
+def _slack(text: str, limit: int = 3000) -> str:
+    """Slack reads <, > and & as control characters in every text object (plain_text too): `<!channel>`,
+    `<url|text>` and `<@U123>` in data must arrive as entities."""
+    return _cut(text.translate(_SLACK_ENTITIES), limit)
+
+
+def _teams(text: str) -> str:
+    """Text for a Teams MessageCard's title, summary and facts, shown as written: no link, mention, tag or emphasis
+    formed from data."""
+    return _TEAMS_MARKDOWN.sub(r"\\\1", text).translate(_TEAMS_ENTITIES)
 
 
 def _digest(*parts: str) -> str:
@@ -98,7 +119,7 @@ def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}" if value == 0 or abs(value) >= 1 else f"{value:.3g}"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return json_strict.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
@@ -310,27 +331,34 @@ def send_smtp(message: EmailMessage, settings: DeliverySettings) -> None:
 def webhook_payload(alert: Alert, organisation: str) -> dict[str, Any]:
     """One JSON body for Slack-style (text, blocks) and Teams-style (MessageCard) incoming webhooks.
 
-    Each kind of endpoint ignores the other's keys; footprint_alert carries the record for machines.
+    Each kind of endpoint ignores the other's keys. Every text a person sees is escaped for its target: Slack's
+    entities in text and blocks, Markdown and HTML escapes in the card's title, summary and facts; mrkdwn objects
+    are verbatim, so Slack does not turn names or URLs in data into links either. footprint_alert carries the
+    record for machines, as JSON, unescaped.
     """
     title = _one_line(f"[footprint] {organisation}: {alert.title} ({alert.period})")
     facts = _header_facts(alert) + _facts(alert)
     series = _series(alert)
     if series:
         facts.append(("history", ", ".join(f"{period}: {_format_value(value)}" for period, value in series[-13:])))
-    fields = [{"type": "mrkdwn", "text": f"*{name}*\n{_slack(value)}"[:2000]} for name, value in facts[:10] if value]
+    fields = [
+        {"type": "mrkdwn", "text": f"*{_slack(name, 200)}*\n{_slack(value, 1700)}", "verbatim": True}
+        for name, value in facts[:10] if value
+    ]
     return {
-        "text": f"{title}\n{alert.message}",
+        "text": _slack(f"{title}\n{alert.message}"),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": _slack(alert.message or alert.title)[:3000]}},
+            {"type": "header", "text": {"type": "plain_text", "text": _slack(title, 150)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _slack(alert.message or alert.title),
+                                         "verbatim": True}},
             {"type": "section", "fields": fields},
         ],
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
-        "summary": title,
+        "summary": _teams(title),
         "themeColor": SEVERITY_COLOURS.get(alert.severity, "555555"),
-        "title": title,
-        "sections": [{"facts": [{"name": name, "value": value} for name, value in facts]}],
+        "title": _teams(title),
+        "sections": [{"facts": [{"name": _teams(name), "value": _teams(value)} for name, value in facts]}],
         "footprint_alert": {
             "key": alert.key,
             "alert_id": alert.alert_id,
@@ -366,7 +394,7 @@ def post_webhook(url: str | SecretStr, payload: dict[str, Any], timeout: float) 
     userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
     secrets = [secret_url, parts.path if len(parts.path) > 1 else "", parts.query, userinfo]
     secrets += [segment for segment in parts.path.split("/") if len(segment) >= 8]
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    body = json_strict.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     request = urllib.request.Request(
         secret_url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )

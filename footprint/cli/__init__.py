@@ -4,7 +4,7 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 Each module holds one group of commands; importing it registers them on `app` (in help order).
 """
 
-from footprint.cli import alerts, factors, ingest, parse, report, warehouse  # noqa: F401  (registers the commands)
+from footprint.cli import alerts, factors, ingest, parse, report, verify, warehouse  # noqa: F401  (registers the commands)
 from footprint.cli.app import app
 
 __all__ = ["app"]

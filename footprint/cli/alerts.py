@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from footprint import json_strict
 from footprint.cli.app import (
     ConfigOption,
     alerts_app,
@@ -23,23 +23,28 @@ from footprint.config import open_workspace
 from footprint.periods import parse_period
 
 
+# JSON escapes C0 controls itself; DEL and the C1 controls (0x9b opens an escape sequence) it leaves raw.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
 def print_undelivered(ws: Any) -> None:
     from footprint.alerts import delivery_settings, pending
 
     waiting = pending(ws, delivery_settings(ws).channels())
     if waiting:
-        errors.print(
-            f"[yellow]{len(waiting)} alert message(s) not delivered yet[/] (channels: "
-            f"{', '.join(sorted({channel for _, channel in waiting}))}); they go with the next run or "
-            "`footprint alerts send`.", highlight=False,
-        )
+        errors.print(Text.assemble(
+            (f"{len(waiting)} alert message(s) not delivered yet", "yellow"),
+            f" (channels: {', '.join(sorted({channel for _, channel in waiting}))}); they go with the next run or "
+            "`footprint alerts send`.",
+        ), highlight=False)
 
 
 
 
 def print_alerts(found: list[Any], title: str, full: bool = True) -> None:
-    """A short table; the title's subject prefix is left out, the subject has its own column."""
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    """A short table; the title's subject prefix is left out, the subject has its own column. Every cell is a Text:
+    subjects, titles and notes are data, never Rich markup, whichever console prints the table."""
+    table = Table(title=Text(title), title_justify="left", box=None, pad_edge=False)
     names = ("id", "period", "severity", "rule", "subject", "status", "what") if full else (
         "id", "period", "rule", "subject", "what")
     for name in names:
@@ -47,10 +52,13 @@ def print_alerts(found: list[Any], title: str, full: bool = True) -> None:
                          max_width=24 if name == "subject" else None, overflow="fold" if name == "subject" else "ellipsis")
     colours = {"critical": "red", "warning": "yellow"}
     for alert in found:
-        what = alert.title.split(": ", 1)[-1] + (f"\n[dim]{alert.noted_by}: {alert.note}[/]" if alert.note else "")
+        what = Text(alert.title.split(": ", 1)[-1])
+        if alert.note:
+            what.append(f"\n{alert.noted_by}: {alert.note}", style="dim")
         cells = {"id": str(alert.alert_id), "period": alert.period, "severity": alert.severity, "rule": alert.rule,
-                 "subject": alert.subject, "status": alert.status, "what": what}
-        table.add_row(*(cells[n] for n in names), style=colours.get(alert.severity) if alert.status == "open" else "dim")
+                 "subject": alert.subject, "status": alert.status}
+        table.add_row(*(what if n == "what" else Text(cells[n]) for n in names),
+                      style=colours.get(alert.severity) if alert.status == "open" else "dim")
     console.print(table, soft_wrap=False)
 
 
@@ -59,8 +67,8 @@ def report_delivery(result: Any) -> None:
         console.print(f"Delivered {len(result.delivered)} alert message(s) via {', '.join(result.channels)}.")
     if result.failed:
         reasons = sorted({f"{channel}: {reason}" for _, channel, reason in result.failed})
-        errors.print(f"[yellow]{len(result.failed)} delivery(ies) failed and stay pending:[/] " + escape("; ".join(reasons)),
-                     highlight=False)
+        errors.print(Text.assemble((f"{len(result.failed)} delivery(ies) failed and stay pending:", "yellow"),
+                                   " " + "; ".join(reasons)), highlight=False)
 
 
 def print_alerts_and_outbox(ws: Any, title: str) -> None:
@@ -96,7 +104,8 @@ def alerts_list(
     ws = open_workspace(Path(config_arg(config)))
     found = list_alerts(ws, status, parse_period(first) if first else None, parse_period(last) if last else None)
     if as_json:
-        typer.echo(json.dumps([asdict(a) for a in found], ensure_ascii=False, indent=2))
+        text = json_strict.dumps([asdict(a) for a in found], ensure_ascii=False, indent=2)
+        typer.echo(text.translate(_JSON_CONTROLS))
         return
     if not found:
         console.print("No alerts" + (f" with status {status}" if status else "") + ".")

@@ -4,9 +4,10 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,17 +18,19 @@ for _name, _value in {
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_MARKUP": "false",  # log lines carry file and supplier names: never Rich markup
 }.items():
     os.environ.setdefault(_name, _value)
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
+from rich.text import Text
 
 from footprint.config import CONFIG_FILE_NAME, Settings
 from footprint.errors import FootprintError, UsageError, WarehouseError
-from footprint.periods import format_period, month_range, parse_period
+from footprint.periods import format_period, month_range, parse_period, year_problem
 from footprint.warehouse.migrations import first_line
 
 app = typer.Typer(
@@ -46,8 +49,57 @@ app.add_typer(alerts_app, name="alerts")
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse: read-only access for BI tools.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
 
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
+# C0 controls but tab and newline, DEL and C1 controls: an escape sequence in a file name would reach the terminal.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters in data shown as \\xNN: a file name must not move the cursor or open a hyperlink."""
+    return _CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+class DataConsole(Console):
+    """A console whose strings are text, never instructions: supplier, station and file names, notes and error
+    texts reach it. Rich markup and emoji codes are off, so `[/b]` or `[link=...]` in data prints as written, and
+    control characters show as \\xNN. footprint's own styling goes through `style=` and rich.text.Text."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(markup=False, emoji=False, soft_wrap=True, **options)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterator[Segment]:
+        for segment in super().render(renderable, options):
+            yield segment if segment.control else Segment(visible(segment.text), segment.style)
+
+
+console = DataConsole()
+errors = DataConsole(stderr=True)
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Prefect's console handler prints log lines as given; these carry file and station names."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(self.inner.format(record))
+
+
+def visible_log_lines() -> None:
+    """Show control characters in Prefect's terminal log lines as \\xNN, as the consoles do (Prefect's own
+    setting keeps their markup off); its stored run messages are left as they are. Known by its module, as the
+    CLI does not import Prefect itself."""
+    for handler in logging.getLogger().handlers + logging.getLogger("prefect").handlers:
+        prefects = type(handler).__module__.startswith("prefect.") and isinstance(handler, logging.StreamHandler)
+        if prefects and not isinstance(handler.formatter, _VisibleFormatter):
+            handler.setFormatter(_VisibleFormatter(handler.formatter))
+
+
+def error_line(message: str) -> Text:
+    """footprint's one line for an error: a red label, then the message as written."""
+    return Text.assemble(("error:", "bold red"), " ", message)
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -63,12 +115,12 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except FootprintError as exc:
-            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            errors.print(error_line(str(exc)), highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except sa.exc.DBAPIError as exc:
             # A query the warehouse could not finish (out of memory, lost connection): its reason, no traceback.
             failed = WarehouseError(f"the warehouse could not answer: {first_line(exc.orig)}")
-            errors.print(f"[bold red]error:[/] {escape(str(failed))}", highlight=False)
+            errors.print(error_line(str(failed)), highlight=False)
             raise typer.Exit(failed.exit_code) from None
 
     return wrapper
@@ -92,6 +144,8 @@ def months_asked(period: str | None, first: str | None, last: str | None) -> lis
 def half_year(text: str) -> str:
     if not re.match(r"^\d{4}H[12]$", text):
         raise UsageError(f"half year {text!r} is written like 2025H1 or 2025H2")
+    if year_problem(int(text[:4])) is not None:
+        raise UsageError(f"half year {text!r}: {year_problem(int(text[:4]))}")
     return text
 
 

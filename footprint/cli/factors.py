@@ -133,8 +133,9 @@ def _print_factor_restatements(ws: Any, restated: list[Any]) -> None:
         )
         if year == ws.org.base_year and abs(change) > policy.significance_pct:
             console.print(
-                f"  [bold yellow]The base year {year} moves {change:+.2f} %, beyond the significance threshold of "
-                f"{policy.significance_pct:g} %: the ladder asks for a base-year recalculation.[/]"
+                f"  The base year {year} moves {change:+.2f} %, beyond the significance threshold of "
+                f"{policy.significance_pct:g} %: the ladder asks for a base-year recalculation.",
+                style="bold yellow",
             )
 
 

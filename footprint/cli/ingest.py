@@ -15,8 +15,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from footprint import queries
 from footprint.cli.alerts import (
@@ -31,6 +31,7 @@ from footprint.cli.app import (
     console,
     friendly,
     months_asked,
+    visible_log_lines,
 )
 from footprint.cli.report import run_report
 from footprint.config import CONFIG_FILE_NAME, open_workspace
@@ -47,27 +48,29 @@ def _print_run(summary: Any, examples: dict[str, list[dict[str, Any]]]) -> None:
 
 def _print_file(f: Any, examples: dict[str, list[dict[str, Any]]] | None = None, prefix: str = "") -> None:
     """One line per file; under it the notes (gaps per meter, rows a format left out) and the first few
-    quarantined rows, by line and column, to fix. File names, notes and reasons are data: no markup."""
-    name = escape(f.file_name)
+    quarantined rows, by line and column, to fix. File names, notes and reasons are data: the console prints them
+    as written, the marks are styled Text."""
+    name = f.file_name
     if f.outcome == "rejected":
-        console.print(f"  [red]✗[/] {prefix}{name}: rejected: {escape(f.message or '')}", highlight=False)
+        console.print(Text.assemble("  ", ("✗", "red"), f" {prefix}{name}: rejected: {f.message or ''}"),
+                      highlight=False)
         return
     if f.outcome == "skipped":
-        console.print(f"  [dim]= {prefix}{name}: {escape(f.message or 'already loaded')}[/]", highlight=False)
+        console.print(f"  = {prefix}{name}: {f.message or 'already loaded'}", style="dim", highlight=False)
         return
-    mark = "[yellow]![/]" if f.rows_quarantined else "[green]✓[/]"
+    mark = ("!", "yellow") if f.rows_quarantined else ("✓", "green")
     extra = f", {f.rows_excluded} non-fuel excluded" if f.rows_excluded else ""
-    extra += f" ({escape(f.message)})" if f.message else ""
-    console.print(
-        f"  {mark} {prefix}{name}: {f.rows_read} read, {f.rows_loaded} loaded, {f.rows_quarantined} quarantined{extra}",
-        highlight=False,
-    )
+    extra += f" ({f.message})" if f.message else ""
+    console.print(Text.assemble(
+        "  ", mark,
+        f" {prefix}{name}: {f.rows_read} read, {f.rows_loaded} loaded, {f.rows_quarantined} quarantined{extra}",
+    ), highlight=False)
     for note in f.notes:
-        console.print(f"      note: {note}", highlight=False, markup=False)
+        console.print(f"      note: {note}", highlight=False)
     shown = (examples or {}).get(f.file_sha256, [])
     for row in shown:
         line = f"      row {row['source_row']}, column {row['column_name']}: {row['reason']}"
-        console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False)
     if f.rows_quarantined > len(shown):
         console.print(f"      ... {f.rows_quarantined} row(s) in all, each with its reason in table quarantine "
                       "(footprint status)", style="dim")
@@ -83,6 +86,10 @@ class _OneLineForFootprintErrors(logging.Filter):
 
 
 def _quiet_footprint_tracebacks() -> None:
+    visible_log_lines()
+    from flows.console_logs import to_this_stderr
+
+    to_this_stderr()
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _OneLineForFootprintErrors) for f in logger.filters):
@@ -98,10 +105,10 @@ def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> 
     chunks = [periods[i : i + 12] for i in range(0, len(periods), 12)]
     summaries: list[Any] = []
     with Progress(
-        TextColumn("[bold]ingest[/]"),
+        TextColumn("ingest", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -119,11 +126,17 @@ def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> 
             _print_run(summary, examples)
     for summary in summaries:  # named here too: the log line may not reach this console
         for line in summary.skipped:
-            console.print(f"  … {summary.period}: {line}", highlight=False, markup=False)
+            console.print(f"  … {summary.period}: {line}", highlight=False)
+    problems = next((s.raw_store_problems for s in summaries if s.raw_store_problems), [])
+    for line in problems:  # once per flow run: the same check is in every month's summary
+        console.print(f"  raw store {line}", style="yellow")
+    if problems:
+        console.print("  raw store: files the warehouse points at are gone or changed; `footprint verify` lists "
+                      "and re-hashes them all", style="yellow")
     # Where factors came from when not from the list the policy names: once per year, not per month.
     notes = dict.fromkeys(note for s in summaries if s.emissions for note in s.emissions.factor_notes)
     for note in notes:
-        console.print(f"  factors {note}", highlight=False, markup=False, style="yellow")
+        console.print(f"  factors {note}", highlight=False, style="yellow")
     quarantined = sum(s.rows_quarantined for s in summaries)
     rejected = sum(f.outcome == "rejected" for s in summaries for f in s.files)
     loaded = sum(f.outcome == "loaded" for s in summaries for f in s.files)
@@ -191,13 +204,12 @@ def demo(
     stats = queries.quarantine_summary(ws)
     embedded = ws.warehouse_url.startswith("duckdb:///")
     console.print(f"\nWarehouse: {ws.warehouse_url.removeprefix('duckdb:///') if embedded else safe_url(ws.warehouse_url)}")
-    console.print(
-        f"Quarantine: {stats['rows']} row(s) from {stats['files']} file(s) in table [bold]quarantine[/] of that "
-        "warehouse; see them with `footprint status`"
+    console.print(Text.assemble(
+        f"Quarantine: {stats['rows']} row(s) from {stats['files']} file(s) in table ", ("quarantine", "bold"),
+        " of that warehouse; see them with `footprint status`"
         + (f" or\n  .venv/bin/duckdb {ws.warehouse_url.removeprefix('duckdb:///')} "
            "-c 'SELECT file_name, source_row, column_name, value, reason FROM quarantine'" if embedded else ""),
-        highlight=False,
-    )
+    ), highlight=False)
     console.print(f"Raw files, stored once by SHA-256: {ws.raw_store}")
     print_alerts_and_outbox(ws, "\nAlerts raised (footprint alerts list; explain one with footprint alerts explain ID "
                              "--note ...)")
@@ -269,17 +281,16 @@ def status(
     what is missing and which meter months are partial."""
     ws = open_workspace(Path(config_arg(config)))
     rows = queries.status(ws, parse_period(first) if first else None, parse_period(last) if last else None)
-    table = Table(title=f"{ws.org.organisation}: data per month and source")
+    table = Table(title=Text(f"{ws.org.organisation}: data per month and source"))
     for name in ("period", "source", "files", "loaded", "quarantined", "status"):
         table.add_column(name, justify="right" if name in ("files", "loaded", "quarantined") else "left")
     for row in rows:
         status_text = row["status"]
         style = "red" if status_text == "missing" else "yellow" if status_text.startswith(("partial", "quarantined")) \
             else "dim" if status_text.startswith("no data") else None
-        table.add_row(
-            row["period"], escape(row["source"]), str(row["files"]), str(row["loaded"]), str(row["quarantined"]),
-            status_text, style=style,
-        )
+        cells = (row["period"], row["source"], str(row["files"]), str(row["loaded"]), str(row["quarantined"]),
+                 status_text)
+        table.add_row(*map(Text, cells), style=style)
     console.print(table)
     if not ws.org.expected_sources:
         console.print("Supplier and travel data are never missing: footprint.yaml lists no expected_sources.",
@@ -318,7 +329,7 @@ def reprocess(
         _print_file(f, examples)
     for item in result.restated:
         console.print(
-            f"  restated {item.period} {escape(item.file_name)}: {item.old_kg_co2e:,.3f} -> "
+            f"  restated {item.period} {item.file_name}: {item.old_kg_co2e:,.3f} -> "
             f"{item.new_kg_co2e:,.3f} kg CO2e ({item.new_kg_co2e - item.old_kg_co2e:+,.3f})", highlight=False,
         )
     loaded = sum(f.outcome == "loaded" for f in result.files)

@@ -3,8 +3,7 @@
 `parse` reads any file ingest reads (fuel cards, the organisation's own fuel-card profiles, supplier
 templates, flights, mileage, statements, utility exports) and prints what it holds: rows read, totals
 per product, meter or activity, and the notes. Everything printed that comes from the data (file
-names, product names, EANs, notes) is printed with Rich markup off: Rich would read `[...]` in a file
-name as markup and swallow or misprint it.
+names, product names, EANs, notes) goes to footprint's consoles, which never read it as Rich markup.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import numpy as np
 import pandas as pd
 import typer
-from rich.text import Text
 
 from footprint import schemas
 from footprint.cli.app import (
     app,
     console,
+    error_line,
     errors,
     friendly,
     template_app,
@@ -40,12 +39,12 @@ _EMPTY = {"ean": "(no EAN)", "direction": "(no direction)", "tariff": "(no tarif
 
 
 def _say(text: str) -> None:
-    """One line of output that may hold data: never read as Rich markup."""
-    console.print(text, markup=False, highlight=False)
+    """One line of output that may hold data, without Rich's number highlighting."""
+    console.print(text, highlight=False)
 
 
 def _fail(exc: FootprintError, exit_code: int) -> NoReturn:
-    errors.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False)
+    errors.print(error_line(str(exc)), highlight=False)
     raise typer.Exit(exit_code)
 
 
@@ -204,4 +203,4 @@ def template_supplier(
 
     directory.mkdir(parents=True, exist_ok=True)
     for path in write_supplier_template(directory):
-        console.print(str(path), highlight=False, markup=False)
+        console.print(str(path), highlight=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,10 +22,19 @@ from footprint.errors import FootprintError, UsageError
 from footprint.periods import format_period, month_range, parse_period
 
 
+def _one_line_errors() -> None:
+    """A report failing in its flow (a full or read-only store) is one line, as an ingest is: no Prefect traceback."""
+    # TODO(lead): move ingest's _quiet_footprint_tracebacks to cli/app.py; this import then goes to the top.
+    from footprint.cli.ingest import _quiet_footprint_tracebacks
+
+    _quiet_footprint_tracebacks()
+
+
 def run_report(config: str, half: str, out: Path, lang: str) -> dict[str, str]:
     """Write one half-year report through the Prefect flow; returns the artefacts' paths."""
     from flows.halfyear_report import halfyear_report
 
+    _one_line_errors()
     return halfyear_report(half, str(out), config, lang)
 
 
@@ -34,6 +43,7 @@ def _report_project(config_path: str, project: str, first: str | None, last: str
     """footprint report --project ID --from --to: checked before the flow starts, then written by it."""
     from flows.project_report import project_report
 
+    _one_line_errors()
     if not (first and last):
         raise UsageError("--project needs --from YYYY-MM and --to YYYY-MM")
     ws = open_workspace(Path(config_path))
@@ -49,10 +59,25 @@ def _report_project(config_path: str, project: str, first: str | None, last: str
 def _report_public(config_path: str, half: str, out: Path | None, lang: str) -> None:
     from flows.public_summary import public_summary
 
+    _one_line_errors()
     ws = open_workspace(Path(config_path))
     target = (out or ws.config_path.parent / "reports" / half / "public").resolve()
     for name, path in public_summary(half, str(target), config_path, lang).items():
         console.print(f"  {name}: {path}", highlight=False)
+
+
+def _print_raw_store_check(summary: dict[str, Any]) -> None:
+    """What the check of the raw store before the report found, as the report states it."""
+    check = summary["raw_store_check"]
+    if check["all_present"]:
+        console.print(f"Raw store checked: all {check['files']} loaded file(s) present with their sizes.",
+                      highlight=False)
+        return
+    console.print(f"Raw store checked: of {check['files']} loaded file(s), {check['missing']} gone and "
+                  f"{check['changed']} changed since stored; the report says so (footprint verify lists all):",
+                  style="yellow", highlight=False)
+    for problem in check["problems"]:
+        console.print(f"  - {problem['detail']}", highlight=False, markup=False)
 
 
 @app.command()
@@ -89,6 +114,7 @@ def report(
     written = run_report(config_path, half_year(half), target, lang)
     for name, path in written.items():
         console.print(f"  {name}: {path}", highlight=False)
+    _print_raw_store_check(json.loads(Path(written["summary.json"]).read_text(encoding="utf-8")))
     manifest = json.loads(Path(written["manifest.json"]).read_text(encoding="utf-8"))
     console.print(f"Archived (write-once): {manifest['location']}", highlight=False)
     if "compared_with" not in manifest:
@@ -96,7 +122,7 @@ def report(
     elif manifest["matches_previous"]:
         console.print(f"Same figures as the archived report of {manifest['compared_with']}.")
     else:
-        console.print(f"[yellow]Changed since the archived report of {manifest['compared_with']}:[/]")
+        console.print(f"Changed since the archived report of {manifest['compared_with']}:", style="yellow")
         for change in manifest["changes"]:
             console.print(f"  - {change}", highlight=False)
 
@@ -145,7 +171,6 @@ def explain(
             f"      <- {row['file_name']} line {row['source_row']}, sha256 {row['file_sha256']}\n"
             f"         stored at {row['stored_path']}",
             highlight=False,
-            markup=False,
         )
 
 

@@ -32,5 +32,15 @@ def warehouse_grant_bi(
     done = grant_bi_for(ws.warehouse_url, ws.warehouse_schema, role, password_env)
     state = "created" if done.created else "updated"
     login = "can log in" if done.login else "NOLOGIN: grant it to a login role, or rerun with --password-env"
-    console.print(f"role {done.role} {state} ({login}); reads {len(done.views)} views in schema {done.schema}: "
-                  f"{', '.join(done.views)}; no table, no writes")
+    reach = done.reach
+    console.print(
+        f"role {done.role} {state} ({login}); checked what it can do in database {reach.database}:\n"
+        f"  reads {len(reach.reads)} views: {', '.join(reach.reads)}\n"
+        "  reads no table, writes nothing, creates nothing\n"
+        f"  uses schemas: {', '.join(reach.schemas)}\n"
+        f"  temporary tables of its own: {f'yes, {reach.temporary}' if reach.temporary else 'no'}\n"
+        f"  connects to other databases: {', '.join(reach.databases) or 'none'}\n"
+        "  sees the catalog as every role does: names of all schemas, tables and columns, view definitions, "
+        "tables' row counts (see sql/README.md, Read-only role for BI tools)",
+        markup=False, highlight=False,
+    )

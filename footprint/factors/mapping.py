@@ -16,7 +16,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from footprint.errors import FactorError
+from footprint import yaml_strict
+from footprint.errors import FactorError, UserYamlError
 
 ActivityUnit = Literal["l", "kg", "m3", "kWh", "GJ", "pkm", "km", "kg_co2e"]
 ListUnit = Literal["liter", "kg", "Nm3", "kWh", "GJ", "reizigerskilometer", "voertuigkilometer"]
@@ -110,9 +111,9 @@ def default_mapping_path() -> Path:
 @cache
 def _load_mapping(path: Path) -> ActivityMapping:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_strict.load_file(path)
     except (OSError, yaml.YAMLError) as exc:
-        raise FactorError(f"{path}: cannot read the activity-factor mapping: {exc}") from None
+        raise FactorError(f"{path}: cannot read the activity-factor mapping: {UserYamlError.problem(exc)}") from None
     try:
         return ActivityMapping.model_validate(data)
     except ValidationError as exc:

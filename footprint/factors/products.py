@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from footprint.config import NON_FUEL, OrganisationConfig
-from footprint.errors import ConfigError
+from footprint.errors import ConfigError, UserYamlError
 from footprint.factors.mapping import FUEL_KEY_PREFIX, ActivityMapping, load_activity_mapping, normalise_product
 from footprint.sources.fuelcard_profile import product_sources
 
@@ -56,7 +56,8 @@ class _Products:
         try:
             return ActivityMapping.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(f"the merged fuel-card product mapping is not valid: {exc}") from None
+            problems = "; ".join(f"{UserYamlError.key_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False))
+            raise ConfigError(f"the merged fuel-card product mapping is not valid: {problems}") from None
 
 
 def product_mapping(
@@ -90,7 +91,7 @@ def product_mapping(
 
 def product_yaml_line(product: str, target: str) -> str:
     """The footprint.yaml line mapping `product` to `target` (a fuel or non_fuel), quoted safely."""
-    return f"{CONFIG_KEY}: {{products: {{{json.dumps(product, ensure_ascii=False)}: {target}}}}}"
+    return f"{CONFIG_KEY}: {{products: {{{json.dumps(product, ensure_ascii=False, allow_nan=False)}: {target}}}}}"
 
 
 def _words(name: str) -> set[str]:

@@ -15,13 +15,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from footprint import __version__
+from footprint import __version__, json_strict
 from footprint.config import Workspace
+from footprint.errors import StorageError
 from footprint.pipeline import raw_store, warehouse
 from footprint.reports.summary import parse_half
+from footprint.storage import RawStore
 
 _MANIFEST = "manifest.json"
 _VOLATILE = ("generated_at",)  # when a report was made is not one of its figures
+# What the raw store held when the report ran is stated in the report (raw_store_check), not one of its figures.
+_NOT_FIGURES = ("raw_store_check",)
 _MAX_CHANGES = 12
 
 
@@ -76,7 +80,8 @@ def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: byt
     differing = [
         key
         for key in sorted(old.keys() | new.keys())
-        if not key.endswith(_VOLATILE) and _differs(old.get(key), new.get(key))
+        if not key.endswith(_VOLATILE) and key.split(".", 1)[0] not in _NOT_FIGURES
+        and _differs(old.get(key), new.get(key))
     ]
     for key in differing[:_MAX_CHANGES]:
         changes.append(f"{key}: {old.get(key)} -> {new.get(key)}")
@@ -94,8 +99,9 @@ def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: 
     store = raw_store(ws)
     earlier = sorted(p.rsplit("/", 1)[0] for p in store.report_files(f"{half}/") if p.endswith(f"/{_MANIFEST}"))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    out_dir = written["summary.json"].parent
     for name, path in written.items():
-        store.put_report(f"{half}/{stamp}/{name}", path)
+        _archive(store, f"{half}/{stamp}/{name}", path, out_dir)
     manifest: dict[str, Any] = {
         "half": half,
         "archived_at": stamp,
@@ -114,5 +120,14 @@ def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: 
         manifest["compared_with"] = earlier[-1].rsplit("/", 1)[-1]
         manifest["matches_previous"] = not changes
         manifest["changes"] = changes
-    store.put_report(f"{half}/{stamp}/{_MANIFEST}", json.dumps(manifest, indent=2).encode("utf-8"))
+    _archive(store, f"{half}/{stamp}/{_MANIFEST}", json_strict.dumps(manifest, indent=2).encode("utf-8"), out_dir)
     return manifest
+
+
+def _archive(store: RawStore, relative: str, data: bytes | Path, out_dir: Path) -> None:
+    """One file into the archive; when the store refuses it (full, read-only), the report stands where it was
+    written but is not archived, and the message says both. Without its manifest the run is no archived report."""
+    try:
+        store.put_report(relative, data)
+    except StorageError as exc:
+        raise StorageError(f"the report is written to {out_dir} but not archived: {exc}") from exc

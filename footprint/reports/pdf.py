@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
+
+from footprint import json_strict
 
 # WeasyPrint logs every CSS property it does not support; the report's CSS is ours and checked by tests.
 for _name in ("weasyprint", "fontTools"):
@@ -17,7 +18,7 @@ def write_json_html_pdf(out_dir: Path, stem: str, summary: dict[str, Any], html:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-    json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    json_path.write_text(json_strict.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     html_path.write_text(html, encoding="utf-8")
     return {json_path.name: json_path, html_path.name: html_path,
             f"{stem}.pdf": write_pdf(html_path, out_dir / f"{stem}.pdf")}

@@ -16,7 +16,7 @@ import pandas as pd
 from footprint.config import Workspace, normalise_plate
 from footprint.errors import UsageError
 from footprint.factors.mapping import load_activity_mapping
-from footprint.periods import format_period
+from footprint.periods import format_period, year_problem
 from footprint.queries import Coverage, coverage
 from footprint.reports.factor_use import factor_lists, factor_years, list_refs, restatements
 from footprint.reports.frames import clean as _clean
@@ -47,6 +47,9 @@ def parse_half(half: str) -> tuple[int, int]:
     match = _HALF.match(half.strip().upper())
     if not match:
         raise UsageError(f"half {half!r} is not a half year written as YYYYH1 or YYYYH2, e.g. 2025H1")
+    problem = year_problem(int(match.group(1)))
+    if problem is not None:
+        raise UsageError(f"half {half!r}: {problem}")
     return int(match.group(1)), int(match.group(2))
 
 

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from footprint import schemas
-from footprint.errors import ConfigError, InputFileError
+from footprint import schemas, yaml_strict
+from footprint.errors import ConfigError, InputFileError, UserYamlError
 from footprint.sources import helpers
 from footprint.sources.helpers import Column
 from footprint.sources.vocabulary import FUEL_UNITS
@@ -41,6 +41,7 @@ DATASET: Final = schemas.FUEL_TRANSACTIONS
 CURRENCY: Final = "EUR"  # the warehouse keeps euro amounts (unit_price_eur, amount_eur)
 SKIPPED_RECORDS: Final = "skipped_records"  # frame.attrs key: record type -> lines skipped
 PROFILE_SUFFIXES: Final = (".yaml", ".yml")
+PROFILE_MAX_BYTES: Final = 1_000_000  # a layout is a few KB: anything larger is some other file
 CANONICAL_UNITS: Final = frozenset(FUEL_UNITS.values())
 
 FieldName = Literal[
@@ -208,36 +209,37 @@ class FuelCardProfile(_Strict):
         return tuple(by_header[self.fields[name].header] for name in self.signature)  # type: ignore[index]
 
 
-def _problems(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in error.errors()
-    )
-
-
 def load_profile(path: Path) -> FuelCardProfile:
-    """A profile file, checked once per version of it; a wrong one is a ConfigError naming the file and key."""
+    """A profile file, checked once per version of it; a wrong one is a ConfigError naming the file and key.
+
+    Errors never quote the file: a profile path may point at any file (/etc/shadow).
+    """
     try:
         stat = path.stat()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the fuel-card profile: {exc.strerror or exc}") from None
+    if stat.st_size > PROFILE_MAX_BYTES:
+        raise ConfigError(
+            f"{path}: {stat.st_size:,} bytes, more than a fuel-card profile holds ({PROFILE_MAX_BYTES:,}): not read"
+        )
     return _load_profile(path, stat.st_mtime_ns, stat.st_size)
 
 
 @cache
 def _load_profile(path: Path, mtime_ns: int, size: int) -> FuelCardProfile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_strict.load_file(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the fuel-card profile: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: the fuel-card profile is not valid YAML: {exc}") from None
+        raise UserYamlError.unparsable(path, "fuel-card profile", exc) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a fuel-card profile is a mapping of keys (name, layout, fields, ...)")
     try:
         return FuelCardProfile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: not a valid fuel-card profile: {_problems(exc)}") from None
+        problems = exc.errors(include_input=False, include_url=False, include_context=False)
+        raise UserYamlError.invalid(path, "fuel-card profile", problems) from None
 
 
 def builtin_profile_dir() -> Path:
@@ -295,6 +297,8 @@ def profile_paths(org: OrganisationConfig, config_dir: Path) -> list[Path]:
         path = path if path.is_absolute() else (config_dir / path)
         if not path.is_file():
             raise ConfigError(f"fuel_cards.profiles.{i}: {path}: no such fuel-card profile file")
+        if path.suffix.lower() not in PROFILE_SUFFIXES:
+            raise ConfigError(f"fuel_cards.profiles.{i}: {path}: a fuel-card profile is a .yaml or .yml file; not read")
         paths.append(path.resolve())
     return paths
 

@@ -29,6 +29,7 @@ from footprint.config import normalise_plate
 from footprint.errors import InputFileError
 from footprint.schemas import LOCAL_TZ
 from footprint.sources import sheets
+from footprint.sources.limits import check_text_lines
 
 HEAD_BYTES: Final = 64 * 1024
 HEADER_SEARCH_LINES: Final = 30
@@ -241,8 +242,9 @@ def _without_blank_lines(table: pa.Table, source_row: np.ndarray) -> tuple[pa.Ta
 
 
 def read_text_bytes(path: Path) -> bytes:
-    """A text export's bytes as UTF-8 without BOM; empty, binary or undecodable files raise InputFileError."""
+    """A text export's bytes as UTF-8 without BOM; empty, binary, undecodable or too long files raise InputFileError."""
     try:
+        check_text_lines(path)
         raw = path.read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
@@ -336,6 +338,11 @@ def _sql(query: str, **arrays: pa.Array) -> pa.Table:
 _PLAIN_NUMBER: Final = r"\s*[+-]?\d+(,\d+)?\s*"
 _DUTCH_NUMBER: Final = r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _POINT_NUMBER: Final = r"[+-]?\d*\.\d+"
+# Written with an exponent ("1,5e3", "1e400"), or as an infinity: kept as read, an overflow as infinity,
+# so that validation quarantines it by its bounds instead of loading a missing value.
+_EXPONENT_NUMBER: Final = r"[+-]?(\d+([.,]\d+)?|[.,]\d+)[eE][+-]?\d+"
+_POINT_EXPONENT_NUMBER: Final = r"[+-]?(\d+(\.\d+)?|\.\d+)[eE][+-]?\d+"
+_INFINITY: Final = r"[+-]?(inf|infinity)"
 _BARE_NUMBER: Final = r"^[+-]?\d+(,\d+)?$"  # a _PLAIN_NUMBER without spaces
 
 
@@ -348,7 +355,9 @@ def decimal(values: pa.Array) -> np.ndarray:
     """Dutch numbers: decimal comma, a dot before three digits groups thousands ("1.250,5").
 
     A value with a dot and no comma that is not a thousands grouping reads the dot as decimal point
-    ("45.23"); anything else ("abc", "-", "", "1e5", "1_000") is NaN.
+    ("45.23"); an exponent ("1,5e3") is read, and a number too large for a float (1e400) or written
+    as infinity is +-inf, for validation to quarantine by its bounds. Anything else ("abc", "-", "",
+    "nan", "1_000") is NaN: missing.
     """
     if _all_match(values, _BARE_NUMBER):
         # Interval exports hold millions of bare "0,806": Arrow reads them without a DuckDB round trip.
@@ -357,7 +366,7 @@ def decimal(values: pa.Array) -> np.ndarray:
         except pa.ArrowInvalid:
             pass
         else:
-            return np.where(np.isfinite(numbers), numbers, np.nan)
+            return numbers
     result = _sql(
         f"""
         SELECT CASE
@@ -365,14 +374,14 @@ def decimal(values: pa.Array) -> np.ndarray:
             WHEN regexp_full_match(trim(v), '{_DUTCH_NUMBER}')
                 THEN TRY_CAST(replace(replace(trim(v), '.', ''), ',', '.') AS DOUBLE)
             WHEN regexp_full_match(trim(v), '{_POINT_NUMBER}') THEN TRY_CAST(trim(v) AS DOUBLE)
+            WHEN regexp_full_match(trim(v), '{_EXPONENT_NUMBER}') THEN TRY_CAST(replace(trim(v), ',', '.') AS DOUBLE)
+            WHEN regexp_full_match(lower(trim(v)), '{_INFINITY}') THEN TRY_CAST(trim(v) AS DOUBLE)
         END AS n
         FROM cells
         """,
         v=values,
     )
-    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
-    numbers[~np.isfinite(numbers)] = np.nan
-    return numbers
+    return result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 _POINT_DECIMAL: Final = r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[+-]?\.\d+"
@@ -382,25 +391,28 @@ _SIGNED_DIGITS: Final = r"[+-]?\d+|\d+[+-]"
 def point_decimal(values: pa.Array) -> np.ndarray:
     """Numbers with a decimal point ("62.35", "-1250.5"); a comma before three digits groups thousands.
 
-    For exports in English conventions; anything else ("abc", "62,35", "1e5") is NaN.
+    For exports in English conventions; an exponent or infinity is read as decimal() reads it; anything
+    else ("abc", "62,35", "nan") is NaN.
     """
     result = _sql(
         f"""
-        SELECT CASE WHEN regexp_full_match(trim(v), '{_POINT_DECIMAL}')
-            THEN TRY_CAST(replace(trim(v), ',', '') AS DOUBLE) END AS n
+        SELECT CASE
+            WHEN regexp_full_match(trim(v), '{_POINT_DECIMAL}') THEN TRY_CAST(replace(trim(v), ',', '') AS DOUBLE)
+            WHEN regexp_full_match(trim(v), '{_POINT_EXPONENT_NUMBER}') THEN TRY_CAST(trim(v) AS DOUBLE)
+            WHEN regexp_full_match(lower(trim(v)), '{_INFINITY}') THEN TRY_CAST(trim(v) AS DOUBLE)
+        END AS n
         FROM cells
         """,
         v=values,
     )
-    numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
-    numbers[~np.isfinite(numbers)] = np.nan
-    return numbers
+    return result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def scaled_integer(values: pa.Array, scale: float) -> np.ndarray:
     """Digits counting a small unit, signed before or after the number: with scale 0.01, "0000011591-" is -115.91.
 
-    Fixed-width exports write amounts in whole cents and put the sign last; anything else is NaN.
+    Fixed-width exports write amounts in whole cents and put the sign last; anything else is NaN, and
+    more digits than a float holds are +-inf.
     """
     result = _sql(
         f"""
@@ -414,9 +426,7 @@ def scaled_integer(values: pa.Array, scale: float) -> np.ndarray:
     numbers = result["n"].to_numpy(zero_copy_only=False).astype(np.float64)
     divisor = 1 / scale
     # Dividing by 100 gives 14.95 where multiplying by 0.01 gives 14.950000000000001.
-    numbers = numbers / round(divisor) if abs(divisor - round(divisor)) < 1e-9 else numbers * scale
-    numbers[~np.isfinite(numbers)] = np.nan
-    return numbers
+    return numbers / round(divisor) if abs(divisor - round(divisor)) < 1e-9 else numbers * scale
 
 
 def integer(values: pa.Array) -> pd.Series:
@@ -495,10 +505,15 @@ def instant(values: pa.Array) -> pd.Series:
     return _plausible(aware)
 
 
-def local_date(values: pa.Array, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
-    """Calendar dates (dd-mm-yyyy first) as naive midnight timestamps; unreadable or impossible dates are NaT."""
+def local_date(values: pa.Array, formats: Sequence[str] = DATE_FORMATS, *, any_year: bool = False) -> pd.Series:
+    """Calendar dates (dd-mm-yyyy first) as naive midnight timestamps; unreadable or impossible dates are NaT.
+
+    any_year keeps a year outside PLAUSIBLE_YEARS (0001, 9999) for validation to name: for a month
+    written in full (a statement's Periode), where a two-digit year cannot be misread.
+    """
     result = _sql(f"SELECT TRY_STRPTIME(trim(v), {_formats(formats)}) AS d FROM cells", v=values)
-    return _plausible(result["d"].to_pandas()).astype("datetime64[s]")
+    dates = result["d"].to_pandas()
+    return (dates if any_year else _plausible(dates)).astype("datetime64[s]")
 
 
 def local_datetime(

@@ -63,7 +63,6 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from footprint import schemas
 from footprint.errors import InputFileError
@@ -199,7 +198,7 @@ def _head_text(sheet: sheets.Sheet) -> str:
 
 def _sheet_note(path: Path) -> Note:
     """Which sheet was read and which were left out, with where each of them starts."""
-    names = CalamineWorkbook.from_path(str(path)).sheet_names
+    names = sheets.open_workbook(path).sheet_names
     heads = sheets.sheet_heads(path)
     chosen = next(index for index, head in enumerate(heads) if sniff(head))
     left_out = []

@@ -23,7 +23,8 @@ import pandas as pd
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from footprint.errors import InputFileError
+from footprint.errors import FootprintError, InputFileError
+from footprint.sources.limits import check_workbook
 
 SHEET_HEAD_MARKER: Final = "\x00sheet"
 CELL_SEPARATOR: Final = "\t"
@@ -42,8 +43,15 @@ def _is_workbook(path: Path) -> bool:
         return is_workbook_bytes(handle.read(8))
 
 
+def open_workbook(path: Path) -> CalamineWorkbook:
+    """The workbook, once footprint.sources.limits has found it within the size limits: a reader lays
+    out a whole sheet as soon as it is asked for a single row of it."""
+    check_workbook(path)
+    return CalamineWorkbook.from_path(str(path))
+
+
 def _sheet_names(path: Path) -> list[str]:
-    return _guarded(path, lambda: CalamineWorkbook.from_path(str(path)).sheet_names)
+    return _guarded(path, lambda: open_workbook(path).sheet_names)
 
 
 def data_sheet(path: Path, sniff: Callable[[str], bool] | None = None) -> int:
@@ -70,7 +78,7 @@ def _sheet_rows(path: Path, index: int = 0, nrows: int | None = None) -> list[li
     """One sheet's cells from A1 on (empty rows and columns above and left of the data kept)."""
 
     def rows() -> list[list[Any]]:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = open_workbook(path)
         if not workbook.sheet_names:
             raise InputFileError(path, "a spreadsheet without sheets")
         return workbook.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=nrows)
@@ -81,7 +89,7 @@ def _sheet_rows(path: Path, index: int = 0, nrows: int | None = None) -> list[li
 def _guarded(path: Path, work: Callable[[], Any]) -> Any:
     try:
         return work()
-    except InputFileError:
+    except FootprintError:
         raise
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
@@ -221,7 +229,8 @@ def texts(cells: pd.Series) -> pa.Array:
 
 def numbers(cells: pd.Series, parse_text: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
     """Numbers: numeric cells as they are, text cells through `parse_text` (helpers.decimal for decimal
-    commas); anything else (dates, booleans, unreadable text) is NaN."""
+    commas, which keeps an infinity for validation to quarantine); anything else (dates, booleans,
+    unreadable text) is NaN."""
     kinds = _kinds(cells)
     result = np.full(len(cells), np.nan)
     number = _is_number(kinds)
@@ -230,7 +239,6 @@ def numbers(cells: pd.Series, parse_text: Callable[[pa.Array], np.ndarray]) -> n
     text = kinds.eq(str).to_numpy()
     if text.any():
         result[text] = parse_text(pa.array(cells[text].astype("string").fillna(""), pa.string()))
-    result[~np.isfinite(result)] = np.nan
     return result
 
 

@@ -41,10 +41,13 @@ def sniff(head: str) -> bool:
 
 
 def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
-    """Periode is a month (YYYY-MM); activity_date stays empty because a statement covers a month, not a day."""
+    """Periode is a month (YYYY-MM); activity_date stays empty because a statement covers a month, not a day.
+
+    A month of any year is kept: validation names one outside the inventory's months (0001-01, 9999-12).
+    """
     table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)
-    month = helpers.local_date(table["Periode"], PERIOD_FORMATS)
+    month = helpers.local_date(table["Periode"], PERIOD_FORMATS, any_year=True)
     reported = helpers.decimal(table["kg CO2e"])
     what = helpers.text(table["Omschrijving"])
     amount = helpers.text(table["Hoeveelheid"])

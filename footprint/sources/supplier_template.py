@@ -215,8 +215,8 @@ class _Cells:
     def numbers(self, header: str) -> np.ndarray:
         return helpers.decimal(self.texts(header))
 
-    def dates(self, header: str, formats: Sequence[str] = helpers.DATE_FORMATS) -> pd.Series:
-        return helpers.local_date(self.texts(header), formats)
+    def dates(self, header: str, formats: Sequence[str] = helpers.DATE_FORMATS, *, any_year: bool = False) -> pd.Series:
+        return helpers.local_date(self.texts(header), formats, any_year=any_year)
 
 
 class _TextCells(_Cells):
@@ -245,8 +245,8 @@ class _SheetCells(_Cells):
     def numbers(self, header: str) -> np.ndarray:
         return sheets.numbers(self._column(header), helpers.decimal)
 
-    def dates(self, header: str, formats: Sequence[str] = helpers.DATE_FORMATS) -> pd.Series:
-        return sheets.dates(self._column(header), lambda values: helpers.local_date(values, formats))
+    def dates(self, header: str, formats: Sequence[str] = helpers.DATE_FORMATS, *, any_year: bool = False) -> pd.Series:
+        return sheets.dates(self._column(header), lambda values: helpers.local_date(values, formats, any_year=any_year))
 
 
 def _missing_column(path: Path, kind: Kind, column: Column, header_row: int) -> InputFileError:
@@ -319,7 +319,7 @@ def _nothing(n: int) -> np.ndarray:
 def _statements(cells: _Cells) -> pd.DataFrame:
     """Reported kg CO2e is the quantity; the activity quantity and unit go in the description."""
     n = cells.n
-    month = cells.dates("Periode", PERIOD_FORMATS)
+    month = cells.dates("Periode", PERIOD_FORMATS, any_year=True)  # validation names a month outside the inventory
     reported = cells.numbers("Gerapporteerd kg CO2e")
     what = helpers.text(cells.texts("Omschrijving"))
     amount = helpers.text(cells.texts("Hoeveelheid"))

@@ -190,8 +190,12 @@ def test_fixed_width_field_beyond_the_line_is_an_error(tmp_path: Path) -> None:
 def test_not_yaml_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("name: [unclosed", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError) as caught:
         load_profile(path)
+    assert str(caught.value) == (
+        f"{path}: not a YAML fuel-card profile (line 2, column 1: while parsing a flow sequence: "
+        "did not find expected ',' or ']')"
+    )
 
 
 def test_every_shipped_profile_is_valid_and_named_after_its_file() -> None:

@@ -30,8 +30,11 @@ WriteFile = Callable[..., Path]
         pytest.param("6O,25", math.nan, id="letter-o"),
         pytest.param("1,2,3", math.nan, id="two-commas"),
         pytest.param("12.5,0.1", math.nan, id="mixed"),
-        pytest.param("inf", math.nan, id="infinity"),
-        pytest.param("1e5", math.nan, id="exponent"),
+        # Kept as written, so that validation quarantines them by their bounds (issue 15, point 10).
+        pytest.param("inf", math.inf, id="infinity"),
+        pytest.param("1e400", math.inf, id="overflow"),
+        pytest.param("1e5", 100000.0, id="exponent"),
+        pytest.param("nan", math.nan, id="nan-is-missing"),
         pytest.param("1_000", math.nan, id="underscore"),
         pytest.param("1 250", math.nan, id="space-grouping"),
     ],

@@ -101,6 +101,40 @@ FUEL_CASES = {
         "(tank_litres 80 + 50 %): larger than one vehicle can take (set tank_litres or vehicle_class in "
         "footprint.yaml vehicles)",
     ),
+    "quantity_finite": Case(
+        FUEL_TRANSACTIONS,
+        {"quantity": float("inf")},
+        column="quantity",
+        value="inf",
+        expectation=f"{BETWEEN}:quantity_finite",
+        reason="quantity inf is not a number from -1000000 to 1000000: infinite, or far beyond any single purchase",
+    ),
+    "unit_price_plausible": Case(
+        FUEL_TRANSACTIONS,
+        {"unit_price_eur": 1e6},
+        column="unit_price_eur",
+        value="1000000",
+        expectation=f"{BETWEEN}:unit_price_plausible",
+        reason="unit price 1000000 EUR is not a number from -100000 to 100000: infinite, or far beyond any price "
+        "per unit",
+    ),
+    "amount_plausible": Case(
+        FUEL_TRANSACTIONS,
+        {"amount_eur": float("-inf")},
+        column="amount_eur",
+        value="-inf",
+        expectation=f"{BETWEEN}:amount_plausible",
+        reason="amount -inf EUR is not a number from -10000000 to 10000000: infinite, or far beyond any single "
+        "purchase",
+    ),
+    "odometer_plausible": Case(
+        FUEL_TRANSACTIONS,
+        {"odometer_km": 1e23},
+        column="odometer_km",
+        value="1e+23",
+        expectation=f"{BETWEEN}:odometer_plausible",
+        reason="odometer 1e+23 km is not a number from 0 to 2000000: negative, infinite, or beyond any vehicle's life",
+    ),
     "product_mapped": Case(
         FUEL_TRANSACTIONS,
         {"product": "Premium X"},
@@ -423,6 +457,16 @@ SUPPLIER_CASES = {
         reason="flight distance 0 km is not above 0",
         row=2,
     ),
+    "distance_plausible": Case(
+        SUPPLIER_ACTIVITY,
+        {"distance_km": float("inf")},
+        column="distance_km",
+        value="inf",
+        expectation=f"{BETWEEN}:distance_plausible",
+        reason="distance inf km is not a number from 0 to 20100: farther than half the earth's circumference "
+        "(20037 km)",
+        row=2,
+    ),
     "reported_emissions_present": Case(
         SUPPLIER_ACTIVITY,
         {"reported_kg_co2e": None},
@@ -447,6 +491,22 @@ SUPPLIER_CASES = {
         value="estimated",
         expectation=f"{IN_SET}:data_quality_known",
         reason="data quality 'estimated' is not one of primary, secondary",
+    ),
+    "period_present": Case(
+        SUPPLIER_ACTIVITY,
+        {"period": None},
+        column="period",
+        value="",
+        expectation=f"{NN}:period_present",
+        reason="month is missing: the row's period (YYYY-MM) or date is empty or not a valid date",
+    ),
+    "period_in_period": Case(
+        SUPPLIER_ACTIVITY,
+        {"period": pd.Timestamp("0001-01-01")},
+        column="period",
+        value="0001-01-01",
+        expectation=f"{BETWEEN}:period_in_period",
+        reason="period 0001-01 lies outside 2024-01, the months from the base year to now",
     ),
     "activity_date_in_period": Case(
         SUPPLIER_ACTIVITY,
