@@ -62,6 +62,7 @@ from footprint.storage import (
     sha256_of,
 )
 from footprint.validation import ValidationContext, validate
+from footprint.visible import has_control, one_line
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame, refresh_statistics
 from footprint.warehouse.migrations import advisory_xact_lock
@@ -198,14 +199,10 @@ class Pulled:
     rejected: list[FileResult] = field(default_factory=list)  # files no run can take as they are (a name that is not UTF-8)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def shown_name(name: str) -> str:
     """A file name as one line of text: bytes that are not UTF-8 (kept by the file system as surrogates) and
     control characters (a line break would forge a line of output) shown as \\xNN."""
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    return one_line(os.fsencode(name).decode("utf-8", "backslashreplace"))
 
 
 def pull_inbox(ws: Workspace, period: str) -> Pulled:
@@ -229,7 +226,7 @@ def pull_inbox(ws: Workspace, period: str) -> Pulled:
             continue
         if shown_name(path.name) != path.name:
             why = ("its name holds a control character (a line break, a tab or an escape)"
-                   if _CONTROL.search(path.name) else "its name is not valid UTF-8")
+                   if has_control(path.name) else "its name is not valid UTF-8")
             rejected.append(FileResult(shown_name(path.name), sha, "rejected", message=(
                 f"{why}; rename the file (letters such as é written by a program that does not use UTF-8, "
                 "or a name pasted with a line break) and run again")))

@@ -31,6 +31,7 @@ from rich.text import Text
 from footprint.config import CONFIG_FILE_NAME, Settings
 from footprint.errors import FootprintError, UsageError, WarehouseError
 from footprint.periods import format_period, month_range, parse_period, year_problem
+from footprint.visible import visible
 from footprint.warehouse.migrations import first_line
 
 app = typer.Typer(
@@ -48,15 +49,6 @@ alerts_app = typer.Typer(help="Deviations found after ingestion, and the quality
 app.add_typer(alerts_app, name="alerts")
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse: read-only access for BI tools.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
-
-# C0 controls but tab and newline, DEL and C1 controls: an escape sequence in a file name would reach the terminal.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Control characters in data shown as \\xNN: a file name must not move the cursor or open a hyperlink."""
-    return _CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
-
 
 class DataConsole(Console):
     """A console whose strings are text, never instructions: supplier, station and file names, notes and error
