@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from footprint.pipeline import series_id
+from footprint.ingest.datasets.meter import series_id
 from footprint.warehouse import make_warehouse
 from footprint.warehouse.bulk import insert_frame
 

@@ -1,7 +1,7 @@
 """Benchmark workspace: N electricity meters with 15-minute data for a year, plus the demo's fuel-card and supplier files.
 
 Files are written in the layouts footprint's inbox takes, by the demo's own generators
-(footprint/demo/generator.py): its 15-minute sheet under each benchmark meter's EAN, its fuel-card
+(footprint/demo/ (fuel, meters, supplier, travel)): its 15-minute sheet under each benchmark meter's EAN, its fuel-card
 exports (with their planted bad rows), mileage declarations, flights and quarterly supplier
 statements. Seeded, so the same arguments write the same bytes.
 
@@ -20,7 +20,8 @@ import numpy as np
 import yaml
 
 from footprint.demo import company as co
-from footprint.demo import generator as demo
+from footprint.demo import fuel, supplier, travel
+from footprint.demo import meters as demo_meters
 from footprint.periods import format_period, month_range
 
 INTERVAL_GLOB: Final = "inbox/*/kwartierwaarden_*.csv"
@@ -60,14 +61,14 @@ def write_month(root: Path, month: dt.date, meters: int, odometer: dict[str, int
     folder = root / "inbox" / period
     folder.mkdir(parents=True, exist_ok=True)
     sheets = [
-        demo._fuel_sheet(month, fuel_rng, odometer),
-        demo._flights_sheet(month, travel_rng),
-        demo._mileage_sheet(month, travel_rng),
-        demo._statement_sheet(month, supply_rng),
+        fuel.fuel_sheet(month, fuel_rng, odometer),
+        travel.flights_sheet(month, travel_rng),
+        travel.mileage_sheet(month, travel_rng),
+        supplier.statement_sheet(month, supply_rng),
     ]
     rows = 0
     for ean in meter_eans(meters):
-        sheet = demo._interval_sheet(month, meter_rng)
+        sheet = demo_meters.interval_sheet(month, meter_rng)
         sheets.append(dataclasses.replace(
             sheet, name=f"kwartierwaarden_{ean}_{period}.csv", preamble=(f"EAN;{ean}", *sheet.preamble[1:])
         ))

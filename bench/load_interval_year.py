@@ -22,9 +22,12 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
-from footprint import pipeline
-from footprint.config import open_workspace, Settings
+from footprint.config.workspace import Settings, open_workspace
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
 from footprint.periods import format_period, month_range
+from footprint.resources import warehouse
 
 
 def ean_with_check_digit(body: str) -> str:
@@ -81,21 +84,21 @@ def main() -> None:
     write_workspace(root, args.meters, args.year)
     print(f"generated {args.meters} meters x 12 months of 15-minute files in {time.perf_counter() - started:.1f} s")
     ws = open_workspace(root / "footprint.yaml", Settings())
-    pipeline.warehouse(ws)
+    warehouse(ws)
     stages = {"load (store, parse, validate, insert)": 0.0, "compute emissions": 0.0}
     total = time.perf_counter()
     for month in month_range(dt.date(args.year, 1, 1), dt.date(args.year, 12, 1)):
         period = format_period(month)
         t = time.perf_counter()
-        results = pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
+        results = load_files(ws, period, pull_inbox(ws, period).paths)
         stages["load (store, parse, validate, insert)"] += time.perf_counter() - t
         t = time.perf_counter()
-        pipeline.compute_emissions(ws, period)
+        compute_emissions(ws, period)
         stages["compute emissions"] += time.perf_counter() - t
         quarantined = sum(r.rows_quarantined for r in results)
         print(f"  {period}: {sum(r.rows_loaded for r in results):,} rows loaded, {quarantined} quarantined")
     elapsed = time.perf_counter() - total
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         rows = conn.execute(sa.text("SELECT count(*) FROM meter_usage")).scalar_one()
         emissions = conn.execute(sa.text("SELECT count(*) FROM emissions")).scalar_one()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

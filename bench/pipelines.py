@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import duckdb
-
 from generate import INTERVAL_GLOB, INTERVAL_PREAMBLE_LINES
 
 XLSX_MAX_ROWS: Final = 1_048_575  # a sheet's rows below its header
@@ -71,7 +70,7 @@ class Stages:
 
 
 def _workspace(root: Path) -> Any:
-    from footprint.config import Settings, open_workspace
+    from footprint.config.workspace import Settings, open_workspace
 
     return open_workspace(root / "footprint.yaml", Settings())
 
@@ -90,16 +89,23 @@ def _check(engine: Any) -> dict[str, int]:
 
 def _load_month(ws: Any, period: str, paths: list[str]) -> list[Any]:
     """What the flow's `_load` does, its tasks run one after the other: few files in memory, many staged."""
-    from footprint import pipeline
-    from footprint.config import Settings
+    from footprint.config.workspace import Settings
+    from footprint.ingest.load import load_files
+    from footprint.ingest.results import FileResult
+    from footprint.ingest.stage import (
+        dataset_batches,
+        file_batches,
+        load_staged,
+        stage_files,
+    )
 
     per_task = Settings().month_split()
     if per_task is None or len(paths) <= per_task:
-        return pipeline.load_files(ws, period, paths)
-    staged = [item for batch in pipeline.file_batches(paths, per_task) for item in pipeline.stage_files(ws, period, batch)]
-    loaded = [item for item in staged if isinstance(item, pipeline.FileResult)]
-    for batch in pipeline.dataset_batches(staged):
-        loaded += pipeline.load_staged(ws, period, batch[0].dataset, batch)
+        return load_files(ws, period, paths)
+    staged = [item for batch in file_batches(paths, per_task) for item in stage_files(ws, period, batch)]
+    loaded = [item for item in staged if isinstance(item, FileResult)]
+    for batch in dataset_batches(staged):
+        loaded += load_staged(ws, period, batch[0].dataset, batch)
     return loaded
 
 
@@ -109,29 +115,34 @@ def run_footprint(root: Path, year: int) -> dict[str, Any]:
     A month of more than FOOTPRINT_FILES_PER_TASK files takes the flow's split path (flows/monthly_ingest.py
     `_load`): stage_files per batch of files, then load_staged per dataset, one after the other here
     where the flow runs them as parallel tasks. Stages are read off footprint's own functions:
-    validate is `_validate_batch`, load the rest of `_load_dataset` (prepare, insert, commit) plus the
+    validate is `validate_batch`, load the rest of `load_dataset` (prepare, insert, commit) plus the
     run log, parse the rest (finding new files, hashing, raw store, reading, staging as Parquet).
     """
-    from footprint import pipeline
+    from footprint.emissions import compute_emissions
+    from footprint.ingest.pull import pull_inbox
+    from footprint.resources import warehouse
+    from footprint.runlog import record_run
 
     stages = Stages()
     ws = _workspace(root)
-    pipeline.warehouse(ws)
-    pipeline._load_dataset = stages.wrap("load", "parse", pipeline._load_dataset)
-    pipeline._validate_batch = stages.wrap("validate", "load", pipeline._validate_batch)
+    warehouse(ws)
+    from footprint.ingest import load, stage
+
+    load.load_dataset = stage.load_dataset = stages.wrap("load", "parse", load.load_dataset)
+    load.validate_batch = stages.wrap("validate", "load", load.validate_batch)
     results = []
     rss: list[int] = []
     started = time.perf_counter()
     for period in _periods(year):
         at = dt.datetime.now(dt.timezone.utc)
         t = time.perf_counter()
-        files = _load_month(ws, period, pipeline.pull_new_files(ws, period))
+        files = _load_month(ws, period, pull_inbox(ws, period).paths)
         stages.add("parse", time.perf_counter() - t)
         t = time.perf_counter()
-        emissions = pipeline.compute_emissions(ws, period)
+        emissions = compute_emissions(ws, period)
         stages.add("compute", time.perf_counter() - t)
         t = time.perf_counter()
-        pipeline.record_run(ws, period, at, files, emissions)
+        record_run(ws, period, at, files, emissions)
         stages.add("load", time.perf_counter() - t)
         results += files
         rss.append(round(_rss_mib()))
@@ -143,7 +154,7 @@ def run_footprint(root: Path, year: int) -> dict[str, Any]:
         "rows_quarantined": sum(f.rows_quarantined for f in results),
         "files": len(results),
         "rss_mib_after_each_month": rss,
-        **_check(pipeline.warehouse(ws)),
+        **_check(warehouse(ws)),
     }
 
 
@@ -155,12 +166,14 @@ def run_report(root: Path, year: int, workbook_max_rows: int) -> dict[str, Any]:
     import openpyxl
     import sqlalchemy as sa
 
-    from footprint import pipeline
+    from footprint.periods import Half
+    from footprint.reports.lineage import emission_lines
     from footprint.reports.summary import build_summary
-    from footprint.reports.workbook import write_workbook
+    from footprint.reports.workbook import write_halfyear_workbook
+    from footprint.resources import warehouse
 
     ws = _workspace(root)
-    engine = pipeline.warehouse(ws)
+    engine = warehouse(ws)
     half = f"{year}H2"
     started = time.perf_counter()
     summary = build_summary(ws, half)
@@ -170,7 +183,7 @@ def run_report(root: Path, year: int, workbook_max_rows: int) -> dict[str, Any]:
     note, lines = None, None
     if emission_rows <= workbook_max_rows:
         t = time.perf_counter()
-        path = write_workbook(ws, summary, root / "report.xlsx")
+        path = write_halfyear_workbook(summary, emission_lines(ws, Half.parse(half)), root / "report.xlsx")
         stages["workbook"] = time.perf_counter() - t
         book = openpyxl.load_workbook(path, read_only=True)
         lines = sum(1 for _ in book["Emission rows"].iter_rows(values_only=True))  # its notes and header included
@@ -184,23 +197,29 @@ def run_report(root: Path, year: int, workbook_max_rows: int) -> dict[str, Any]:
 
 def run_incremental(root: Path, period: str) -> dict[str, Any]:
     """One new month on top of a loaded year: what the monthly flow does, minus Prefect's start-up."""
-    from footprint import alerts, pipeline
+    from footprint import alert_store
+    from footprint.alerts.detect import detect
+    from footprint.alerts.send import send_pending
+    from footprint.emissions import compute_emissions
+    from footprint.ingest.pull import pull_inbox
+    from footprint.resources import warehouse
+    from footprint.runlog import record_run
 
     ws = _workspace(root)
     t = time.perf_counter()
-    pipeline.warehouse(ws)
+    warehouse(ws)
     stages = {"open warehouse": time.perf_counter() - t}
     started = dt.datetime.now(dt.timezone.utc)
     t = time.perf_counter()
-    files = _load_month(ws, period, pipeline.pull_new_files(ws, period))
+    files = _load_month(ws, period, pull_inbox(ws, period).paths)
     stages["load files"] = time.perf_counter() - t
     t = time.perf_counter()
-    emissions = pipeline.compute_emissions(ws, period)
+    emissions = compute_emissions(ws, period)
     stages["compute"] = time.perf_counter() - t
     t = time.perf_counter()
-    pipeline.record_run(ws, period, started, files, emissions)
-    found = alerts.record(ws, alerts.detect(ws, period, emissions.periods))
-    alerts.send_pending(ws)
+    record_run(ws, period, started, files, emissions)
+    found = alert_store.record(ws, detect(ws, period, emissions.periods))
+    send_pending(ws)
     stages["record run, alerts"] = time.perf_counter() - t
     return {
         "stages_s": stages,
@@ -248,7 +267,8 @@ def run_naive(root: Path, year: int, sample_rows: int) -> dict[str, Any]:
     import pandas as pd
     import sqlalchemy as sa
 
-    from footprint.validation import ValidationContext, _parameters
+    from footprint.validation.context import ValidationContext
+    from footprint.validation.context import suite_parameters as _parameters
 
     stages: dict[str, float] = {}
     t = time.perf_counter()

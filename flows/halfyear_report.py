@@ -6,13 +6,14 @@ import datetime as dt
 
 from prefect import flow
 
+from footprint.periods import Half
 from tasks.write_report import write_report
 
 
 def previous_half(today: dt.date | None = None) -> str:
     """The half year that ended last: run in January it is last year's H2 (the full year), in July this H1."""
     today = today or dt.date.today()
-    return f"{today.year}H1" if today.month >= 7 else f"{today.year - 1}H2"
+    return str(Half(today.year, 1) if today.month >= 7 else Half(today.year - 1, 2))
 
 
 @flow(name="halfyear_report")

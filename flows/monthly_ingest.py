@@ -15,10 +15,12 @@ from dataclasses import replace
 from prefect import flow, get_run_logger
 
 from flows.task_runner import task_runner
-from footprint.config import Settings
+from footprint.config.workspace import Settings
 from footprint.errors import FootprintError
+from footprint.ingest.results import FileResult
+from footprint.ingest.stage import dataset_batches, file_batches
 from footprint.periods import format_period, parse_period
-from footprint.pipeline import FileResult, RunSummary, dataset_batches, file_batches
+from footprint.runlog import RunSummary
 from tasks.check_raw_store import check_raw_store
 from tasks.compute_emissions import compute_emissions
 from tasks.detect_alerts import detect_alerts

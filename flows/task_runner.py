@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from footprint.config import Settings
+from footprint.config.workspace import Settings
 from footprint.errors import ConfigError
 
 RUNNERS = ("thread", "dask")

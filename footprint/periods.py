@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from footprint.errors import UsageError
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_HALF = re.compile(r"^(\d{4})H([12])$")
 # The years footprint works with. Nothing in a CO2 inventory predates 1990, the Kyoto Protocol's base
 # year, and no target lies beyond 2100, the horizon of the climate agreements; a year outside them is a
 # typo (0001, 9999). Inside them the month arithmetic of alerts and reports (years back, one ahead) never
@@ -66,3 +68,54 @@ def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     while months[-1] < last:
         months.append(next_month(months[-1]))
     return months
+
+
+@dataclass(frozen=True)
+class Half:
+    """A half-year report's period, written YYYYH1 or YYYYH2.
+
+    Both halves run from January, so a report is always year to date: H1 is January-June, H2 the
+    whole year (January-December), which is what the CO2-Prestatieladder asks twice a year.
+    """
+
+    year: int
+    half: int
+
+    def __post_init__(self) -> None:
+        if self.half not in (1, 2):
+            raise UsageError(f"half year {self.year}H{self.half} does not exist: a year has H1 and H2")
+        problem = year_problem(self.year)
+        if problem is not None:
+            raise UsageError(f"half {self}: {problem}")
+
+    @classmethod
+    def parse(cls, text: str) -> Half:
+        """'2025H1' (or '2025h1') -> Half(2025, 1)."""
+        match = _HALF.match(text.strip().upper())
+        if not match:
+            raise UsageError(f"half {text!r} is not a half year written as YYYYH1 or YYYYH2, e.g. 2025H1")
+        problem = year_problem(int(match.group(1)))
+        if problem is not None:
+            raise UsageError(f"half {text!r}: {problem}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, value: Half | str) -> Half:
+        """A Half as it is, a text parsed: for entry points that callers reach with either."""
+        return value if isinstance(value, Half) else cls.parse(value)
+
+    @property
+    def months(self) -> int:
+        """How many months the report covers from January: 6 or 12 (also the last month's number)."""
+        return 6 if self.half == 1 else 12
+
+    @property
+    def first_month(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def last_month(self) -> dt.date:
+        return dt.date(self.year, self.months, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}H{self.half}"

@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from footprint import overlaps
-from footprint.config import Workspace
-from footprint.factors.mapping import load_activity_mapping
+from footprint import schemas
+from footprint.activity_mapping import load_activity_mapping
+from footprint.config.workspace import Workspace
 from footprint.periods import format_period, month_range, parse_period
-from footprint.pipeline import warehouse
+from footprint.resources import warehouse
 from footprint.schemas import LOCAL_TZ
 
 DATASET_LABELS = {
@@ -240,7 +240,7 @@ def coverage(ws: Workspace, first: dt.date, last: dt.date) -> Coverage:
     rows = _frame(ws, _ACTIVITY_MONTHS_SQL, start=data_start, end=last)
     rows["period"] = pd.to_datetime(rows["period"]).dt.date
     rows["rows_loaded"] = rows["rows_loaded"].astype("int64")
-    quarantined = _frame(ws, _QUARANTINED_SQL, start=first, end=last, repeat=REPEAT_RULE, overlap=overlaps.EXPECTATION)
+    quarantined = _frame(ws, _QUARANTINED_SQL, start=first, end=last, repeat=REPEAT_RULE, overlap=schemas.ALREADY_COUNTED)
     quarantined["period"] = pd.to_datetime(quarantined["period"]).dt.date
     in_range = rows[rows["period"] >= first]
 

@@ -26,25 +26,22 @@ import pandas as pd
 import sqlalchemy as sa
 
 from footprint import schemas
-from footprint.config import Workspace
+from footprint.config.workspace import Workspace
+from footprint.emissions import compute_emissions
 from footprint.errors import InputFileError, StorageError, UsageError
-from footprint.periods import format_period
-from footprint.pipeline import (
-    FileResult,
-    _file_eans_replaced,
-    _load_dataset,
-    _parse_batch,
-    _parse_stored,
-    _ParsedFile,
-    _pseudonymised,
-    _staging,
-    _StoredFile,
-    compute_emissions,
-    raw_store,
-    warehouse,
+from footprint.ingest.load import load_dataset
+from footprint.ingest.parse import (
+    StoredForBatch,
+    file_eans_replaced,
+    parse_batch,
+    parse_stored,
 )
+from footprint.ingest.personal import pseudonymised
+from footprint.ingest.results import FileResult, ParsedFile
+from footprint.periods import format_period
+from footprint.resources import raw_store, staging_folder, warehouse
 from footprint.sources.fuelcard_profile import user_formats
-from footprint.storage import StoredFile
+from footprint.storage.raw_store import StoredFile
 from footprint.warehouse.bulk import insert_frame
 
 KIND = "reprocessed"
@@ -122,16 +119,16 @@ def _kg_per_file_month(conn: sa.Connection, shas: list[str]) -> dict[tuple[str, 
     return {(sha, period): float(kg) for sha, period, kg in conn.execute(query, {"shas": shas})}
 
 
-def _read_again(ws: Workspace, row: Any, own_formats: list[Any]) -> _ParsedFile | FileResult:
+def _read_again(ws: Workspace, row: Any, own_formats: list[Any]) -> ParsedFile | FileResult:
     """A stored file parsed with today's configuration, as if it lay where it was delivered."""
     started = time.perf_counter()
     placed = Path(format_period(row.period)) / (row.inbox_path or row.file_name)
     try:
-        local = raw_store(ws).fetch(row.stored_path, row.file_sha256, _staging(ws))
+        local = raw_store(ws).fetch(row.stored_path, row.file_sha256, staging_folder(ws))
         stored = StoredFile(row.file_sha256, row.stored_path, local.stat().st_size, already_stored=True)
-        parsed = _parse_stored(local, stored, own_formats, list(ws.org.meters), started, placed=placed)
-        if isinstance(parsed, _StoredFile):
-            [parsed] = _parse_batch([parsed])
+        parsed = parse_stored(local, stored, own_formats, list(ws.org.meters), started, placed=placed)
+        if isinstance(parsed, StoredForBatch):
+            [parsed] = parse_batch([parsed])
             if isinstance(parsed, FileResult):
                 raise InputFileError(local, parsed.message or "cannot be read")
     except (InputFileError, StorageError) as exc:
@@ -142,7 +139,7 @@ def _read_again(ws: Workspace, row: Any, own_formats: list[Any]) -> _ParsedFile 
                           message=f"now reads as {parsed.fmt.DATASET} ({parsed.fmt.NAME}), loaded as {row.dataset}: "
                           "not read again, its earlier rows stay")
     parsed = replace(parsed, path=Path(row.file_name), inbox_path=row.inbox_path or row.file_name)
-    return _pseudonymised(_file_eans_replaced(parsed, list(ws.org.meters)), ws.pseudonym_key)
+    return pseudonymised(file_eans_replaced(parsed, list(ws.org.meters)), ws.pseudonym_key)
 
 
 def reprocess(
@@ -173,7 +170,7 @@ def reprocess(
     why = f"resolved by footprint reprocess on {today}: the file read again no longer raises it"
     results: list[FileResult] = []
     for (period, dataset_name), group in files.groupby(["period", "dataset"], sort=True):
-        items: list[_ParsedFile] = []
+        items: list[ParsedFile] = []
         for row in group.itertuples(index=False):  # per file, not per row
             read = _read_again(ws, row, own_formats)
             if isinstance(read, FileResult):
@@ -181,7 +178,7 @@ def reprocess(
             else:
                 items.append(read)
         if items:
-            results += _load_dataset(ws, format_period(period), dataset_name, items, restating=why)
+            results += load_dataset(ws, format_period(period), dataset_name, items, restating=why)
     delivery = sorted({format_period(p) for p in files["period"]})
     months: set[str] = set()
     for period in delivery:

@@ -20,6 +20,8 @@ METER_USAGE: Final = "meter_usage"
 SUPPLIER_ACTIVITY: Final = "supplier_activity"
 
 DATASETS: Final = (FUEL_TRANSACTIONS, METER_USAGE, SUPPLIER_ACTIVITY)
+# The quarantine rule of a row another file already counts (footprint.ingest.overlaps); reports count it apart.
+ALREADY_COUNTED: Final = "cross_file:already_counted"
 
 # Timestamps are timezone-aware (Europe/Amsterdam local time converted to an aware value);
 # `period` is the first day of the local calendar month the activity belongs to.

@@ -20,8 +20,8 @@ from typing import Final
 import pint
 import yaml
 
+from footprint.activity_mapping import ActivityMapping, load_activity_mapping
 from footprint.errors import FactorError
-from footprint.factors.mapping import ActivityMapping, load_activity_mapping
 
 ROUTES_FILE: Final = Path(str(resources.files("footprint") / "data" / "unit_routes.yaml"))
 _ENERGY: Final = "[length] ** 2 * [mass] / [time] ** 2"

@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from footprint.config import Workspace
-from footprint.pipeline import raw_store, warehouse
-from footprint.storage import RawStore
+from footprint.config.workspace import Workspace
+from footprint.resources import raw_store, warehouse
+from footprint.storage.raw_store import RawStore
 
 MISSING, CHANGED, UNREFERENCED = "missing", "changed", "unreferenced"
 KINDS = (MISSING, CHANGED, UNREFERENCED)

@@ -4,15 +4,22 @@ PyYAML keeps the last of two equal keys, so a second `meters: []` further down f
 every meter above it without a word. Every YAML file a user writes (footprint.yaml, fuel-card
 profiles, an activity-factor mapping) is read here; the errors are yaml.YAMLError subclasses with a
 one-line message naming the line, so existing `except yaml.YAMLError` handlers keep working.
+
+Such a file is then validated by a pydantic model that refuses unknown keys (StrictModel): a typo
+in a key is an error, not a setting silently ignored. YamlKind.load does both steps and turns every
+problem into one ConfigError naming the file.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from footprint.errors import ConfigError, UserYamlError
 
 # libyaml's parser when PyYAML has it: every task opens the workspace, 2 ms instead of 20.
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -79,3 +86,56 @@ def decode(data: bytes) -> str:
 def load_file(path: Path) -> Any:
     """Read and parse a user's YAML file; OSError passes through for the caller to name the file."""
     return load(decode(path.read_bytes()))
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """The schema of a hand-written mapping: a key it does not know (a typo) is an error, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FrozenModel(StrictModel, frozen=True):
+    """A StrictModel shared by everything that reads it (a profile, the factor mapping): never changed."""
+
+
+class YamlKind:
+    """A kind of YAML file a user writes, read with load_file and validated by a StrictModel.
+
+    Problems are worded as UserYamlError words them, naming the file and never quoting it (a path may
+    point at any file, /etc/shadow); a kind with wording of its own overrides the methods that word them.
+    """
+
+    def __init__(self, name: str, keys: str) -> None:
+        self.name = name
+        self.keys = keys  # the top-level keys a message names, e.g. "name, layout, fields, ..."
+
+    def load(self, path: Path, model: type[ModelT]) -> ModelT:
+        """The file validated as `model`; every problem is a ConfigError (or UserYamlError) naming the file."""
+        try:
+            data = load_file(path)
+        except OSError as exc:
+            raise self.unreadable(path, exc) from None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise self.unparsable(path, exc) from None
+        if not isinstance(data, dict):
+            raise self.not_a_mapping(path)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise self.invalid(path, exc) from None
+
+    def unreadable(self, path: Path, error: OSError) -> ConfigError:
+        return ConfigError(f"{path}: cannot read the {self.name}: {error.strerror or error}")
+
+    def unparsable(self, path: Path, error: yaml.YAMLError | UnicodeDecodeError) -> ConfigError:
+        return UserYamlError.unparsable(path, self.name, error)
+
+    def not_a_mapping(self, path: Path) -> ConfigError:
+        return ConfigError(f"{path}: a {self.name} is a mapping of keys ({self.keys})")
+
+    def invalid(self, path: Path, error: ValidationError) -> ConfigError:
+        problems = error.errors(include_input=False, include_url=False, include_context=False)
+        return UserYamlError.invalid(path, self.name, problems)

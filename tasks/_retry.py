@@ -6,7 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from footprint.errors import ChecksumMismatchError, StorageError, WarehouseError, WriteRefusedError
+from footprint.errors import (
+    ChecksumMismatchError,
+    StorageError,
+    WarehouseError,
+    WriteRefusedError,
+)
 
 RETRY_DELAYS = [10, 60]  # seconds: a reconnect, then a restarted service
 # How DuckDB and PostgreSQL say that the warehouse's disk refused a write: it stays so until a person acts.

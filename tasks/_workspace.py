@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from footprint.config import Workspace, open_workspace
+from footprint.config.workspace import Workspace, open_workspace
 
 
 def workspace(config: str | None) -> Workspace:

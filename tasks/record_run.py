@@ -4,7 +4,10 @@ import datetime as dt
 
 from prefect import task
 
-from footprint import pipeline
+from footprint import runlog
+from footprint.emissions import EmissionResult
+from footprint.ingest.results import FileResult
+from footprint.runlog import RunSummary
 from tasks._workspace import workspace
 
 
@@ -13,10 +16,10 @@ def record_run(
     config: str | None,
     period: str,
     started_at: dt.datetime,
-    files: list[pipeline.FileResult],
-    emissions: pipeline.EmissionResult | None,
+    files: list[FileResult],
+    emissions: EmissionResult | None,
     error: str | None = None,
     skipped: list[str] | None = None,
-) -> pipeline.RunSummary:
+) -> RunSummary:
     """Write the run log: files, rows read / loaded / quarantined, durations."""
-    return pipeline.record_run(workspace(config), period, started_at, files, emissions, error, skipped)
+    return runlog.record_run(workspace(config), period, started_at, files, emissions, error, skipped)

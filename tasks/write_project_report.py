@@ -5,7 +5,7 @@ from pathlib import Path
 from prefect import task
 
 from footprint.periods import parse_period
-from footprint.reports.project import write_project_report as write_project_files
+from footprint.reports.write import write_project_report as write_project_files
 from tasks._workspace import workspace
 
 

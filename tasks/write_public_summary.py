@@ -4,7 +4,7 @@ from pathlib import Path
 
 from prefect import task
 
-from footprint.reports.public import write_public_report
+from footprint.reports.write import write_public_report
 from tasks._workspace import workspace
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from prefect import task
 
-from footprint.reports import write_report as write_report_files
+from footprint.reports.write import write_halfyear_report
+from footprint.verify import check_sizes
 from tasks._workspace import workspace
 
 
@@ -13,5 +14,5 @@ def write_report(config: str | None, half: str, out_dir: str | None, lang: str) 
     """Write the half-year report artefacts (JSON, XLSX, HTML, PDF, charts) and archive the run."""
     ws = workspace(config)
     target = Path(out_dir) if out_dir else ws.config_path.parent / "reports" / half
-    written = write_report_files(ws, half, target, lang)
+    written = write_halfyear_report(ws, half, target, lang, raw_store_check=check_sizes(ws).as_summary())
     return {name: str(path) for name, path in written.items()}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from footprint.config import Settings, Workspace, open_workspace
+from footprint.config.workspace import Settings, Workspace, open_workspace
 
 PERIOD = "2025-03"
 ELECTRICITY_EAN = "871687120000000004"  # check digit worked out by hand: 76 -> 4
@@ -67,7 +67,7 @@ def write_list_copy(target: Path, *, title: str, grey_kwh: float) -> None:
     """A copy of the shipped 2026 list under another title, with grey electricity changed."""
     import openpyxl
 
-    from footprint.factors import shipped_list_path
+    from footprint.factors.loader import shipped_list_path
 
     workbook = openpyxl.load_workbook(shipped_list_path())
     sheet = workbook.active

@@ -84,7 +84,7 @@ def s3_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def aws_env(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Dummy credentials and the moto endpoint, through the standard AWS variables only."""
-    from footprint.storage import ENDPOINT_ENV
+    from footprint.storage.s3 import ENDPOINT_ENV
 
     empty = tmp_path_factory.mktemp("aws")
     with pytest.MonkeyPatch.context() as env:

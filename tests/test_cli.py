@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from footprint.cli import app
+from footprint_cli import app
 
 runner = CliRunner()
 
@@ -99,7 +99,7 @@ def test_factors_load_an_older_list_once(company: Path, tmp_path: Path) -> None:
 
 
 def test_template_supplier_writes_files_footprint_reads_back(tmp_path: Path) -> None:
-    from footprint.sources import detect_format
+    from footprint.sources.registry import detect_format
 
     result = runner.invoke(app, ["template", "supplier", "--dir", str(tmp_path / "t")])
     assert result.exit_code == 0, result.output
@@ -375,8 +375,10 @@ def test_status_counts_rows_in_their_own_months_and_names_partial_meter_months(t
     import pandas as pd
     from company_files import ELECTRICITY_EAN, GAS_EAN, METERS, write_company
 
-    from footprint import pipeline
-    from footprint.config import open_workspace
+    from footprint.config.workspace import open_workspace
+    from footprint.ingest.load import load_files
+    from footprint.ingest.pull import pull_inbox
+    from footprint.resources import close_warehouses
 
     quarter = "871687120000000011"
     start = pd.Timestamp("2025-03-01").tz_localize("Europe/Amsterdam")
@@ -394,8 +396,8 @@ def test_status_counts_rows_in_their_own_months_and_names_partial_meter_months(t
     (january / "jaar.csv").write_text("\n".join(year) + "\n", encoding="utf-8")
     ws = open_workspace(config)
     for period in ("2025-01", "2025-03"):
-        pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
-    pipeline.close_warehouses()
+        load_files(ws, period, pull_inbox(ws, period).paths)
+    close_warehouses()
     monkeypatch.setenv("COLUMNS", "200")
     result = runner.invoke(app, ["status", "--from", "2025-01", "--to", "2025-03", "--config", str(config)])
     assert result.exit_code == 0, result.output

@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from footprint.config import Settings, load_org_config, open_workspace
+from company_files import write_company
+from footprint.config.organisation import load_org_config
+from footprint.config.workspace import Settings, open_workspace
 from footprint.errors import ConfigError
+from footprint.resources import inbox
 
 VALID = {
     "organisation": "Test B.V.",
@@ -128,3 +131,14 @@ def test_wrong_fuel_cards_name_the_key_and_what_is_allowed(tmp_path: Path, fuel_
     with pytest.raises(ConfigError) as info:
         load_org_config(_write(tmp_path, {**VALID, "fuel_cards": fuel_cards}))
     assert expected in str(info.value)
+
+
+def test_the_inbox_waits_the_one_settle_default_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One default (30 s, footprint.config.workspace): the settings', the workspace's and the inbox's agree."""
+    monkeypatch.delenv("FOOTPRINT_INBOX_SETTLE_SECONDS", raising=False)
+    config = write_company(tmp_path / "co", {})
+    ws = open_workspace(config, Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
+    assert (Settings().inbox_settle_seconds, ws.inbox_settle_seconds, inbox(ws).settle_seconds) == (30.0, 30.0, 30.0)
+    monkeypatch.setenv("FOOTPRINT_INBOX_SETTLE_SECONDS", "0")
+    ws = open_workspace(config, Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
+    assert inbox(ws).settle_seconds == 0.0

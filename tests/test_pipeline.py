@@ -10,11 +10,25 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from company_files import (
+    ALL_FILES,
+    FUEL,
+    METERS,
+    PERIOD,
+    SUPPLIER,
+    make_company,
+    write_list_copy,
+)
 
-from footprint import pipeline
-from footprint.config import Workspace
+from footprint import emissions, schemas
+from footprint.config.workspace import Workspace
+from footprint.emissions import compute_emissions, restate_for_factor_lists
+from footprint.ingest import load as ingest_load
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.ingest.results import FileResult
+from footprint.resources import close_warehouses, warehouse
 from footprint.warehouse import bulk
-from company_files import ALL_FILES, FUEL, METERS, PERIOD, SUPPLIER, make_company, write_list_copy
 
 # (market-based kg CO2e, location-based kg CO2e) per emission row, by hand.
 EXPECTED = [
@@ -32,12 +46,12 @@ EXPECTED = [
 def company(tmp_path: Path, warehouse_url: str):
     ws = make_company(tmp_path / "co", warehouse_url, ALL_FILES)
     yield ws
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
-def _ingest(ws: Workspace) -> list[pipeline.FileResult]:
-    results = pipeline.load_files(ws, PERIOD, pipeline.pull_new_files(ws, PERIOD))
-    pipeline.compute_emissions(ws, PERIOD)
+def _ingest(ws: Workspace) -> list[FileResult]:
+    results = load_files(ws, PERIOD, pull_inbox(ws, PERIOD).paths)
+    compute_emissions(ws, PERIOD)
     return results
 
 
@@ -50,7 +64,7 @@ def test_emissions_are_quantity_times_factor(company: Workspace) -> None:
         "km.csv": (1, 1, 0, 0),
         "co2.csv": (1, 1, 0, 0),
     }
-    with pipeline.warehouse(company).connect() as conn:
+    with warehouse(company).connect() as conn:
         rows = conn.execute(
             sa.text(
                 "SELECT e.activity_table, e.source, e.ladder_scope, e.ghg_scope, e.ghg_category, "
@@ -70,7 +84,7 @@ def test_emissions_are_quantity_times_factor(company: Workspace) -> None:
 
 def test_personal_data_is_pseudonymised(company: Workspace) -> None:
     _ingest(company)
-    with pipeline.warehouse(company).connect() as conn:
+    with warehouse(company).connect() as conn:
         cards, drivers = zip(*conn.execute(sa.text("SELECT card_id, driver_id FROM fuel_transactions")).all())
     assert "7083540100012001" not in cards and "Jan de Vries" not in drivers
     assert len(set(cards)) == 1 and len(cards[0]) == 16
@@ -82,11 +96,11 @@ def test_one_broken_row_quarantined_the_rest_loaded(tmp_path: Path, warehouse_ur
     try:
         [result] = _ingest(ws)
         assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             quarantine = conn.execute(sa.text("SELECT file_name, source_row, column_name, reason FROM quarantine")).all()
             loaded = conn.execute(sa.text("SELECT source_row FROM fuel_transactions ORDER BY 1")).scalars().all()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert [(f, r, c) for f, r, c, _ in quarantine] == [("fuel.csv", 3, "quantity")]
     assert "quantity" in quarantine[0][3]
     assert loaded == [2, 4]
@@ -100,14 +114,14 @@ def test_a_file_loads_all_or_nothing(company: Workspace, monkeypatch: pytest.Mon
             raise RuntimeError("disk full while recording the file")
         return real_insert(conn, table, frame)
 
-    monkeypatch.setattr(pipeline, "insert_frame", failing_insert)
+    monkeypatch.setattr(ingest_load, "insert_frame", failing_insert)
     with pytest.raises(RuntimeError):
-        pipeline.load_files(company, PERIOD, pipeline.pull_new_files(company, PERIOD))
-    with pipeline.warehouse(company).connect() as conn:
+        load_files(company, PERIOD, pull_inbox(company, PERIOD).paths)
+    with warehouse(company).connect() as conn:
         counts = [conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in
                   ("fuel_transactions", "meter_usage", "supplier_activity", "quarantine", "raw_files")]
     assert counts == [0, 0, 0, 0, 0]
-    monkeypatch.setattr(pipeline, "insert_frame", real_insert)
+    monkeypatch.setattr(ingest_load, "insert_frame", real_insert)
     assert sum(r.rows_loaded for r in _ingest(company)) == 8
 
 
@@ -116,7 +130,7 @@ def test_unreadable_file_is_rejected_by_name_and_the_others_load(tmp_path: Path,
     try:
         results = {r.file_name: r for r in _ingest(ws)}
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert results["fuel.csv"].outcome == "loaded"
     assert results["notes.csv"].outcome == "rejected"
     assert "notes.csv" in results["notes.csv"].message
@@ -128,16 +142,16 @@ def test_a_duplicate_names_the_file_and_line_it_repeats(tmp_path: Path, warehous
     ws = make_company(tmp_path / "co", warehouse_url, {"a.csv": FUEL, "b.csv": FUEL.splitlines()[0] + "\n" + first_row + "\n"})
     try:
         _ingest(ws)
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             reasons = conn.execute(sa.text("SELECT file_name, source_row, reason FROM quarantine")).all()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert [(f, r) for f, r, _ in reasons] == [("b.csv", 2)]
     assert "repeats row 2 of a.csv" in reasons[0][2]
 
 
 def _totals(ws: Workspace) -> dict[str, float]:
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         return dict(conn.execute(sa.text("SELECT source, sum(emissions_kg_co2e) FROM emissions GROUP BY source")).all())
 
 
@@ -150,7 +164,7 @@ def test_a_corrected_file_restates_its_month(tmp_path: Path, warehouse_url: str)
         inbox_file.write_text(corrected, encoding="utf-8")
         [result] = _ingest(ws)
         restated = _totals(ws)
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             restatement = conn.execute(
                 sa.text("SELECT kind, file_name, old_kg_co2e, new_kg_co2e FROM restatements")
             ).one()
@@ -158,7 +172,7 @@ def test_a_corrected_file_restates_its_month(tmp_path: Path, warehouse_url: str)
             rows = conn.execute(sa.text("SELECT count(*) FROM fuel_transactions")).scalar_one()
         stored = sorted(p.read_text(encoding="utf-8") for p in ws.raw_store.rglob("fuel.csv"))
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert "restates" in result.message
     assert restatement[:2] == ("corrected_file", "fuel.csv")
     assert restatement[2] == pytest.approx(50 * 3.251 - 10 * 2.794)
@@ -171,18 +185,18 @@ def test_a_corrected_file_restates_its_month(tmp_path: Path, warehouse_url: str)
         assert fresh_result.outcome == "loaded"
         assert _totals(fresh) == pytest.approx(restated)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def test_a_new_factor_list_restates_the_months_it_now_governs(company: Workspace, tmp_path: Path) -> None:
-    from footprint.factors import load_factor_list
+    from footprint.factors.loader import load_factor_list
 
     _ingest(company)
     before = _totals(company)
     older = tmp_path / "co2emissiefactoren_2025.xlsx"
     write_list_copy(older, title="Factoren 2025 dd 10-01-2025", grey_kwh=0.497)
-    load_factor_list(pipeline.warehouse(company), older)
-    [restated] = pipeline.restate_for_factor_lists(company)
+    load_factor_list(warehouse(company), older)
+    [restated] = restate_for_factor_lists(company)
     assert (restated.period, restated.old_factor_list, restated.new_factor_list) == (
         PERIOD, "co2ef-2026-20260820", "co2ef-2025-20250110"
     )
@@ -193,14 +207,14 @@ def test_a_new_factor_list_restates_the_months_it_now_governs(company: Workspace
     assert {k: v for k, v in after.items() if k != "electricity"} == pytest.approx(
         {k: v for k, v in before.items() if k != "electricity"}
     )
-    assert pipeline.restate_for_factor_lists(company) == []
+    assert restate_for_factor_lists(company) == []
     fresh = make_company(tmp_path / "fresh", f"duckdb:///{tmp_path / 'fresh.duckdb'}", ALL_FILES)
     try:
-        load_factor_list(pipeline.warehouse(fresh), older)
+        load_factor_list(warehouse(fresh), older)
         _ingest(fresh)
         assert _totals(fresh) == pytest.approx(after)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehouse_url: str) -> None:
@@ -208,10 +222,10 @@ def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehou
     ws = make_company(tmp_path / "co", warehouse_url, {"fuel.csv": odd})
     try:
         [result] = _ingest(ws)
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             [(column, reason)] = conn.execute(sa.text("SELECT column_name, reason FROM quarantine")).all()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert (result.rows_loaded, result.rows_quarantined, column) == (2, 1, "product")
     assert 'add to footprint.yaml fuel_cards: {products: {"Premium Benzine X": ' in reason
     mapped = make_company(
@@ -221,7 +235,7 @@ def test_an_unmapped_product_names_the_line_that_maps_it(tmp_path: Path, warehou
     try:
         [result] = _ingest(mapped)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
 
 
@@ -232,7 +246,7 @@ def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path
 
     import openpyxl
 
-    from footprint.config import Settings, open_workspace
+    from footprint.config.workspace import Settings, open_workspace
 
     sample = Path(__file__).parent / "sources" / "real_samples" / "SlimmeMeterPortal" / "data_2023_871687140002948685.xlsx"
     root = tmp_path / "co"
@@ -246,17 +260,17 @@ def test_a_portal_export_without_ean_inside_is_matched_by_its_file_name(tmp_path
     shutil.copy(sample, root / "inbox" / "2023-01" / sample.name)
     ws = open_workspace(root / "footprint.yaml", Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
     try:
-        results = pipeline.load_files(ws, "2023-01", pipeline.pull_new_files(ws, "2023-01"))
-        pipeline.compute_emissions(ws, "2023-01")
+        results = load_files(ws, "2023-01", pull_inbox(ws, "2023-01").paths)
+        compute_emissions(ws, "2023-01")
         [result] = results
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             m3, kg = conn.execute(
                 sa.text("SELECT sum(quantity), sum(emissions_kg_co2e) FROM emissions WHERE period = '2023-01-01'")
             ).one()
             year_m3 = conn.execute(sa.text("SELECT sum(quantity) FROM emissions")).scalar_one()
             traced = conn.execute(sa.text("SELECT DISTINCT file_name, source_sheet FROM v_lineage")).all()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     # Independently from the cells: the timestamp ends the hour, so January is (1 Jan 00:00, 1 Feb 00:00].
     sheet = openpyxl.load_workbook(sample, read_only=True).active
     january = year = 0.0
@@ -283,7 +297,7 @@ def test_a_year_export_reaches_back_and_a_later_download_replaces_it(tmp_path: P
 
     import openpyxl
 
-    from footprint.config import Settings, open_workspace
+    from footprint.config.workspace import Settings, open_workspace
 
     sample = Path(__file__).parent / "sources" / "real_samples" / "SlimmeMeterPortal" / "data_2023_871687140002948685.xlsx"
     root = tmp_path / "co"
@@ -313,17 +327,17 @@ def test_a_year_export_reaches_back_and_a_later_download_replaces_it(tmp_path: P
     ws = open_workspace(root / "footprint.yaml", Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", pseudonym_key="k"))
     try:
         for month in ("2023-06", "2023-12"):
-            [result] = pipeline.load_files(ws, month, pipeline.pull_new_files(ws, month))
-            pipeline.compute_emissions(ws, month)
-            with pipeline.warehouse(ws).connect() as conn:
+            [result] = load_files(ws, month, pull_inbox(ws, month).paths)
+            compute_emissions(ws, month)
+            with warehouse(ws).connect() as conn:
                 m3, months = conn.execute(sa.text("SELECT sum(quantity), count(DISTINCT period) FROM emissions")).one()
             if month == "2023-06":
                 assert (result.rows_quarantined, months) == (0, 6)
                 assert m3 == pytest.approx(delivered(first_half))
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             restatement = conn.execute(sa.text("SELECT kind, old_kg_co2e, new_kg_co2e FROM restatements")).one()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert "restates" in result.message
     assert (result.rows_loaded, result.rows_quarantined, months) == (len(cells), 0, 12)
     assert m3 == pytest.approx(delivered(cells))
@@ -342,23 +356,23 @@ def test_a_quarter_statement_recomputes_only_the_supplier_rows_of_earlier_months
     february.mkdir()
     (february / "meters.csv").write_text(METERS.replace("01-03-2025;01-04-2025", "01-02-2025;01-03-2025"), encoding="utf-8")
     recomputed: list[tuple[str, tuple[str, ...]]] = []
-    original = pipeline._recompute_period
+    original = emissions.recompute_period
 
-    def spy(conn, month, keymap, tables=pipeline.schemas.DATASETS):  # type: ignore[no-untyped-def]
+    def spy(conn, month, keymap, tables=schemas.DATASETS):  # type: ignore[no-untyped-def]
         recomputed.append((month.isoformat()[:7], tuple(tables)))
         return original(conn, month, keymap, tables)
 
-    monkeypatch.setattr(pipeline, "_recompute_period", spy)
+    monkeypatch.setattr(emissions, "recompute_period", spy)
     try:
         for period in ("2025-02", PERIOD):
-            pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
-            result = pipeline.compute_emissions(ws, period)
-        with pipeline.warehouse(ws).connect() as conn:
+            load_files(ws, period, pull_inbox(ws, period).paths)
+            result = compute_emissions(ws, period)
+        with warehouse(ws).connect() as conn:
             per_month = dict(
                 conn.execute(sa.text("SELECT period, sum(emissions_kg_co2e) FROM emissions GROUP BY period")).all()
             )
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert result.periods == ["2025-02", "2025-03"]
     assert recomputed == [
         ("2025-02", ("fuel_transactions", "meter_usage", "supplier_activity")),

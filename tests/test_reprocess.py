@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from company_files import FUEL, METERS, PERIOD, write_company
 from typer.testing import CliRunner
 
-from company_files import FUEL, METERS, PERIOD, write_company
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import open_workspace
+from footprint.config.workspace import open_workspace
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 runner = CliRunner()
 DIESEL_PER_L = 3.251  # Diesel B7, co2emissiefactoren.nl 2026
@@ -32,10 +32,10 @@ UNMAPPED = "\n".join(
 
 def _query(config: Path, sql: str) -> list[tuple]:
     try:
-        with pipeline.warehouse(open_workspace(config)).connect() as conn:
+        with warehouse(open_workspace(config)).connect() as conn:
             return [tuple(row) for row in conn.execute(sa.text(sql)).all()]
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 import yaml
 from typer.testing import CliRunner
 
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import open_workspace
+from footprint.config.workspace import open_workspace
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 runner = CliRunner()
 SAMPLES = Path(__file__).parent / "sources" / "real_samples"
@@ -57,10 +57,10 @@ def company(root: Path, files: dict[str, str | Path], **config: object) -> Path:
 
 def query(config: Path, sql: str, **params: object) -> list[tuple]:
     try:
-        with pipeline.warehouse(open_workspace(config)).connect() as conn:
+        with warehouse(open_workspace(config)).connect() as conn:
             return [tuple(row) for row in conn.execute(sa.text(sql), params).all()]
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def ingest(config: Path, *months: str) -> str:

@@ -1,9 +1,9 @@
-"""Delivery of alerts to the quality officer: .eml files in an outbox, email over SMTP, a chat webhook.
+"""How alerts travel: the email and webhook bodies, and writing .eml files, SMTP and webhook posts.
 
-Delivery goes one channel at a time so that the alert store can record which channels succeeded
-and a retry resends only what failed. Host, port, TLS and credentials come from the environment
-(FOOTPRINT_*), never from footprint.yaml; the SMTP password and the webhook URL (which carries its
-token) never appear in log messages or exception texts.
+The sinks (footprint.alerts.sinks) use these one channel at a time, so that the alert store can
+record which channels succeeded and a retry resends only what failed. Host, port, TLS and credentials
+come from the environment (FOOTPRINT_*), never from footprint.yaml; the SMTP password and the webhook
+URL (which carries its token) never appear in log messages or exception texts.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from footprint import json_strict
-from footprint.alerts.model import CHANNELS, Alert
+from footprint.alert_record import Alert
 from footprint.errors import FootprintError
 
 log = logging.getLogger(__name__)
@@ -416,19 +416,3 @@ def post_webhook(url: str | SecretStr, payload: dict[str, Any], timeout: float) 
         text = f"webhook {host} answered HTTP {status} {reason}" + (f": {detail}" if detail else "")
         raise DeliveryError(_redact(text, secrets))
 
-
-def deliver(alert: Alert, channel: str, settings: DeliverySettings, organisation: str, outbox: Path) -> None:
-    """Deliver one alert on one channel, so the caller can record each channel and retry only failures."""
-    if channel == "webhook":
-        if settings.webhook_url is None:
-            raise DeliveryError("FOOTPRINT_WEBHOOK_URL is not set: cannot post alert to a webhook")
-        post_webhook(settings.webhook_url, webhook_payload(alert, organisation), settings.timeout_s)
-    elif channel == "email":
-        if not settings.alert_to:
-            raise DeliveryError("FOOTPRINT_ALERT_TO is not set: no recipient for alert email")
-        send_smtp(email_message(alert, organisation, settings.alert_from, settings.alert_to), settings)
-    elif channel == "outbox":
-        write_eml(email_message(alert, organisation, settings.alert_from, settings.alert_to), outbox, alert)
-    else:
-        raise DeliveryError(f"unknown alert channel {channel!r} (expected one of {', '.join(CHANNELS)})")
-    log.info("alert %s delivered via %s", alert.key, channel)

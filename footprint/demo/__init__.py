@@ -1,5 +1,4 @@
-"""A fictional Dutch cleaning company's data, to show and test footprint end to end."""
+"""A fictional Dutch cleaning company's data, to show and test footprint end to end.
 
-from footprint.demo.generator import DemoFile, DemoManifest, PlantedAnomaly, PlantedRow, write_demo
-
-__all__ = ["DemoFile", "DemoManifest", "PlantedAnomaly", "PlantedRow", "write_demo"]
+generator.write_demo writes it; manifest says what it wrote and planted.
+"""

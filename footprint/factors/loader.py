@@ -24,10 +24,15 @@ from typing import Final
 
 import sqlalchemy as sa
 
+from footprint.activity_mapping import ActivityMapping
 from footprint.errors import FactorError
 from footprint.factors import own
-from footprint.factors.mapping import ActivityMapping
-from footprint.factors.official import EXPECTED_LAYOUT, SOURCE_NAME, FactorSheet, read_factor_workbook
+from footprint.factors.official import (
+    EXPECTED_LAYOUT,
+    SOURCE_NAME,
+    FactorSheet,
+    read_factor_workbook,
+)
 from footprint.warehouse.migrations import advisory_xact_lock
 
 SHIPPED_LIST: Final = "co2emissiefactoren_nl_2026.xlsx"

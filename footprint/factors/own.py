@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
+from footprint.activity_mapping import ActivityMapping, load_activity_mapping
 from footprint.errors import FactorError
-from footprint.factors.mapping import ActivityMapping, load_activity_mapping
 from footprint.factors.official import FACTOR_COLUMNS, SKIPPED_COLUMNS, FactorSheet
 
 KIND: Final = "own"

@@ -26,9 +26,14 @@ from typing import Final
 import pandas as pd
 import sqlalchemy as sa
 
-from footprint.config import FactorPolicy
+from footprint.activity_mapping import (
+    ActivityFactor,
+    ActivityMapping,
+    FactorRef,
+    load_activity_mapping,
+)
+from footprint.config.assets import FactorPolicy
 from footprint.errors import FactorError
-from footprint.factors.mapping import ActivityFactor, ActivityMapping, FactorRef, load_activity_mapping
 from footprint.factors.official import SOURCE_NAME
 from footprint.factors.own import KIND as OWN
 

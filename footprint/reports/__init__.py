@@ -1,13 +1,6 @@
-"""Half-year report (the Check of Plan-Do-Check-Act): summary JSON, charts, workbook and HTML."""
+"""The reports: the half-year report (the Check of Plan-Do-Check-Act), the per-project and the public report.
 
-from __future__ import annotations
-
-from footprint.reports.summary import SCHEMA_VERSION, build_summary, parse_half
-
-__all__ = ["SCHEMA_VERSION", "build_summary", "parse_half", "write_report"]
-
-
-def write_report(*args, **kwargs):
-    from footprint.reports.report import write_report as _write_report
-
-    return _write_report(*args, **kwargs)
+Builders read the warehouse and return JSON-ready summaries (summary, project, public and the sections
+beside them); renderers turn a summary into files (charts, html, pdf, workbook, project_workbook,
+outputs); footprint.reports.write puts the two together for each report.
+"""

@@ -1,7 +1,7 @@
 """Section 4's alerts in the report's language, from each alert's rule, subject and evidence.
 
 The warehouse keeps the English title and message that footprint.alerts.rules wrote (the e-mail
-sends them); a report builds its own from the same evidence with a label template per rule
+sends them); a report builds its own from the same evidence with a label per rule
 (`alert_title.<rule>`, `alert_message.<rule>` in labels.yaml), so a Dutch report holds no English
 sentence. The summary gives each alert an `about` (what its subject is: a meter, a vehicle, a file...).
 """
@@ -40,7 +40,7 @@ def subject(alert: dict[str, Any], t: Texts, cap: bool = False) -> Any:
 
 
 def _fields(alert: dict[str, Any], t: Texts) -> dict[str, Any]:
-    """The figures a rule's templates use, formatted in the report's language."""
+    """The figures a rule's labels use, formatted in the report's language."""
     e = alert.get("evidence") or {}
     period = alert["period"][:7]
     fields: dict[str, Any] = {
@@ -96,7 +96,7 @@ def _fields(alert: dict[str, Any], t: Texts) -> dict[str, Any]:
 
 
 def _variant(alert: dict[str, Any]) -> str:
-    """The template's name: the rule, or the rule's second form (a seasonal outlier, an unreadable file)."""
+    """The label's name: the rule, or the rule's second form (a seasonal outlier, an unreadable file)."""
     rule, e = alert["rule"], alert.get("evidence") or {}
     if rule == "outlier" and "usual_change_pct" in e:
         return "outlier_seasonal"

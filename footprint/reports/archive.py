@@ -10,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from footprint import __version__, json_strict
-from footprint.config import Workspace
+from footprint.config.workspace import Workspace
 from footprint.errors import StorageError
-from footprint.pipeline import raw_store, warehouse
-from footprint.reports.summary import parse_half
-from footprint.storage import RawStore
+from footprint.periods import Half
+from footprint.resources import raw_store
+from footprint.storage.raw_store import RawStore
 
 _MANIFEST = "manifest.json"
 _VOLATILE = ("generated_at",)  # when a report was made is not one of its figures
@@ -31,19 +30,6 @@ _MAX_CHANGES = 12
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _inputs(ws: Workspace, half: str) -> list[str]:
-    year, which = parse_half(half)
-    first, last = dt.date(year, 1, 1), dt.date(year, 6 if which == 1 else 12, 1)
-    with warehouse(ws).connect() as conn:
-        rows = conn.execute(
-            sa.text(
-                "SELECT DISTINCT file_sha256 FROM emissions WHERE period BETWEEN :first AND :last ORDER BY 1"
-            ),
-            {"first": first, "last": last},
-        )
-        return [row[0] for row in rows]
 
 
 def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -90,11 +76,13 @@ def _changes(previous: dict[str, Any], current: dict[str, Any], old_summary: byt
     return changes
 
 
-def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: dict[str, Any]) -> dict[str, Any]:
+def archive_report(ws: Workspace, half: Half, written: dict[str, Path], summary: Mapping[str, Any],
+                   input_files: list[str]) -> dict[str, Any]:
     """Store a report run write-once under <raw store>/reports/<half>/<UTC timestamp>/ with its manifest.
 
     The store is the raw store's (a folder or S3); the manifest is written last, so an interrupted
-    run leaves no manifest and is never taken for an archived report. Returns the manifest.
+    run leaves no manifest and is never taken for an archived report. input_files: the SHA-256 of the raw
+    files behind the figures (footprint.reports.lineage.input_files). Returns the manifest.
     """
     store = raw_store(ws)
     earlier = sorted(p.rsplit("/", 1)[0] for p in store.report_files(f"{half}/") if p.endswith(f"/{_MANIFEST}"))
@@ -103,12 +91,12 @@ def archive_report(ws: Workspace, half: str, written: dict[str, Path], summary: 
     for name, path in written.items():
         _archive(store, f"{half}/{stamp}/{name}", path, out_dir)
     manifest: dict[str, Any] = {
-        "half": half,
+        "half": str(half),
         "archived_at": stamp,
         "location": f"{ws.raw_store}/reports/{half}/{stamp}",
         "footprint_version": __version__,
         "config_sha256": _sha256(ws.config_path),
-        "input_files": _inputs(ws, half),
+        "input_files": input_files,
         "factor_lists": [f["list_id"] for f in summary["factor_lists"]],
         "summary_sha256": _sha256(written["summary.json"]),
         "artefacts": {name: _sha256(path) for name, path in written.items()},

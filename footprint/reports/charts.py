@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from footprint.reports.summary_types import Summary
 from footprint.reports.texts import Texts, labels, texts
 
 COLOURS = {1: "#1f6f8b", 2: "#e8a33d", 3: "#7a9e3c"}
@@ -28,7 +29,7 @@ def _grid(count: int, height: float) -> tuple[Any, list[Any]]:
     return fig, flat
 
 
-def _monthly_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
+def _monthly_chart(summary: Summary, path: Path, L: dict[str, str]) -> Path:
     months = summary["period"]["months"]
     year, base = int(summary["half"][:4]), summary["base_year"]
     now = pd.DataFrame(summary["monthly_emissions"], columns=["year", "month", "ladder_scope", "emissions_kg_co2e"])
@@ -55,7 +56,7 @@ def _monthly_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Pa
     return path
 
 
-def _target_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Path:
+def _target_chart(summary: Summary, path: Path, L: dict[str, str]) -> Path:
     items = summary["targets"]["items"]
     fig, axes = _grid(len(items), 3.2)
     if not items:
@@ -82,7 +83,7 @@ def _target_chart(summary: dict[str, Any], path: Path, L: dict[str, str]) -> Pat
     return path
 
 
-def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str], t: Texts) -> Path:
+def _energy_chart(summary: Summary, path: Path, L: dict[str, str], t: Texts) -> Path:
     monthly = pd.DataFrame(summary["energy"]["monthly"], columns=["period", "carrier", "direction", "unit", "quantity"])
     monthly = monthly[monthly["direction"] == "consumption"]
     groups = list(monthly.groupby(["carrier", "unit"])) if len(monthly) else []
@@ -103,7 +104,7 @@ def _energy_chart(summary: dict[str, Any], path: Path, L: dict[str, str], t: Tex
     return path
 
 
-def write_charts(summary: dict[str, Any], out_dir: Path, lang: str = "en") -> dict[str, Path]:
+def write_charts(summary: Summary, out_dir: Path, lang: str = "en") -> dict[str, Path]:
     """Write the three charts as PNG files into out_dir, labelled in the report's language; name -> path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     L = labels(lang)

@@ -8,17 +8,22 @@ restatements), never from the activity rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pandas as pd
 
-from footprint.config import Workspace
+from footprint.config.workspace import Workspace
 from footprint.reports.frames import frame as _frame
 from footprint.reports.frames import records as _records
+from footprint.reports.summary_types import (
+    FactorListUse,
+    FactorYear,
+    ListRef,
+    Restatement,
+)
 from footprint.reports.texts import parse_fallback_note
 
 
-def factor_lists(ws: Workspace, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def factor_lists(ws: Workspace, start: dt.date, end: dt.date) -> list[FactorListUse]:
     """The list versions behind the period's emission rows, with the rows and kg CO2e each computed."""
     frame = _frame(
         ws,
@@ -42,7 +47,7 @@ UNCHANGED_KG = 0.0005  # a restatement that moves a month by no more than this i
 _LISTS_SQL = "SELECT list_id, kind, list_year, version FROM factor_lists"
 
 
-def list_refs(ws: Workspace) -> dict[str, dict[str, Any]]:
+def list_refs(ws: Workspace) -> dict[str, ListRef]:
     """Every loaded factor list by id as {list_id, kind, list_year, version (dd-mm-yyyy)}: how reports name lists."""
     lists = _frame(ws, _LISTS_SQL)
     return {str(r.list_id): {"list_id": str(r.list_id), "kind": str(r.kind or "official"), "list_year": int(r.list_year),
@@ -60,7 +65,7 @@ ORDER BY year, k.activity_key
 """
 
 
-def factor_years(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def factor_years(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, ListRef]) -> list[FactorYear]:
     """Per year: the list the policy applied and each activity key whose factor came from another list, with why.
 
     From applied_factors (a few dozen rows a month): a key without a fallback note took its factor from the
@@ -89,7 +94,7 @@ def factor_years(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, di
     return years
 
 
-def restatements(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def restatements(ws: Workspace, start: dt.date, end: dt.date, refs: dict[str, ListRef]) -> list[Restatement]:
     """The period's restated months; one whose kg did not move (within UNCHANGED_KG) is left out."""
     frame = _frame(
         ws,

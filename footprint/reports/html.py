@@ -1,4 +1,7 @@
-"""report.html: one self-contained, printable page in Dutch or English (charts inlined as data URIs)."""
+"""The reports' HTML pages, Dutch or English, rendered from their summaries with the Jinja templates in
+html_templates/: report.html (the half-year report, charts inlined as data URIs so the page is
+self-contained and printable), project.html and public.html. Renders only: writing is the caller's.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +12,18 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from footprint.reports.alert_texts import alert_note, alert_text
-from footprint.reports.texts import LABELS_FILE, LANGUAGES, labels, number, pct, quantity, texts, tonnes
-
-__all__ = ["LANGUAGES", "environment", "labels", "pct", "quantity", "render_html", "tonnes", "write_html"]
-
-_LABELS_FILE = LABELS_FILE
+from footprint.reports.summary_types import Summary
+from footprint.reports.texts import labels, number, pct, quantity, texts, tonnes
 
 
 def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def environment(lang: str) -> Environment:
-    """Jinja environment with the number filters and texts of one language, shared by every report template."""
+def jinja_environment(lang: str) -> Environment:
+    """Jinja environment with the number filters and texts of one language, shared by every page template."""
     t = texts(lang)
-    env = Environment(loader=PackageLoader("footprint.reports", "templates"),
+    env = Environment(loader=PackageLoader("footprint.reports", "html_templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["t"] = lambda kg: tonnes(kg, lang)
@@ -41,12 +41,17 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render_html(summary: dict[str, Any], charts: dict[str, Path], lang: str = "en") -> str:
-    return environment(lang).get_template("report.html.j2").render(
+def render_halfyear_html(summary: Summary, charts: dict[str, Path], lang: str = "en") -> str:
+    """report.html of the half-year report; charts: name -> PNG file (footprint.reports.charts.write_charts)."""
+    return jinja_environment(lang).get_template("report.html.j2").render(
         s=summary, charts={k: _data_uri(p) for k, p in charts.items()})
 
 
-def write_html(summary: dict[str, Any], charts: dict[str, Path], path: Path, lang: str = "en") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(summary, charts, lang), encoding="utf-8")
-    return path
+def render_project_html(summary: dict[str, Any], lang: str = "nl") -> str:
+    """project.html of a project summary (footprint.reports.project.project_summary)."""
+    return jinja_environment(lang).get_template("project.html.j2").render(s=summary)
+
+
+def render_public_html(summary: dict[str, Any], lang: str = "nl") -> str:
+    """public.html, the one A4 page of the public summary (footprint.reports.public.public_summary)."""
+    return jinja_environment(lang).get_template("public.html.j2").render(s=summary)

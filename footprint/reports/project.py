@@ -9,22 +9,20 @@ project.json is documented in PROJECT_SCHEMA.md beside this file.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 import sqlalchemy as sa
 
-from footprint.config import Project, Workspace
+from footprint.config.projects import Project
+from footprint.config.workspace import Workspace
 from footprint.errors import UsageError
 from footprint.periods import format_period, month_range
-from footprint.pipeline import warehouse
 from footprint.queries import INTERVAL_FILES_CTE
 from footprint.reports.frames import records as _records
-from footprint.reports.html import environment
-from footprint.reports.pdf import write_json_html_pdf
-from footprint.reports.workbook import _key_value_sheet, _table_sheet
+from footprint.reports.frames import scope_totals, whole_numbers
+from footprint.reports.summary_types import ProjectOverview
+from footprint.resources import warehouse
 from footprint.warehouse.bulk import staged
 
 SCHEMA_VERSION = "1.0"
@@ -79,7 +77,7 @@ GROUP BY m.rule_no, m.period, m.subject, m.ladder_scope, m.ghg_scope, m.ghg_cate
 """
 
 # One line per allocated emission row, interval meter rows summed per meter, file and month as in the
-# half-year workbook (footprint.reports.workbook.EMISSION_LINES_NOTE): a site's year of them would not fit a sheet.
+# half-year workbook (footprint.reports.lineage.emission_lines): a site's year of them would not fit a sheet.
 _ROWS_SQL = _MATCHED_SQL + "," + INTERVAL_FILES_CTE + """
 SELECT m.rule_no, m.kind, m.share_pct, m.period, m.ladder_scope, m.ghg_scope, m.ghg_category, m.source, m.subject,
        m.activity_table, count(*) AS activity_rows,
@@ -163,10 +161,8 @@ def _lines(ws: Workspace, rules: pd.DataFrame, start: dt.date, end: dt.date) -> 
 
 
 def _scope_totals(lines: pd.DataFrame) -> dict[str, float]:
-    by_scope = lines.groupby("ladder_scope")["allocated_kg_co2e"].sum()
     return {
-        **{f"scope_{s}_kg_co2e": float(by_scope.get(s, 0.0)) for s in (1, 2, 3)},
-        "total_kg_co2e": float(lines["allocated_kg_co2e"].sum()),
+        **scope_totals(lines, "allocated_kg_co2e"),
         "total_before_share_kg_co2e": float(lines["before_share_kg_co2e"].sum()),
         "total_location_based_kg_co2e": float(lines["allocated_location_kg_co2e"].sum()),
         "primary_kg_co2e": float(lines["allocated_primary_kg_co2e"].sum()),
@@ -177,8 +173,7 @@ def _emissions(lines: pd.DataFrame) -> dict[str, Any]:
     by_ladder = lines.groupby("ladder_scope", as_index=False).agg(**_SUMS)
     by_ghg = lines.assign(ghg_category=lines["ghg_category"].astype(object)).groupby(
         ["ghg_scope", "ghg_category"], as_index=False, dropna=False).agg(**_SUMS)
-    by_ghg["ghg_category"] = pd.Series([None if pd.isna(v) else int(v) for v in by_ghg["ghg_category"]],
-                                       index=by_ghg.index, dtype=object)
+    by_ghg["ghg_category"] = whole_numbers(by_ghg["ghg_category"])
     return {
         **_scope_totals(lines),
         "by_ladder_scope": _records(by_ladder.sort_values("ladder_scope")),
@@ -199,9 +194,8 @@ def _activity_lines(lines: pd.DataFrame) -> list[dict[str, Any]]:
             "factor_name", "factor_kg_co2e_per_unit", "factor_list_year", "factor_list_version"]
     grouped = lines.assign(**{k: lines[k].astype(object) for k in keys}).groupby(keys, as_index=False, dropna=False)
     table = grouped.agg(quantity=("quantity", "sum"), allocated_quantity=("allocated_quantity", "sum"), **_SUMS)
-    for column in ("ghg_category", "factor_list_year"):  # whole numbers or null, not the floats NULLs force
-        table[column] = pd.Series([None if pd.isna(v) else int(v) for v in table[column]], index=table.index,
-                                  dtype=object)
+    for column in ("ghg_category", "factor_list_year"):
+        table[column] = whole_numbers(table[column])
     table = table.sort_values(["rule_no", "ladder_scope", "source", "factor_list_year"], na_position="first")
     return _records(table.astype(object).where(table.notna(), None))
 
@@ -308,9 +302,9 @@ def project_summary(ws: Workspace, project_id: str, first_month: dt.date, last_m
     }
 
 
-def projects_overview(ws: Workspace, first_month: dt.date, last_month: dt.date) -> list[dict[str, Any]]:
+def projects_overview(ws: Workspace, first_month: dt.date, last_month: dt.date) -> list[ProjectOverview]:
     """Section 8 of the half-year report: each project running in the months, with its allocated totals."""
-    overview = []
+    overview: list[ProjectOverview] = []
     for project in ws.org.projects:
         start, end = _clip(project, first_month, last_month)
         if end < start:
@@ -326,49 +320,8 @@ def projects_overview(ws: Workspace, first_month: dt.date, last_month: dt.date) 
     return overview
 
 
-def _emission_rows(ws: Workspace, summary: dict[str, Any]) -> pd.DataFrame:
+def project_emission_rows(ws: Workspace, summary: dict[str, Any]) -> pd.DataFrame:
+    """The allocated emission rows behind a project summary, as project.xlsx lists them (_ROWS_SQL)."""
     project = ws.org.project(summary["project"]["id"])
     start, end = (dt.date(int(p[:4]), int(p[5:]), 1) for p in (summary["period"]["from"], summary["period"]["to"]))
     return _query(ws, _ROWS_SQL, _rules(project), start, end)
-
-
-def write_project_workbook(ws: Workspace, summary: dict[str, Any], path: Path) -> Path:
-    """project.xlsx: one sheet per section and the allocated emission rows behind them, exact kg."""
-    book = openpyxl.Workbook(write_only=True)
-    e = summary["emissions"]
-    _key_value_sheet(book, "Overview", {
-        "organisation": summary["organisation"], "project": summary["project"], "period": summary["period"],
-        "schema_version": summary["schema_version"], "allocation_rule": summary["allocation"]["rule"],
-        "emissions": {k: v for k, v in e.items() if not isinstance(v, list)},
-        "data_gaps": summary["data_gaps"]["count"],
-    })
-    _table_sheet(book, "Allocation rules", summary["items"], "no allocation rules")
-    _table_sheet(book, "By ladder scope", e["by_ladder_scope"], "no emissions in the period")
-    _table_sheet(book, "By GHG scope", e["by_ghg_scope"], "no emissions in the period")
-    _table_sheet(book, "Activity lines", summary["lines"], "no emissions in the period")
-    _table_sheet(book, "Monthly", summary["monthly"], "no emissions in the period")
-    _table_sheet(book, "Energy", summary["energy"], "no energy in the period")
-    _table_sheet(book, "Factor lists", summary["factor_lists"], "no factor list used")
-    _table_sheet(book, "Factors", summary["factors"], "no factor used")
-    _table_sheet(book, "Data gaps", summary["data_gaps"]["items"], "no data gaps for the allocated items")
-    rows = _emission_rows(ws, summary)
-    _table_sheet(book, "Emission rows", rows.astype(object).where(rows.notna(), None).to_dict("records"),
-                 "no emission rows in the period")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
-
-
-def render_project_html(summary: dict[str, Any], lang: str = "nl") -> str:
-    return environment(lang).get_template("project.html.j2").render(s=summary)
-
-
-def write_project_report(
-    ws: Workspace, project_id: str, first: dt.date, last: dt.date, out_dir: Path, lang: str = "nl"
-) -> dict[str, Path]:
-    """Write project.json, project.html, project.pdf and project.xlsx into out_dir; returns name -> path."""
-    summary = project_summary(ws, project_id, first, last)
-    html = render_project_html(summary, lang)  # before writing anything: a bad language fails cleanly
-    written = write_json_html_pdf(out_dir, "project", summary, html)
-    return {**written, "project.xlsx": write_project_workbook(ws, summary, Path(out_dir) / "project.xlsx")}
-

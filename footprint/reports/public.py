@@ -8,17 +8,13 @@ PUBLIC_SCHEMA.md beside this file).
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from footprint.config import Workspace
-from footprint.pipeline import warehouse
-from footprint.reports.html import environment
-from footprint.reports.pdf import write_json_html_pdf
-from footprint.reports.summary import build_summary, parse_half
+from footprint.config.workspace import Workspace
+from footprint.periods import Half
+from footprint.reports.frames import frame
+from footprint.reports.summary import build_summary
+from footprint.reports.summary_types import PeriodBlock, Summary
 
 SCHEMA_VERSION = "1.0"
 
@@ -37,43 +33,40 @@ def _tidy(pct: float | None) -> float | None:
     return None if pct is None else round(pct, 9) + 0.0
 
 
-def _tonnes(block: dict[str, Any]) -> dict[str, float | None]:
+def _tonnes(block: PeriodBlock) -> dict[str, float | None]:
     """A period's scopes in tonnes; null where the period has no data at all."""
     return {key: None if block[f"{key}_kg_co2e"] is None else block[f"{key}_kg_co2e"] / 1000 for key in _SCOPES}
 
 
-def _green_kwh(ws: Workspace, start: dt.date, end: dt.date) -> float:
+_GREEN_KWH_SQL = (
+    "SELECT coalesce(sum(quantity), 0) AS kwh FROM meter_usage WHERE carrier = 'electricity' AND unit = 'kWh' "
+    "AND direction = 'consumption' AND contract = 'green_gvo_nl' AND period >= :start AND period <= :end"
+)
+
+
+def _green_kwh(ws: Workspace, half: Half) -> float:
     """Purchased electricity under a green contract with Dutch guarantees of origin (not in the summary)."""
-    with warehouse(ws).connect() as conn:
-        value = conn.execute(
-            sa.text(
-                "SELECT coalesce(sum(quantity), 0) FROM meter_usage WHERE carrier = 'electricity' AND unit = 'kWh' "
-                "AND direction = 'consumption' AND contract = 'green_gvo_nl' AND period >= :start AND period <= :end"
-            ),
-            {"start": start, "end": end},
-        ).scalar_one()
-    return float(value)
+    return float(frame(ws, _GREEN_KWH_SQL, start=half.first_month, end=half.last_month)["kwh"].iloc[0])
 
 
-def _green_electricity(ws: Workspace, summary: dict[str, Any], year: int, last_month: int) -> dict[str, Any] | None:
+def _green_electricity(ws: Workspace, summary: Summary, half: Half) -> dict[str, Any] | None:
     purchased = summary["emissions"]["electricity"]["kwh"]
     generated = float(sum(r["quantity"] for r in summary["energy"]["by_carrier"]
                     if r["carrier"] == "electricity" and r["direction"] == "generation" and r["unit"] == "kWh"))
     if not purchased:
         return None
-    green = _green_kwh(ws, dt.date(year, 1, 1), dt.date(year, last_month, 1))
+    green = _green_kwh(ws, half)
     return {"share_pct": green / purchased * 100, "purchased_kwh": purchased, "green_kwh": green,
             "own_generation_kwh": generated}
 
 
-def public_summary(ws: Workspace, half: str) -> dict[str, Any]:
+def public_summary(ws: Workspace, half: Half | str) -> dict[str, Any]:
     """The public page's figures: '2025H2' is the full year, '2025H1' the year to date (January-June)."""
-    year, h = parse_half(half)
-    last_month = 6 if h == 1 else 12
+    half = Half.of(half)
     s = build_summary(ws, half)
     c = s["comparison"]
 
-    def per_meur(block: dict[str, Any]) -> dict[str, float | None]:
+    def per_meur(block: PeriodBlock) -> dict[str, float | None]:
         values = {k: block["intensity"][f"{k}_kg_co2e"]["kg_co2e_per_million_eur"] for k in _SCOPES}
         return {k: v / 1000 if v is not None else None for k, v in values.items()}
 
@@ -81,9 +74,9 @@ def public_summary(ws: Workspace, half: str) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "report": "public",
         "organisation": s["organisation"],
-        "year": year,
+        "year": half.year,
         "half": s["half"],
-        "year_to_date": h == 1,
+        "year_to_date": half.half == 1,
         "period": {"from": s["period"]["from"], "to": s["period"]["to"], "months": s["period"]["months"],
                    "generated_at": s["period"]["generated_at"]},
         "base_year": s["base_year"],
@@ -102,19 +95,9 @@ def public_summary(ws: Workspace, half: str) -> dict[str, Any]:
                                      "achieved_reduction_pct", "expected_reduction_pct", "on_track")}
             for t in s["targets"]["items"]
         ],
-        "green_electricity": _green_electricity(ws, s, year, last_month),
+        "green_electricity": _green_electricity(ws, s, half),
         "data_complete": s["missing"]["count"] == 0 and s["missing"]["partial_count"] == 0,
         "months_with_gaps": [m["period"] for m in s["missing"].get("by_month", [])],
         "factor_lists": [{"list_year": f["list_year"], "version": f["version"]} for f in s["factor_lists"]],
         "method": METHOD,
     }
-
-
-def render_public_html(summary: dict[str, Any], lang: str = "nl") -> str:
-    return environment(lang).get_template("public.html.j2").render(s=summary)
-
-
-def write_public_report(ws: Workspace, half: str, out_dir: Path, lang: str = "nl") -> dict[str, Path]:
-    """Write public.json, public.html and public.pdf (one A4 page) into out_dir; returns name -> path."""
-    summary = public_summary(ws, half)
-    return write_json_html_pdf(out_dir, "public", summary, render_public_html(summary, lang))

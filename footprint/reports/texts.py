@@ -3,7 +3,7 @@
 labels.yaml holds each text in both languages. Codes footprint stores (sources, carriers, units,
 datasets, alert rules, statuses, restatement kinds) are labelled as `<group>.<code>`; a report never
 prints a code itself. Sentences built from data (an alert, a fallback note, a missing meter) are
-label templates filled in here. In HTML, data values inside them (a file name, a supplier, a site)
+labels with {fields}, filled in here. In HTML, data values inside them (a file name, a supplier, a site)
 are escaped and marked `<span class="data">` so a reader and the language tests can tell them from
 the report's own words.
 """
@@ -156,13 +156,13 @@ class Texts:
         return Markup('<span class="data">{}</span>').format(_plain(value))
 
     def fill(self, key: str, cap: bool = False, **fields: Any) -> Any:
-        """The label `key` with its {fields} filled in (cap: starting a sentence); in HTML the template is
+        """The label `key` with its {fields} filled in (cap: starting a sentence); in HTML the label is
         escaped, then the fields."""
-        template = self.L[key]
-        template = template[:1].upper() + template[1:] if cap else template
+        label = self.L[key]
+        label = label[:1].upper() + label[1:] if cap else label
         if not self.html:
-            return template.format(**{k: _plain(v) for k, v in fields.items()})
-        return Markup(escape(template)).format(**fields)
+            return label.format(**{k: _plain(v) for k, v in fields.items()})
+        return Markup(escape(label)).format(**fields)
 
     def code(self, group: str, value: Any) -> str:
         """A stored code in words: code('source', 'natural_gas') -> 'aardgas'; an unknown code stays as it is."""

@@ -1,139 +1,22 @@
-"""report.xlsx: one sheet per section of the summary plus the emission rows behind the period (v_lineage).
+"""report.xlsx: one sheet per section of the half-year summary plus the emission lines behind the period.
 
-Interval meter rows are summed per meter, file and month there (EMISSION_LINES_NOTE, written on the sheet):
-10 M 15-minute rows become a few thousand lines; an xlsx sheet holds 1,048,575. Written in
-openpyxl's write-only mode, which streams through lxml.
+Interval meter rows come summed per meter, file and month (footprint.reports.lineage.emission_lines;
+the sheet says so in its notes): 10 M 15-minute rows become a few thousand lines; an xlsx sheet holds
+1,048,575. Renders what it is given; the queries are the builders'.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
-import sqlalchemy as sa
-from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
-from footprint.config import Workspace
-from footprint.pipeline import warehouse
-from footprint.queries import INTERVAL_FILES_CTE, PERIOD_ROWS_CTE
 from footprint.reports.alert_texts import alert_note, alert_text, subject
-from footprint.reports.summary import parse_half
-from footprint.reports.texts import Texts, labels, texts
-
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        return [item for k, v in value.items() for item in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
-    return [(prefix, value)]
-
-
-def _as_cell(sheet: Any, value: Any) -> Any:
-    """A value as openpyxl writes it; formula-looking text stays text: a report never evaluates what a file said."""
-    if isinstance(value, (list, dict)):
-        value = str(value)
-    elif isinstance(value, (dt.datetime, pd.Timestamp)) and getattr(value, "tzinfo", None) is not None:
-        value = value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = TYPE_STRING
-        return cell
-    return value
-
-
-def _column(sheet: Any, values: pd.Series) -> list[Any]:
-    """One column's cells. Numbers pass as they are; only text that looks like a formula is wrapped,
-    and only object columns (dates, lists, mixed values) need a look at every value."""
-    if values.dtype == object:
-        return [_as_cell(sheet, v) for v in values.where(values.notna(), None).tolist()]
-    cells = values.astype(object).where(values.notna(), None).tolist()
-    if pd.api.types.is_string_dtype(values):
-        risky = values.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
-        for i in risky.nonzero()[0]:
-            cells[i] = _as_cell(sheet, cells[i])
-    return cells
-
-
-def _frame_sheet(book: openpyxl.Workbook, title: str, frame: pd.DataFrame, empty: str,
-                 first_width: int | None = None, notes: tuple[str, ...] = ()) -> None:
-    """A table on a sheet; `notes`, what the reader needs to read it, one line each above a blank row and the header."""
-    sheet = book.create_sheet(title[:31])
-    for note in notes:
-        sheet.append([note])
-    if notes:
-        sheet.append([])
-    if frame.empty:
-        sheet.append([empty])
-        return
-    for c, name in enumerate(frame.columns, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = max(12, min(40, len(str(name)) + 2))
-    if first_width:
-        sheet.column_dimensions["A"].width = first_width
-    header_row = len(notes) + (1 if notes else 0) + 1
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.append([_as_cell(sheet, str(name)) for name in frame.columns])
-    for row in zip(*(_column(sheet, frame[name]) for name in frame.columns)):
-        sheet.append(row)
-
-
-def _table_sheet(book: openpyxl.Workbook, title: str, rows: list[dict[str, Any]], empty: str) -> None:
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    _frame_sheet(book, title, pd.DataFrame(rows, columns=columns, dtype=object), empty)
-
-
-def _key_value_sheet(book: openpyxl.Workbook, title: str, data: dict[str, Any]) -> None:
-    _frame_sheet(book, title, pd.DataFrame(_flatten(data), columns=["key", "value"], dtype=object), "", 60)
-
-
-EMISSION_LINES_NOTE = tuple(labels("en")[f"xl_lines_note_{i}"] for i in range(1, 5))  # as written on the sheet
-
-# v_lineage for the period (queries.PERIOD_ROWS_CTE), the rows of interval files summed per meter, file,
-# month and factor before the raw file and factor are joined: at 10 M rows that sums ten million rows,
-# not joins them.
-_EMISSION_LINES_SQL = f"""
-WITH {PERIOD_ROWS_CTE},
-{INTERVAL_FILES_CTE},
-lines AS (
-    SELECT p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject, p.activity_table,
-           count(*) AS activity_rows,
-           CASE WHEN count(*) = 1 THEN left(p.file_sha256, 16) || '-' || CAST(min(p.source_row) AS VARCHAR) END
-               AS activity_id,
-           p.file_sha256, min(p.source_row) AS source_row, max(p.source_row) AS last_source_row,
-           sum(p.quantity) AS quantity, p.unit, p.factor_id, p.factor_kg_co2e_per_unit,
-           sum(p.emissions_kg_co2e) AS emissions_kg_co2e,
-           sum(p.location_emissions_kg_co2e) AS location_emissions_kg_co2e, p.data_quality
-    FROM period_rows p LEFT JOIN interval_files i ON i.file_sha256 = p.file_sha256
-    GROUP BY p.period, p.ladder_scope, p.ghg_scope, p.ghg_category, p.site_id, p.source, p.subject,
-             p.activity_table, p.file_sha256, p.unit, p.factor_id, p.factor_kg_co2e_per_unit, p.data_quality,
-             CASE WHEN i.file_sha256 IS NULL THEN p.source_row END  -- a file's line: its activity_id
-)
-SELECT l.period, l.ladder_scope, l.ghg_scope, l.ghg_category, l.site_id, l.source, l.subject, l.activity_table,
-       l.activity_rows, l.activity_id, r.file_name, l.source_row, l.last_source_row, l.file_sha256,
-       r.source_format, r.stored_path, l.quantity, l.unit, l.factor_id, f.name AS factor_name,
-       f.list_year AS factor_list_year, f.version AS factor_list_version, l.factor_kg_co2e_per_unit,
-       l.emissions_kg_co2e, l.location_emissions_kg_co2e, l.data_quality, r.source_sheet
-FROM lines l
-JOIN raw_files r ON r.file_sha256 = l.file_sha256
-LEFT JOIN factors f ON f.factor_id = l.factor_id
-ORDER BY l.period, l.ladder_scope, l.source, r.file_name, l.source_row, l.subject
-"""
-
-
-def emission_lines(ws: Workspace, half: str) -> pd.DataFrame:
-    """The period's emission rows as the workbook lists them (see EMISSION_LINES_NOTE), a few thousand lines."""
-    year, h = parse_half(half)
-    with warehouse(ws).connect() as conn:
-        result = conn.execute(
-            sa.text(_EMISSION_LINES_SQL),
-            {"start": dt.date(year, 1, 1), "end": dt.date(year, 6 if h == 1 else 12, 1)},
-        )
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
+from footprint.reports.sheets import frame_sheet
+from footprint.reports.summary_types import Summary
+from footprint.reports.texts import Texts, texts
 
 _CODE_COLUMNS = {"source": "source", "unit": "unit", "carrier": "carrier", "direction": "direction",
                  "dataset": "dataset", "activity_table": "dataset", "data_quality": "data_quality",
@@ -155,15 +38,15 @@ def _sheet(book: openpyxl.Workbook, t: Texts, name: str, rows: list[dict[str, An
     """A section's table with the given columns, in the report's language."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=columns, dtype=object)
     frame = frame[[c for c in columns if c in frame.columns]]
-    _frame_sheet(book, t.L[f"sheet.{name}"], _coded(frame, t), t.L[f"xl_{empty}"], notes=notes)
+    frame_sheet(book, t.L[f"sheet.{name}"], _coded(frame, t), t.L[f"xl_{empty}"], notes=notes)
 
 
 def _pairs(book: openpyxl.Workbook, t: Texts, name: str, pairs: list[tuple[str, Any]]) -> None:
     frame = pd.DataFrame(pairs, columns=[t.L["xl_item"], t.L["xl_value"]], dtype=object)
-    _frame_sheet(book, t.L[f"sheet.{name}"], frame, "", 60)
+    frame_sheet(book, t.L[f"sheet.{name}"], frame, "", 60)
 
 
-def _overview(summary: dict[str, Any], t: Texts) -> list[tuple[str, Any]]:
+def _overview(summary: Summary, t: Texts) -> list[tuple[str, Any]]:
     L, e = t.L, summary["emissions"]
     second = summary["second_half_only"]
     return [
@@ -183,7 +66,7 @@ def _overview(summary: dict[str, Any], t: Texts) -> list[tuple[str, Any]]:
     ]
 
 
-def _comparison(summary: dict[str, Any], t: Texts) -> pd.DataFrame:
+def _comparison(summary: Summary, t: Texts) -> pd.DataFrame:
     """Section 2 as a table; a period without data says so ("no data") instead of a 0."""
     L, c = t.L, summary["comparison"]
     blocks = [c["base_year"], c["previous_year"], c["current"]]
@@ -205,7 +88,7 @@ def _comparison(summary: dict[str, Any], t: Texts) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
-def _alert_rows(summary: dict[str, Any], t: Texts) -> list[dict[str, Any]]:
+def _alert_rows(summary: Summary, t: Texts) -> list[dict[str, Any]]:
     rows = []
     for a in summary["alerts"]:
         title, message = alert_text(a, t)
@@ -216,7 +99,7 @@ def _alert_rows(summary: dict[str, Any], t: Texts) -> list[dict[str, Any]]:
     return rows
 
 
-def _fallback_rows(summary: dict[str, Any], t: Texts) -> list[dict[str, Any]]:
+def _fallback_rows(summary: Summary, t: Texts) -> list[dict[str, Any]]:
     rows = []
     for y in summary["factor_years"]:
         rows += [{"year": y["year"], "activity": None, "why": t.fallback(note)} for note in y["year_notes"]]
@@ -225,8 +108,11 @@ def _fallback_rows(summary: dict[str, Any], t: Texts) -> list[dict[str, Any]]:
     return rows
 
 
-def write_workbook(ws: Workspace, summary: dict[str, Any], path: Path, lang: str = "en") -> Path:
-    """Write report.xlsx in the report's language; emissions are exact kg CO2e as in summary.json."""
+def write_halfyear_workbook(summary: Summary, emission_lines: pd.DataFrame, path: Path, lang: str = "en") -> Path:
+    """Write report.xlsx in the report's language; emissions are exact kg CO2e as in summary.json.
+
+    emission_lines: footprint.reports.lineage.emission_lines of the summary's half year.
+    """
     t = texts(lang, html=False)
     L = t.L
     book = openpyxl.Workbook(write_only=True)  # streamed: a year of 15-minute rows in seconds
@@ -245,7 +131,7 @@ def write_workbook(ws: Workspace, summary: dict[str, Any], path: Path, lang: str
             "activity_rows"], "no_energy")
     _sheet(book, t, "monthly", summary["monthly_emissions"] + summary["base_year_monthly_emissions"],
            ["year", "month", "ladder_scope", *kg], "no_emissions")
-    _frame_sheet(book, L["sheet.comparison"], _comparison(summary, t), "", 50)
+    frame_sheet(book, L["sheet.comparison"], _comparison(summary, t), "", 50)
     targets = [{**tg, "basis": L[f"basis_{tg['basis']}"]} for tg in summary["targets"]["items"]]
     _sheet(book, t, "targets", targets,
            ["id", "ladder_scope", "basis", "base_year", "target_year", "reduction_pct", "year", "months", "base_value",
@@ -291,8 +177,7 @@ def write_workbook(ws: Workspace, summary: dict[str, Any], path: Path, lang: str
            ["id", "name", "client", "from", "to", "rules", "scope_1_kg_co2e", "scope_2_kg_co2e", "scope_3_kg_co2e",
             "total_kg_co2e", "total_before_share_kg_co2e", "total_location_based_kg_co2e", "primary_kg_co2e",
             "data_gaps"], "no_projects")
-    lines = emission_lines(ws, summary["half"])
-    _sheet(book, t, "emission_rows", lines, list(lines.columns), "no_rows",
+    _sheet(book, t, "emission_rows", emission_lines, list(emission_lines.columns), "no_rows",
            notes=tuple(L[f"xl_lines_note_{i}"] for i in range(1, 5)))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -35,10 +35,11 @@ import pyarrow as pa
 
 from footprint import schemas
 from footprint.errors import UsageError
-from footprint.sources import SourceFormat, detect_format, get_format, meters
 from footprint.sources.fuelcard_profile import skipped_records
-from footprint.sources.helpers import read_head
-from footprint.sources.meters import EanOption, Note
+from footprint.sources.meter_eans import EanOption, selected_eans
+from footprint.sources.notes import Note
+from footprint.sources.registry import SourceFormat, detect_format, get_format
+from footprint.sources.text_head import read_head
 
 CANONICAL_HEADER: Final = (
     "ean",
@@ -96,7 +97,7 @@ def parse_file(
 ) -> ParsedExport:
     """Read a file with the format its content shows (or `format_name`, as --format forces it).
 
-    Meter data follows the one meter rule (meters.row_eans): a row's EAN is the file's own where it is
+    Meter data follows the one meter rule (row_eans): a row's EAN is the file's own where it is
     valid; rows without one take `ean` (the user's --ean), else `assigned_ean` (the meter footprint.yaml
     assigns the file to). `ean` also selects: rows of other EANs are dropped (rows left without any EAN
     stay), and an EAN it names that the file neither holds nor needed is an InputFileError. Raises
@@ -116,7 +117,7 @@ def parse_file(
     frame, notes = report(path, ean=given) if report is not None else (fmt.read(path, ean=given), [])
     if ean:
         # Rows without any EAN (a word the reader could not place) stay, so the check shows them.
-        keep = meters.selected_eans(frame["ean"], ean, path) | frame["ean"].isna().to_numpy()
+        keep = selected_eans(frame["ean"], ean, path) | frame["ean"].isna().to_numpy()
         frame = frame[keep].reset_index(drop=True)
     return ParsedExport(path=path, format_name=fmt.NAME, dataset=fmt.DATASET, frame=frame, notes=tuple(notes))
 

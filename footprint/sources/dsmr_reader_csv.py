@@ -36,7 +36,7 @@ in the whole file gives no rows and one note; a missing hour is a `gap` note (th
 unreadable keeps its row with an empty quantity, which validation quarantines.
 
 The export names no meter: the user gives the EAN (`--ean`); with readings of both carriers two
-(`--ean electricity=... --ean gas=...`, or two EANs told apart by their prefix). See meters.assign_eans.
+(`--ean electricity=... --ean gas=...`, or two EANs told apart by their prefix). See meter_eans.assign_eans.
 
 Source of the layout: DSMR-reader/dsmrreader-data-export-hour.csv, published in the MIT-licensed
 repository patrickvorgers/Home-Assistant-Import-Energy-Data (commit 3d2ee18); copy in
@@ -52,9 +52,20 @@ import numpy as np
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import ELECTRICITY, GAS, EanOption, Note
+from footprint.sources.cell_numbers import point_decimal
+from footprint.sources.cell_text import absent_cells, constant
+from footprint.sources.cell_times import instant, month_start
+from footprint.sources.csv_table import read_table
+from footprint.sources.meter_eans import ELECTRICITY, GAS, EanOption, eans_by_carrier
+from footprint.sources.meter_intervals import interval_notes, negative_notes
+from footprint.sources.notes import (
+    Note,
+    capped,
+    first_row_note,
+    no_readings_note,
+    rows_only,
+)
+from footprint.sources.text_head import Column, sniff_header
 from footprint.sources.vocabulary import CARRIER_UNITS, DIRECTIONS, TARIFFS
 
 NAME: Final = "dsmr_reader_csv"
@@ -88,16 +99,12 @@ SIGNATURE: Final = HEADER[:3]
 
 
 def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE, SEPARATOR)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
+    return sniff_header(head, SIGNATURE, SEPARATOR)
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
-    start = helpers.instant(table[HOUR_START])
+    table = read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
+    start = instant(table[HOUR_START])
     notes: list[Note] = []
     pieces: list[pd.DataFrame] = []
     empty: dict[tuple[str, str], list[str]] = {}
@@ -106,8 +113,8 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         if name not in table.present:
             continue
         present.setdefault((carrier, direction), []).append(name)
-        filled = ~meters.absent_cells(table[name].to_pandas())
-        quantity = helpers.point_decimal(table[name])
+        filled = ~absent_cells(table[name].to_pandas())
+        quantity = point_decimal(table[name])
         if carrier == GAS and filled.any() and np.all(quantity[filled] == 0):
             notes.append(
                 Note(
@@ -129,16 +136,8 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         )
     notes += _empty_register_notes(empty, present)
     rows = _long_rows(pieces)
-    carriers = list(dict.fromkeys(rows["carrier"]))
-    codes = meters.assign_eans(ean, carriers, path) if carriers else {}
-    if codes:
-        notes.insert(
-            0,
-            Note(
-                "carrier",
-                "; ".join(f"{c} ({CARRIER_UNITS[c]}): EAN {codes[c]}" for c in carriers),
-            ),
-        )
+    codes, carrier_notes = eans_by_carrier(ean, list(dict.fromkeys(rows["carrier"])), path)
+    notes = carrier_notes + notes
     at = rows["at"].to_numpy(dtype=np.int64)
     begin = start.iloc[at].reset_index(drop=True)
     frame = pd.DataFrame(
@@ -147,17 +146,24 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             "ean": rows["carrier"].map(codes).astype("string").to_numpy(),
             "interval_start": begin,
             "interval_end": begin + INTERVAL,
-            "period": helpers.month_start(begin),
+            "period": month_start(begin),
             "quantity": rows["quantity"].to_numpy(dtype="float64"),
             "unit": rows["carrier"].map(CARRIER_UNITS).astype("string").to_numpy(),
             "direction": rows["direction"].astype("string").to_numpy(),
             "tariff": rows["tariff"].astype("string").to_numpy(),
-            "estimated": helpers.constant(False, len(rows), "boolean"),
+            "estimated": constant(False, len(rows), "boolean"),
         }
     )
     frame = schemas.conform(frame, DATASET)
-    notes += meters.interval_notes(frame, "hours") + meters.negative_notes(frame) + _unread_time_notes(frame)
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame, "hours") + negative_notes(frame)
+    notes += first_row_note(
+        "unreadable_time",
+        frame["interval_start"].isna().to_numpy(),
+        frame["source_row"].to_numpy(),
+        f"rows without a readable {HOUR_START}",
+        "validation quarantines them",
+    )
+    return frame, capped(notes)
 
 
 def _long_rows(pieces: list[pd.DataFrame]) -> pd.DataFrame:
@@ -180,21 +186,10 @@ def _empty_register_notes(
         if carrier == GAS:
             notes.append(Note("no_readings", f"{names[0]}: every cell empty: no gas readings, so no gas rows"))
         elif names == present[key]:
-            notes.append(meters.no_readings_note(direction, names, "values"))
+            notes.append(no_readings_note(direction, names, "values"))
         else:
             notes += [Note("no_readings", f"{name}: every cell empty, so no rows for it") for name in names]
     return notes
 
 
-def _unread_time_notes(frame: pd.DataFrame) -> list[Note]:
-    unread = frame["interval_start"].isna().to_numpy()
-    if not unread.any():
-        return []
-    first = int(frame["source_row"].to_numpy()[unread][0])
-    return [
-        Note(
-            "unreadable_time",
-            f"{int(unread.sum())} rows without a readable {HOUR_START} (first on row {first}): validation "
-            "quarantines them",
-        )
-    ]
+read = rows_only(read_with_report)

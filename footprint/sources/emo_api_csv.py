@@ -40,7 +40,7 @@ electricity returned to it and `...agasm` as the gas meter in m3. In the samples
 every meter reading is), any other value leaves `estimated` empty with a note. `name` is not read.
 
 EAN: the `ean` column is the file's own (871717720000051862 holds its check digit) and counts as
-the meter of every row (meters.row_eans); rows without a valid one take `--ean`. NOTE: both samples
+the meter of every row (meter_eans.row_eans); rows without a valid one take `--ean`. NOTE: both samples
 (electricity and gas) carry the same EAN: EMO writes one EAN per site, while a Dutch connection's
 EAN belongs to one carrier; a note says so when one file holds both carriers on one EAN.
 
@@ -60,9 +60,27 @@ import pyarrow.compute as pc
 
 from footprint import schemas
 from footprint.schemas import LOCAL_TZ
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import ELECTRICITY, GAS, EanOption, Note
+from footprint.sources.cell_numbers import point_decimal
+from footprint.sources.cell_text import absent_cells, constant, text
+from footprint.sources.cell_times import month_start
+from footprint.sources.csv_table import RawTable, read_table
+from footprint.sources.meter_eans import ELECTRICITY, GAS, EanOption, row_eans
+from footprint.sources.meter_intervals import (
+    format_moment,
+    interval_notes,
+    negative_notes,
+)
+from footprint.sources.notes import (
+    Note,
+    capped,
+    first_row_note,
+    more,
+    row_notes,
+    rows_only,
+    shown,
+    unknown_word_notes,
+)
+from footprint.sources.text_head import Column, header_sniffer
 from footprint.sources.vocabulary import CARRIER_UNITS, DIRECTIONS, TARIFFS
 
 NAME: Final = "emo_api_csv"
@@ -90,28 +108,23 @@ SIGNATURE: Final = HEADER[:5]
 _UNIX_SECONDS: Final = r"^\s*\d{1,12}\s*$"
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
+sniff = header_sniffer(SIGNATURE)
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    codes = helpers.text(table["code"]).str.casefold()
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    codes = text(table["code"]).str.casefold()
     known = codes.isin(list(CODES)).fillna(False).to_numpy(dtype=bool)
     attribute = {
         name: codes.map({code: entry[i] for code, entry in CODES.items()}).astype("object")
         for i, name in enumerate(("carrier", "direction", "tariff", "sign"))
     }
-    notes = meters.unknown_word_notes(
-        helpers.text(table["code"]), ~known & codes.notna().to_numpy(), table.source_row, "code",
+    notes = unknown_word_notes(
+        text(table["code"]), ~known & codes.notna().to_numpy(), table.source_row, "code",
         "a channel footprint cannot identify; unit and direction left empty, so validation refuses its rows",
     )
-    factor = helpers.point_decimal(table["factor"])
-    value = helpers.point_decimal(table["value"])
+    factor = point_decimal(table["factor"])
+    value = point_decimal(table["value"])
     reading = value * np.abs(factor)
     moment = _moments(table)
     series = pd.Series(table["ean"].to_pandas()).astype("string").str.strip().fillna("") + "|" + codes.fillna("")
@@ -124,9 +137,9 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     against = np.zeros(len(table), dtype=bool)
     against[known] = np.sign(factor[known]) != sign[known].astype("float64")
     wrong_sign = against[at] | against[usage["earlier"].to_numpy(dtype=np.int64)]
-    notes += _sign_notes(table.source_row[at][wrong_sign], codes.to_numpy(dtype=object)[at][wrong_sign])
+    notes += _sign_notes(wrong_sign, table.source_row[at], codes.to_numpy(dtype=object)[at])
     carrier = attribute["carrier"].iloc[at].reset_index(drop=True)
-    eans = meters.row_eans(helpers.text(table["ean"]).iloc[at].reset_index(drop=True), ean, path, carrier)
+    eans = row_eans(text(table["ean"]).iloc[at].reset_index(drop=True), ean, path, carrier)
     notes += _shared_ean_notes(eans, carrier)
     begin = usage["start"]
     frame = pd.DataFrame(
@@ -135,7 +148,7 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             "ean": eans,
             "interval_start": begin,
             "interval_end": usage["end"],
-            "period": helpers.month_start(begin),
+            "period": month_start(begin),
             "quantity": usage["quantity"].to_numpy(dtype="float64"),
             "unit": carrier.map(CARRIER_UNITS).astype("string"),
             "direction": attribute["direction"].iloc[at].reset_index(drop=True).astype("string").mask(wrong_sign),
@@ -146,12 +159,12 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     frame = schemas.conform(frame, DATASET)
     notes += _type_notes(table)
     for _, part in frame.groupby("unit", dropna=False, sort=False):  # a shared EAN: gas never overlaps electricity
-        notes += meters.interval_notes(part, "readings")
-    notes += meters.negative_notes(frame)
-    return frame, meters.capped(notes)
+        notes += interval_notes(part, "readings")
+    notes += negative_notes(frame)
+    return frame, capped(notes)
 
 
-def _moments(table: helpers.RawTable) -> pd.Series:
+def _moments(table: RawTable) -> pd.Series:
     """Unix seconds to aware local time; anything that is not a whole number of seconds is NaT."""
     cells = table["moment"]
     whole = pc.match_substring_regex(cells, _UNIX_SECONDS).fill_null(False).to_numpy(zero_copy_only=False)
@@ -172,34 +185,34 @@ def _usage(
     notes: list[Note] = []
     repeated = np.zeros(len(order), dtype=bool)
     repeated[1:] = (group[1:] == group[:-1]) & (stamps[order][1:] == stamps[order][:-1])
-    for i in np.flatnonzero(repeated)[: meters.MAX_NOTES_PER_KIND]:
+    for i in shown(np.flatnonzero(repeated)):
         notes.append(
             Note(
                 "duplicate_reading",
-                f"a second reading at {meters.format_moment(moment.iloc[order[i]])} for the same EAN and code "
+                f"a second reading at {format_moment(moment.iloc[order[i]])} for the same EAN and code "
                 f"(the first is on row {int(source_row[order[i - 1]])}); ignored",
                 row=int(source_row[order[i]]),
             )
         )
-    notes += _more(int(repeated.sum()), "duplicate_reading")
+    notes += more(int(repeated.sum()), "duplicate_reading")
     order, group = order[~repeated], group[~repeated]
     pair = np.flatnonzero(group[1:] == group[:-1])
     earlier, later = order[pair], order[pair + 1]
     quantity = np.round(reading[later] - reading[earlier], 6)
     reset = quantity < 0
     quantity[reset] = np.nan
-    shown = np.flatnonzero(reset)[: meters.MAX_NOTES_PER_KIND]
-    for e, lt in zip(earlier[shown], later[shown], strict=True):
+    listed = shown(np.flatnonzero(reset))
+    for e, lt in zip(earlier[listed], later[listed], strict=True):
         notes.append(
             Note(
                 "counter_reset",
-                f"the reading {reading[lt]:g} is lower than {reading[e]:g} at {meters.format_moment(moment.iloc[e])} "
+                f"the reading {reading[lt]:g} is lower than {reading[e]:g} at {format_moment(moment.iloc[e])} "
                 f"(row {int(source_row[e])}): a counter reset or meter exchange; the usage in between is unknown "
                 "and left empty",
                 row=int(source_row[lt]),
             )
         )
-    notes += _more(int(reset.sum()), "counter_reset")
+    notes += more(int(reset.sum()), "counter_reset")
     usage = pd.DataFrame(
         {
             "earlier": earlier,
@@ -221,19 +234,19 @@ def _refuse_month_crossings(usage: pd.DataFrame, source_row: np.ndarray) -> tupl
         return usage, []
     start = usage["start"]
     last = usage["end"] - pd.Timedelta(microseconds=1)
-    crossing = helpers.month_start(start) != helpers.month_start(last)
+    crossing = month_start(start) != month_start(last)
     quantity = usage["quantity"].to_numpy().copy()
     quantity[crossing] = np.nan
     notes = [
         Note(
             "spans_months",
-            f"no readings between {meters.format_moment(start.iloc[i])} and {meters.format_moment(last.iloc[i])}: "
+            f"no readings between {format_moment(start.iloc[i])} and {format_moment(last.iloc[i])}: "
             "the usage of that interval crosses a month boundary and cannot be put in one month; left empty",
             row=int(source_row[usage["later"].iloc[i]]),
         )
-        for i in np.flatnonzero(crossing)[: meters.MAX_NOTES_PER_KIND]
+        for i in shown(np.flatnonzero(crossing))
     ]
-    return usage.assign(quantity=quantity), notes + _more(int(crossing.sum()), "spans_months")
+    return usage.assign(quantity=quantity), notes + more(int(crossing.sum()), "spans_months")
 
 
 def _long_interval_notes(usage: pd.DataFrame, source_row: np.ndarray) -> list[Note]:
@@ -250,9 +263,9 @@ def _long_interval_notes(usage: pd.DataFrame, source_row: np.ndarray) -> list[No
             "the usage of that time is one interval",
             row=int(source_row[usage["later"].iloc[i]]),
         )
-        for i in longer[: meters.MAX_NOTES_PER_KIND]
+        for i in shown(longer)
     ]
-    return notes + _more(len(longer), "long_interval")
+    return notes + more(len(longer), "long_interval")
 
 
 def _duration(length: np.timedelta64) -> str:
@@ -263,46 +276,39 @@ def _duration(length: np.timedelta64) -> str:
     return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n) or "0 minutes"
 
 
-def _skipped_notes(table: helpers.RawTable, moment: pd.Series, value: np.ndarray, factor: np.ndarray) -> list[Note]:
+def _skipped_notes(table: RawTable, moment: pd.Series, value: np.ndarray, factor: np.ndarray) -> list[Note]:
     """Rows that hold something but no usable reading: their usage falls in the next interval."""
-    written = ~meters.absent_cells(table["value"].to_pandas())
+    written = ~absent_cells(table["value"].to_pandas())
     unread = (moment.isna().to_numpy() | ~np.isfinite(value) | ~np.isfinite(factor)) & written
-    rows = table.source_row[unread]
-    notes = [
-        Note("skipped_reading", "no readable moment, value or factor: reading skipped", row=int(row))
-        for row in rows[: meters.MAX_NOTES_PER_KIND]
-    ]
-    return notes + _more(len(rows), "skipped_reading")
+    skipped = "no readable moment, value or factor: reading skipped"
+    return row_notes("skipped_reading", skipped, table.source_row[unread])
 
 
-def _sign_notes(rows: np.ndarray, codes: np.ndarray) -> list[Note]:
-    if not len(rows):
-        return []
-    return [
-        Note(
-            "unknown_word",
-            f"{len(rows)} usage rows of code {', '.join(sorted(set(codes)))} whose factor has the other sign than "
-            f"that code's (first on row {int(rows[0])}): the direction is not what the code says; left empty, "
-            "so validation refuses them",
-        )
-    ]
+def _sign_notes(wrong: np.ndarray, source_row: np.ndarray, codes: np.ndarray) -> list[Note]:
+    return first_row_note(
+        "unknown_word",
+        wrong,
+        source_row,
+        f"usage rows of code {', '.join(sorted(set(codes[wrong])))} whose factor has the other sign than that code's",
+        "the direction is not what the code says; left empty, so validation refuses them",
+    )
 
 
-def _estimated(table: helpers.RawTable) -> pd.Series:
+def _estimated(table: RawTable) -> pd.Series:
     if "type" not in table.present:
-        return helpers.constant(False, len(table), "boolean")
-    kinds = helpers.text(table["type"])
+        return constant(False, len(table), "boolean")
+    kinds = text(table["type"])
     return pd.Series(
         pd.array(np.where(kinds.isin(MEASURED_TYPES).fillna(False).to_numpy(dtype=bool), False, None), "boolean")
     )
 
 
-def _type_notes(table: helpers.RawTable) -> list[Note]:
+def _type_notes(table: RawTable) -> list[Note]:
     if "type" not in table.present:
         return []
-    kinds = helpers.text(table["type"])
+    kinds = text(table["type"])
     other = ~kinds.isin(MEASURED_TYPES).fillna(False).to_numpy(dtype=bool)
-    return meters.unknown_word_notes(
+    return unknown_word_notes(
         kinds, other, table.source_row, "type", "its meaning is not documented; `estimated` left empty"
     )
 
@@ -321,6 +327,4 @@ def _shared_ean_notes(eans: pd.Series, carrier: pd.Series) -> list[Note]:
     ]
 
 
-def _more(count: int, kind: str) -> list[Note]:
-    extra = count - meters.MAX_NOTES_PER_KIND
-    return [Note(kind, f"... and {extra} more like this ({kind}) not listed", count=extra)] if extra > 0 else []
+read = rows_only(read_with_report)

@@ -40,9 +40,20 @@ import numpy as np
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import ELECTRICITY, EanOption, Note
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_text import absent_cells, constant
+from footprint.sources.cell_times import instant, month_start
+from footprint.sources.csv_table import RawTable, read_table
+from footprint.sources.meter_eans import ELECTRICITY, EanOption, assign_eans
+from footprint.sources.meter_intervals import format_moment, interval_notes
+from footprint.sources.notes import (
+    Note,
+    capped,
+    first_row_note,
+    no_readings_note,
+    rows_only,
+)
+from footprint.sources.text_head import Column, header_sniffer
 from footprint.sources.vocabulary import CARRIER_UNITS, DIRECTIONS, TARIFFS
 
 NAME: Final = "emo_site_csv"
@@ -71,22 +82,17 @@ SIGNATURE: Final = HEADER[:4]
 TOTAL_TOLERANCE: Final = 0.0005
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
+sniff = header_sniffer(SIGNATURE)
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    code = meters.assign_eans(ean, [ELECTRICITY], path)[ELECTRICITY]
-    start = helpers.instant(table[FROM])
-    end = helpers.instant(table[UNTIL])
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    code = assign_eans(ean, [ELECTRICITY], path)[ELECTRICITY]
+    start = instant(table[FROM])
+    end = instant(table[UNTIL])
     names = [name for name in REGISTERS if name in table.present]
-    written = {name: helpers.decimal(table[name]) for name in names}
-    filled = {name: ~meters.absent_cells(table[name].to_pandas()) for name in names}
+    written = {name: decimal(table[name]) for name in names}
+    filled = {name: ~absent_cells(table[name].to_pandas()) for name in names}
     summary, notes = _summary_rows(start, end, written, table.source_row)
     notes += _total_notes(table, written, filled, summary)
     pieces: list[pd.DataFrame] = []
@@ -107,20 +113,20 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     frame = pd.DataFrame(
         {
             "source_row": table.source_row[at],
-            "ean": helpers.constant(code, len(at), "string"),
+            "ean": constant(code, len(at), "string"),
             "interval_start": begin,
             "interval_end": end.iloc[at].reset_index(drop=True),
-            "period": helpers.month_start(begin),
+            "period": month_start(begin),
             "quantity": rows["quantity"].to_numpy(dtype="float64"),
-            "unit": helpers.constant(CARRIER_UNITS[ELECTRICITY], len(at), "string"),
+            "unit": constant(CARRIER_UNITS[ELECTRICITY], len(at), "string"),
             "direction": rows["direction"].astype("string").to_numpy(),
             "tariff": rows["tariff"].astype("string").to_numpy(),
-            "estimated": helpers.constant(False, len(at), "boolean"),
+            "estimated": constant(False, len(at), "boolean"),
         }
     )
     frame = schemas.conform(frame, DATASET)
-    notes += meters.interval_notes(frame, "days or hours") + _sign_notes(frame) + _unread_time_notes(frame)
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame, "days or hours") + _sign_notes(frame) + _unread_time_notes(frame)
+    return frame, capped(notes)
 
 
 def _summary_rows(
@@ -151,7 +157,7 @@ def _summary_rows(
         notes.append(
             Note(
                 "summary_row",
-                f"the row from {meters.format_moment(start.iloc[index])} to {meters.format_moment(end.iloc[index])} "
+                f"the row from {format_moment(start.iloc[index])} to {format_moment(end.iloc[index])} "
                 f"spans the {int(covered.sum())} rows inside it: a total, not usage, so it is not counted "
                 f"(the total vs the sum of those rows: {compared})",
                 row=int(source_row[index]),
@@ -165,12 +171,12 @@ def _number(value: float) -> str:
 
 
 def _total_notes(
-    table: helpers.RawTable, written: dict[str, np.ndarray], filled: dict[str, np.ndarray], summary: np.ndarray
+    table: RawTable, written: dict[str, np.ndarray], filled: dict[str, np.ndarray], summary: np.ndarray
 ) -> list[Note]:
     """Rows whose Totaal is not the net sum of their registers as written: the sign reading does not hold there."""
     if TOTAL not in table.present or not written:
         return []
-    total = helpers.decimal(table[TOTAL])
+    total = decimal(table[TOTAL])
     net = np.sum([np.where(filled[name], values, 0.0) for name, values in written.items()], axis=0)
     off = np.isfinite(total) & np.isfinite(net) & (np.abs(net - total) > TOTAL_TOLERANCE) & ~summary
     return [
@@ -189,34 +195,31 @@ def _empty_direction_notes(names: list[str], filled: dict[str, np.ndarray]) -> l
     for direction in dict.fromkeys(REGISTERS[name][0] for name in names):
         columns = [name for name in names if REGISTERS[name][0] == direction]
         if not any(filled[name].any() for name in columns):
-            notes.append(meters.no_readings_note(direction, columns))
+            notes.append(no_readings_note(direction, columns))
     return notes
 
 
 def _sign_notes(frame: pd.DataFrame) -> list[Note]:
     """A feed-in cell written positive (or a consumption cell written negative) against the layout's sign."""
-    wrong = frame["quantity"].lt(0).fillna(False).to_numpy(dtype=bool)
-    if not wrong.any():
-        return []
-    rows = frame["source_row"].to_numpy()[wrong]
-    return [
-        Note(
-            "negative_usage",
-            f"{int(wrong.sum())} values against the layout's sign (feed-in is written negative, consumption "
-            f"positive; first on row {int(rows[0])}): read as negative usage, which validation quarantines",
-        )
-    ]
+    return first_row_note(
+        "negative_usage",
+        frame["quantity"].lt(0).fillna(False).to_numpy(dtype=bool),
+        frame["source_row"].to_numpy(),
+        "values against the layout's sign",
+        "read as negative usage, which validation quarantines",
+        detail="feed-in is written negative, consumption positive",
+    )
 
 
 def _unread_time_notes(frame: pd.DataFrame) -> list[Note]:
-    unread = (frame["interval_start"].isna() | frame["interval_end"].isna()).to_numpy()
-    if not unread.any():
-        return []
-    first = int(frame["source_row"].to_numpy()[unread][0])
-    return [
-        Note(
-            "unreadable_time",
-            f"{int(unread.sum())} rows without a readable {FROM} or {UNTIL} (a local time in the doubled or "
-            f"skipped hour, or not a time; first on row {first}): validation quarantines them",
-        )
-    ]
+    return first_row_note(
+        "unreadable_time",
+        (frame["interval_start"].isna() | frame["interval_end"].isna()).to_numpy(),
+        frame["source_row"].to_numpy(),
+        f"rows without a readable {FROM} or {UNTIL}",
+        "validation quarantines them",
+        detail="a local time in the doubled or skipped hour, or not a time",
+    )
+
+
+read = rows_only(read_with_report)

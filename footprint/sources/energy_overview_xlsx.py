@@ -47,8 +47,26 @@ import pandas as pd
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import helpers, meters, sheets
-from footprint.sources.meters import EanOption, Note
+from footprint.sources import sheets
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_text import absent_cells, lookup
+from footprint.sources.cell_times import (
+    PLAUSIBLE_YEARS,
+    at_local_midnight,
+    local_date,
+    month_start,
+)
+from footprint.sources.meter_eans import EanOption, assign_eans
+from footprint.sources.meter_intervals import interval_notes, negative_notes
+from footprint.sources.notes import (
+    MAX_NOTES_PER_KIND,
+    Note,
+    capped,
+    no_readings_note,
+    rows_only,
+    shown,
+)
+from footprint.sources.text_head import normalise_key, normalise_name
 from footprint.sources.vocabulary import METER_UNITS, OVERVIEW_GROUPS, YES_NO
 
 NAME: Final = "energy_overview_xlsx"
@@ -83,7 +101,7 @@ class _Layout:
 
 
 def _tariff(name: str) -> str:
-    key = helpers.normalise_key(name)
+    key = normalise_key(name)
     if "laag" in key or "dal" in key:
         return "low"
     if "hoog" in key or "normaal" in key:
@@ -94,13 +112,13 @@ def _tariff(name: str) -> str:
 def _group_of(title: str) -> _Group | str:
     """The group a title names, or why it is not read: an unknown carrier, no unit, or an unknown unit."""
     match = _GROUP.match(title)
-    known = OVERVIEW_GROUPS.get(helpers.normalise_key(match["name"])) if match else None
+    known = OVERVIEW_GROUPS.get(normalise_key(match["name"])) if match else None
     if match is None or known is None:
         return "not a carrier footprint knows (vocabulary.yaml overview_groups)"
     carrier, direction = known
     if not match["unit"]:
         return "names no unit in brackets (such as [kWh] or [m3]), and footprint does not assume one"
-    unit, multiplier = METER_UNITS.get(helpers.normalise_key(match["unit"]), (None, 1.0))
+    unit, multiplier = METER_UNITS.get(normalise_key(match["unit"]), (None, 1.0))
     if unit is None:
         return f"unit {match['unit']!r} is not one footprint knows (vocabulary.yaml meter_units)"
     return _Group(title=title.strip(), carrier=carrier, direction=direction, unit=unit, multiplier=multiplier)
@@ -110,7 +128,7 @@ def _layout(rows: list[list[str]]) -> _Layout | None:
     """The header row (Datum, ...) below a group row with at least one known group."""
     for index in range(1, min(len(rows), sheets.HEAD_ROWS)):
         names = rows[index]
-        date = next((i for i, cell in enumerate(names) if helpers.normalise_name(cell) == "datum"), None)
+        date = next((i for i, cell in enumerate(names) if normalise_name(cell) == "datum"), None)
         if date is None:
             continue
         titles = rows[index - 1]
@@ -128,7 +146,7 @@ def _layout(rows: list[list[str]]) -> _Layout | None:
                     ignored.append((title.strip(), group))
             if current is None or column == date or not name.strip():
                 continue
-            key = helpers.normalise_key(name)
+            key = normalise_key(name)
             if key.startswith(("verbruik", "teruglevering", "levering")):
                 current.usage.append((column, name.strip(), _tariff(name)))
             elif key.startswith("meterstand"):
@@ -145,10 +163,6 @@ def sniff(head: str) -> bool:
     return _layout(sheets.head_rows(head)) is not None
 
 
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
-
-
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
     sheet = sheets.read_sheet(path, NAME, sniff)
     layout = _layout(sheet.header_rows())
@@ -160,19 +174,19 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         )
     notes = [Note("ignored_column", f"column group {title!r} is not read: {why}") for title, why in layout.ignored]
     body, source_row = sheet.body(layout.header + 1)
-    absent = {column: meters.absent_cells(body[column]) for group in layout.groups for column, _, _ in group.usage}
+    absent = {column: absent_cells(body[column]) for group in layout.groups for column, _, _ in group.usage}
     groups: list[_Group] = []
     for group in layout.groups:
         if np.logical_and.reduce([absent[column] for column, _, _ in group.usage]).all():
-            notes.append(meters.no_readings_note(group.direction, [f"{group.title} {c}" for _, c, _ in group.usage]))
+            notes.append(no_readings_note(group.direction, [f"{group.title} {c}" for _, c, _ in group.usage]))
         else:
             groups.append(group)
     # Only carriers with figures need an EAN: an overview whose gas columns are empty has no gas connection.
-    codes = meters.assign_eans(ean, list(dict.fromkeys(g.carrier for g in groups)), path) if groups else {}
-    day = sheets.dates(body[layout.date], helpers.local_date)
-    day = day.where((day.dt.year >= helpers.PLAUSIBLE_YEARS.start) & (day.dt.year < helpers.PLAUSIBLE_YEARS.stop))
-    start = helpers.at_local_midnight(day)
-    end = helpers.at_local_midnight(day + pd.Timedelta(days=1))
+    codes = assign_eans(ean, list(dict.fromkeys(g.carrier for g in groups)), path) if groups else {}
+    day = sheets.dates(body[layout.date], local_date)
+    day = day.where((day.dt.year >= PLAUSIBLE_YEARS.start) & (day.dt.year < PLAUSIBLE_YEARS.stop))
+    start = at_local_midnight(day)
+    end = at_local_midnight(day + pd.Timedelta(days=1))
     n = len(body)
     # No rows at all when every usage column is empty: the frame keeps its columns.
     pieces: list[pd.DataFrame] = [pd.DataFrame({"at": np.zeros(0, np.int64), "order": 0, "ean": "", "quantity": 0.0,
@@ -181,12 +195,12 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     order = 0
     for group in groups:
         estimated = (
-            helpers.lookup(sheets.texts(body[group.estimated]), YES_NO)
+            lookup(sheets.texts(body[group.estimated]), YES_NO)
             if group.estimated is not None
             else pd.Series(pd.NA, index=range(n), dtype="boolean")
         )
         for column, name, tariff in group.usage:
-            quantity = sheets.numbers(body[column], helpers.decimal) * group.multiplier
+            quantity = sheets.numbers(body[column], decimal) * group.multiplier
             at = np.flatnonzero(~absent[column])
             pieces.append(
                 pd.DataFrame(
@@ -213,7 +227,7 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             "ean": rows["ean"].to_numpy(dtype=object),
             "interval_start": start.iloc[at].reset_index(drop=True),
             "interval_end": end.iloc[at].reset_index(drop=True),
-            "period": helpers.month_start(start.iloc[at].reset_index(drop=True)),
+            "period": month_start(start.iloc[at].reset_index(drop=True)),
             "quantity": rows["quantity"].to_numpy(dtype="float64"),
             "unit": rows["unit"].to_numpy(dtype=object),
             "direction": rows["direction"].to_numpy(dtype=object),
@@ -223,13 +237,13 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     )
     frame = schemas.conform(frame, DATASET)
     notes += _mismatch_notes(mismatch, source_row, day)
-    notes += meters.interval_notes(frame, "days") + meters.negative_notes(frame)
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame, "days") + negative_notes(frame)
+    return frame, capped(notes)
 
 
 def _mismatch(group: _Group, name: str, usage: np.ndarray, readings: pd.Series, day: pd.Series) -> pd.DataFrame:
     """Days whose usage is not the next day's reading minus this day's (only where the next row is the next day)."""
-    value = sheets.numbers(readings, helpers.decimal) * group.multiplier
+    value = sheets.numbers(readings, decimal) * group.multiplier
     following = np.append(value[1:], np.nan)
     days = day.to_numpy(dtype="datetime64[D]")
     next_day = np.append(days[1:], np.datetime64("NaT"))
@@ -254,7 +268,7 @@ def _mismatch_notes(parts: list[pd.DataFrame], source_row: np.ndarray, day: pd.S
         return []
     found = pd.concat(parts, ignore_index=True).sort_values("at", kind="stable")
     rows = found["at"].unique()
-    listed = found[found["at"].isin(rows[: meters.MAX_NOTES_PER_KIND])]
+    listed = found[found["at"].isin(shown(rows))]
     notes: list[Note] = []
     for at, group in listed.groupby("at", sort=True):
         when = pd.Timestamp(day.iloc[at]).strftime("%d-%m-%Y")
@@ -272,7 +286,10 @@ def _mismatch_notes(parts: list[pd.DataFrame], source_row: np.ndarray, day: pd.S
                 row=int(source_row[at]),
             )
         )
-    extra = len(rows) - meters.MAX_NOTES_PER_KIND
+    extra = len(rows) - MAX_NOTES_PER_KIND
     if extra > 0:
         notes.append(Note("usage_mismatch", f"... and {extra} more days like this not listed", count=extra))
     return notes
+
+
+read = rows_only(read_with_report)

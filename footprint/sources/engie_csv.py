@@ -16,7 +16,7 @@ and direction empty, so validation refuses the row, and a note names the word. P
 electricity tariff, consumption and feed-in alike: true -> high, false -> low; gas has a single
 tariff whatever Piek says. Every row is a measurement (not estimated).
 
-EANs follow the one meter rule (meters.row_eans): the EAN column counts where it holds a valid
+EANs follow the one meter rule (meter_eans.row_eans): the EAN column counts where it holds a valid
 EAN; rows with a placeholder (XXXXXXXXXXXXXXXXXX) or none take `ean`, placed by their carrier.
 Selecting some of a file's EANs is `footprint parse --ean`'s job (convert.parse_file), not this reader's.
 """
@@ -29,9 +29,18 @@ from typing import Final
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import EanOption, Note
+from footprint.sources.cell_numbers import point_decimal
+from footprint.sources.cell_text import constant, lookup, text
+from footprint.sources.cell_times import instant, month_start
+from footprint.sources.csv_table import RawTable, read_table
+from footprint.sources.meter_eans import ELECTRICITY, GAS, EanOption, row_eans
+from footprint.sources.meter_intervals import (
+    interval_notes,
+    interval_steps,
+    negative_notes,
+)
+from footprint.sources.notes import Note, capped, unknown_word_notes
+from footprint.sources.text_head import Column, sniff_header
 from footprint.sources.vocabulary import CARRIER_UNITS, CARRIERS, DIRECTIONS, PEAK_FLAGS
 
 NAME: Final = "engie_csv"
@@ -50,7 +59,7 @@ SIGNATURE: Final = HEADER[:4]
 
 
 def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE, SEPARATOR)
+    return sniff_header(head, SIGNATURE, SEPARATOR)
 
 
 def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
@@ -59,44 +68,44 @@ def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
+    table = read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
     carrier, direction = _carrier_and_direction(table)
-    eans = meters.row_eans(helpers.text(table["EAN"]), ean, path, carrier)
+    eans = row_eans(text(table["EAN"]), ean, path, carrier)
     unit = carrier.map(CARRIER_UNITS).astype("string")
-    peak = helpers.lookup(table["Piek"], PEAK_FLAGS)
-    tariff = peak.where(carrier.eq(meters.ELECTRICITY).fillna(False), other=pd.NA)
-    tariff = tariff.mask(carrier.eq(meters.GAS).fillna(False), "single").astype("string")
-    start = helpers.instant(table["Datum"])
-    step = meters.interval_steps(start, eans.fillna("").to_numpy(dtype=object))
+    peak = lookup(table["Piek"], PEAK_FLAGS)
+    tariff = peak.where(carrier.eq(ELECTRICITY).fillna(False), other=pd.NA)
+    tariff = tariff.mask(carrier.eq(GAS).fillna(False), "single").astype("string")
+    start = instant(table["Datum"])
+    step = interval_steps(start, eans.fillna("").to_numpy(dtype=object))
     frame = pd.DataFrame(
         {
             "source_row": table.source_row,
             "ean": eans,
             "interval_start": start,
             "interval_end": start + pd.to_timedelta(step),
-            "period": helpers.month_start(start),
-            "quantity": helpers.point_decimal(table["Verbruik"]),
+            "period": month_start(start),
+            "quantity": point_decimal(table["Verbruik"]),
             "unit": unit,
             "direction": direction,
             "tariff": tariff,
-            "estimated": helpers.constant(False, len(table), "boolean"),
+            "estimated": constant(False, len(table), "boolean"),
         }
     )
     frame = schemas.conform(frame, DATASET)
-    words = helpers.text(table["Type"])
-    notes = meters.unknown_word_notes(
+    words = text(table["Type"])
+    notes = unknown_word_notes(
         words, direction.isna().to_numpy(), table.source_row, "Type",
         "neither a carrier nor feed-in; unit and direction left empty, so validation refuses the rows",
     )
-    notes += meters.interval_notes(frame) + meters.negative_notes(frame)
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame) + negative_notes(frame)
+    return frame, capped(notes)
 
 
-def _carrier_and_direction(table: helpers.RawTable) -> tuple[pd.Series, pd.Series]:
+def _carrier_and_direction(table: RawTable) -> tuple[pd.Series, pd.Series]:
     """Per row the carrier and direction its Type word says (see the module docstring); <NA> for others."""
-    carrier = helpers.lookup(table["Type"], CARRIERS)
-    feed_in = helpers.lookup(table["Type"], DIRECTIONS).eq("feed_in").fillna(False) & carrier.isna()
-    carrier = carrier.mask(feed_in, meters.ELECTRICITY).astype("string")
+    carrier = lookup(table["Type"], CARRIERS)
+    feed_in = lookup(table["Type"], DIRECTIONS).eq("feed_in").fillna(False) & carrier.isna()
+    carrier = carrier.mask(feed_in, ELECTRICITY).astype("string")
     direction = pd.Series(pd.NA, index=carrier.index, dtype="string")
     direction = direction.mask(carrier.notna(), "consumption").mask(feed_in, "feed_in")
     return carrier, direction

@@ -40,7 +40,7 @@ layout), else electricity.
 EAN: the EAN column is written as an Excel formula (`="123456879123456789"`); in the samples it is a
 placeholder that fails its check digit, so it is not a meter: rows take the EAN given (`--ean`,
 or the footprint.yaml assignment), and without one the file is refused with those routes
-(meters.row_eans). A valid EAN in the column counts as the row's own. Belgian EANs start with 54.
+(meter_eans.row_eans). A valid EAN in the column counts as the row's own. Belgian EANs start with 54.
 The Meter, Meter type and Description columns are not read.
 
 Source of the layout: Fluvius/Consumption_history_electricity_..._15 minute totals.csv and
@@ -62,9 +62,20 @@ import pyarrow.compute as pc
 
 from footprint import schemas
 from footprint.schemas import LOCAL_TZ
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import ELECTRICITY, GAS, EanOption, Note
+from footprint.sources.cell_numbers import quantity_in_unit
+from footprint.sources.cell_text import absent_cells, constant, lookup, text
+from footprint.sources.cell_times import local_date, month_start
+from footprint.sources.csv_table import RawTable, read_table
+from footprint.sources.meter_eans import ELECTRICITY, GAS, EanOption, row_eans
+from footprint.sources.meter_intervals import interval_notes, negative_notes
+from footprint.sources.notes import (
+    Note,
+    capped,
+    first_row_note,
+    rows_only,
+    unknown_word_notes,
+)
+from footprint.sources.text_head import Column, header_sniffer
 from footprint.sources.vocabulary import DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
 
 NAME: Final = "fluvius_csv"
@@ -89,35 +100,30 @@ _CLOCK: Final = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
 _REGISTER_WORDS: Final = r"^\s*(?P<word>\S+)\s*(?P<rest>.*?)\s*$"
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
+sniff = header_sniffer(SIGNATURE)
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
+    table = read_table(path, NAME, HEADER, SIGNATURE)
     n = len(table)
     carrier = GAS if CALORIFIC.header in table.present else ELECTRICITY
-    quantity, unit = helpers.quantity_in_unit(table[VOLUME.header], table[UNIT.header], METER_UNITS)
+    quantity, unit = quantity_in_unit(table[VOLUME.header], table[UNIT.header], METER_UNITS)
     direction, tariff = _register(table[REGISTER.header])
     start, end, time_notes = _interval(table)
-    keep = ~meters.absent_cells(table[VOLUME.header].to_pandas())
+    keep = ~absent_cells(table[VOLUME.header].to_pandas())
     notes = _absent_notes(table, ~keep)
     frame = pd.DataFrame(
         {
             "source_row": table.source_row,
-            "ean": meters.row_eans(_ean_cells(table[EAN.header]), ean, path, helpers.constant(carrier, n, "string")),
+            "ean": row_eans(_ean_cells(table[EAN.header]), ean, path, constant(carrier, n, "string")),
             "interval_start": start,
             "interval_end": end,
-            "period": helpers.month_start(start),
+            "period": month_start(start),
             "quantity": quantity,
             "unit": unit,
             "direction": direction,
             "tariff": tariff,
-            "estimated": helpers.lookup(table[STATUS.header], ESTIMATED),
+            "estimated": lookup(table[STATUS.header], ESTIMATED),
         }
     )
     twins, twin_notes = _kwh_twins(frame, keep) if carrier == GAS else (np.zeros(n, dtype=bool), [])
@@ -125,35 +131,35 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     frame = schemas.conform(frame[keep].reset_index(drop=True), DATASET)
     kept_rows = table.source_row[keep]
     notes += twin_notes + time_notes
-    notes += meters.unknown_word_notes(
-        helpers.text(table[REGISTER.header])[keep].reset_index(drop=True),
+    notes += unknown_word_notes(
+        text(table[REGISTER.header])[keep].reset_index(drop=True),
         frame["direction"].isna().to_numpy() | frame["tariff"].isna().to_numpy(),
         kept_rows,
         REGISTER.header,
         "direction or tariff left empty, so validation refuses the rows",
     )
-    notes += meters.unknown_word_notes(
-        helpers.text(table[UNIT.header])[keep].reset_index(drop=True),
+    notes += unknown_word_notes(
+        text(table[UNIT.header])[keep].reset_index(drop=True),
         frame["unit"].isna().to_numpy(),
         kept_rows,
         UNIT.header,
         "unit left empty, so validation refuses the rows",
     )
-    notes += meters.unknown_word_notes(
-        helpers.text(table[STATUS.header])[keep].reset_index(drop=True),
+    notes += unknown_word_notes(
+        text(table[STATUS.header])[keep].reset_index(drop=True),
         frame["estimated"].isna().to_numpy(),
         kept_rows,
         STATUS.header,
         "whether the volume was measured or estimated is unknown: `estimated` left empty",
     )
-    notes += meters.interval_notes(frame) + meters.negative_notes(frame)
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame) + negative_notes(frame)
+    return frame, capped(notes)
 
 
 def _ean_cells(cells: pa.Array) -> pd.Series:
     """The EAN as Excel's text formula writes it (`="5414..."`) without the formula around it."""
     bare = pc.replace_substring_regex(cells, r'^\s*="?|"\s*$', "")
-    return helpers.text(bare)
+    return text(bare)
 
 
 def _register(cells: pa.Array) -> tuple[pd.Series, pd.Series]:
@@ -161,28 +167,28 @@ def _register(cells: pa.Array) -> tuple[pd.Series, pd.Series]:
     words = pc.extract_regex(cells, _REGISTER_WORDS)
     first = pc.struct_field(words, [0])
     rest = pc.struct_field(words, [1])
-    direction = helpers.lookup(first, DIRECTIONS)
-    tariff = helpers.lookup(rest, TARIFFS, missing=TARIFFS["single"])
+    direction = lookup(first, DIRECTIONS)
+    tariff = lookup(rest, TARIFFS, missing=TARIFFS["single"])
     return direction.astype("string"), tariff.astype("string").mask(direction.isna())
 
 
 def _wall_clock(dates: pa.Array, times: pa.Array) -> pd.Series:
     """A local date and time of day as a naive timestamp; an unreadable part makes it NaT."""
-    day = helpers.local_date(dates).astype("datetime64[us]")
+    day = local_date(dates).astype("datetime64[us]")
     clock = pd.Series(times.to_pandas(), dtype="string").str.strip()
     readable = clock.str.fullmatch(_CLOCK).fillna(False)
     clock = clock.where(clock.str.len().ne(5), clock + ":00").where(readable)
     return day + pd.to_timedelta(clock, errors="coerce")
 
 
-def _interval(table: helpers.RawTable) -> tuple[pd.Series, pd.Series, list[Note]]:
+def _interval(table: RawTable) -> tuple[pd.Series, pd.Series, list[Note]]:
     """Aware start and end; the doubled autumn hour told apart by the order of its rows (module docstring)."""
     naive_start = _wall_clock(table[FROM_DATE.header], table[FROM_TIME.header])
     naive_end = _wall_clock(table[UNTIL_DATE.header], table[UNTIL_TIME.header])
     series = pd.DataFrame(
         {
-            "register": helpers.text(table[REGISTER.header]),
-            "unit": helpers.text(table[UNIT.header]),
+            "register": text(table[REGISTER.header]),
+            "unit": text(table[UNIT.header]),
             "start": naive_start,
         }
     )
@@ -200,34 +206,29 @@ def _interval(table: helpers.RawTable) -> tuple[pd.Series, pd.Series, list[Note]
     )
     odd = (length.notna() & length.ne(usual)).to_numpy()
     unread = (start.isna() | end.isna()).to_numpy() & ~odd
-    notes: list[Note] = []
-    if odd.any():
-        rows = table.source_row[odd]
-        notes.append(
-            Note(
-                "unreadable_time",
-                f"{int(odd.sum())} rows whose From and Until, placed in local time, are not their register's usual "
-                f"interval apart (first on row {int(rows[0])}): their times are left empty, so validation refuses them",
-            )
-        )
-        start, end = start.mask(odd), end.mask(odd)
-    if unread.any():
-        rows = table.source_row[unread]
-        notes.append(
-            Note(
-                "unreadable_time",
-                f"{int(unread.sum())} rows without a readable From or Until (a date or time that is not one, or a "
-                f"time in the skipped spring hour; first on row {int(rows[0])}): validation refuses them",
-            )
-        )
-    return start, end, notes
+    notes = first_row_note(
+        "unreadable_time",
+        odd,
+        table.source_row,
+        "rows whose From and Until, placed in local time, are not their register's usual interval apart",
+        "their times are left empty, so validation refuses them",
+    )
+    notes += first_row_note(
+        "unreadable_time",
+        unread,
+        table.source_row,
+        "rows without a readable From or Until",
+        "validation refuses them",
+        detail="a date or time that is not one, or a time in the skipped spring hour",
+    )
+    return start.mask(odd), end.mask(odd), notes
 
 
-def _absent_notes(table: helpers.RawTable, absent: np.ndarray) -> list[Note]:
+def _absent_notes(table: RawTable, absent: np.ndarray) -> list[Note]:
     """Rows with an empty Volume, counted per validation status: no reading, so no row."""
     if not absent.any():
         return []
-    status = helpers.text(table[STATUS.header])[absent].fillna("(empty)").to_numpy(dtype=object)
+    status = text(table[STATUS.header])[absent].fillna("(empty)").to_numpy(dtype=object)
     counted = pd.DataFrame({"status": status, "row": table.source_row[absent]}).groupby("status", sort=False)["row"]
     return [
         Note(
@@ -270,3 +271,6 @@ def _kwh_twins(frame: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, list[
             )
         )
     return twins, notes
+
+
+read = rows_only(read_with_report)

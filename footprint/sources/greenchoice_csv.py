@@ -9,7 +9,7 @@ StandDal are consumption at the high and low tariff, TerugleveringNormaal and Te
 feed-in. Usage is the difference between consecutive readings of a register in date order: the
 row of 2023-08-02 gives the usage of 1 August (2023-08-01 00:00 to 2023-08-02 00:00); a missing
 day makes the interval longer. The oldest reading gives no usage (nothing before it is known).
-A reading lower than the one before starts a new series (see meters.usage_from_readings).
+A reading lower than the one before starts a new series (see meter_readings.usage_from_readings).
 
 The unit is kWh: Normaal/Dal registers and feed-in exist only on an electricity meter (a gas meter
 has one register and feeds nothing back). An empty or `-` reading is no reading: it is skipped and
@@ -27,9 +27,14 @@ from typing import Final
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import EanOption, Note, Register
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_text import constant, text
+from footprint.sources.cell_times import local_date
+from footprint.sources.csv_table import read_table
+from footprint.sources.meter_eans import ELECTRICITY, EanOption, assign_eans, unit_of
+from footprint.sources.meter_readings import Register, readings_to_usage
+from footprint.sources.notes import Note, capped, no_readings_note, rows_only
+from footprint.sources.text_head import Column, header_sniffer
 
 NAME: Final = "greenchoice_csv"
 DATASET: Final = schemas.METER_USAGE
@@ -53,33 +58,31 @@ REGISTERS: Final = {
 }
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
+sniff = header_sniffer(SIGNATURE)
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    code = meters.assign_eans(ean, [meters.ELECTRICITY], path)[meters.ELECTRICITY]
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    code = assign_eans(ean, [ELECTRICITY], path)[ELECTRICITY]
     n = len(table)
     registers = [
-        Register(name, direction, tariff, helpers.decimal(table[name]))
+        Register(name, direction, tariff, decimal(table[name]))
         for name, (direction, tariff) in REGISTERS.items()
         if name in table.present
     ]
-    frame, notes = meters.readings_to_usage(
+    frame, notes = readings_to_usage(
         registers,
-        day=helpers.local_date(table["OpnameDatum"]),
+        day=local_date(table["OpnameDatum"]),
         source_row=table.source_row,
-        ean=helpers.constant(code, n, "string"),
-        unit=helpers.constant(meters.unit_of(meters.ELECTRICITY), n, "string"),
+        ean=constant(code, n, "string"),
+        unit=constant(unit_of(ELECTRICITY), n, "string"),
     )
     frame = schemas.conform(frame, DATASET)
     for direction in ("consumption", "feed_in"):
         names = [r.label for r in registers if r.direction == direction]
-        if names and not any(helpers.text(table[name]).notna().any() for name in names):
-            notes.append(meters.no_readings_note(direction, names))
-    return frame, meters.capped(notes)
+        if names and not any(text(table[name]).notna().any() for name in names):
+            notes.append(no_readings_note(direction, names))
+    return frame, capped(notes)
+
+
+read = rows_only(read_with_report)

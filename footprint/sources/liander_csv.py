@@ -15,13 +15,13 @@ tariff, add only to reading1 and reading3, and the supplier's overview of the sa
 letter takes the carrier from the EAN (871687120... electricity, 871687140... gas); otherwise the unit
 is left empty and validation quarantines the rows.
 
-EANs follow the one meter rule (meters.row_eans): eancodeasn counts where it holds a valid EAN; rows
+EANs follow the one meter rule (meter_eans.row_eans): eancodeasn counts where it holds a valid EAN; rows
 with a placeholder or none take `ean`, placed by the meter's carrier. Selecting some of a file's
 EANs is `footprint parse --ean`'s job (convert.parse_file), not this reader's. An electricity meter
 whose feed-in registers (reading3, reading4) are empty on every row has no feed-in: no feed-in rows
 and one note, nothing quarantined.
 
-Usage is computed from the cumulative readings (see meters.usage_from_readings), not taken from the
+Usage is computed from the cumulative readings (see meter_readings.usage_from_readings), not taken from the
 usageN columns (they are the same differences, rounded, and are used to cross-check in the tests):
 the row of 06-06-2023 gives the usage of 5 June. A new meter number on the same EAN (a meter
 replacement) or a reading lower than the one before (a counter reset) starts a new series; the
@@ -37,9 +37,20 @@ import numpy as np
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import EanOption, Note, Register
+from footprint.sources.cell_numbers import point_decimal
+from footprint.sources.cell_text import text
+from footprint.sources.cell_times import local_date
+from footprint.sources.csv_table import read_table
+from footprint.sources.meter_eans import (
+    EAN_PREFIX_CARRIERS,
+    ELECTRICITY,
+    GAS,
+    EanOption,
+    row_eans,
+)
+from footprint.sources.meter_readings import Register, readings_to_usage
+from footprint.sources.notes import Note, capped, no_readings_note
+from footprint.sources.text_head import Column, sniff_header
 from footprint.sources.vocabulary import CARRIER_UNITS
 
 NAME: Final = "liander_csv"
@@ -72,7 +83,7 @@ GAS_REGISTERS: Final = {"reading1": ("consumption", "single")}
 
 
 def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE, SEPARATOR)
+    return sniff_header(head, SIGNATURE, SEPARATOR)
 
 
 def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
@@ -81,20 +92,20 @@ def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
-    written = helpers.text(table["eancodeasn"])
-    meter = helpers.text(table["meternummer"])
+    table = read_table(path, NAME, HEADER, SIGNATURE, SEPARATOR)
+    written = text(table["eancodeasn"])
+    meter = text(table["meternummer"])
     carrier = _carrier(meter, written)
-    eans = meters.row_eans(written, ean, path, carrier)
+    eans = row_eans(written, ean, path, carrier)
     unit = carrier.map(CARRIER_UNITS).astype("string")
-    is_gas = carrier.eq(meters.GAS).fillna(False).to_numpy(dtype=bool)
-    is_electricity = carrier.eq(meters.ELECTRICITY).fillna(False).to_numpy(dtype=bool)
-    day = helpers.local_date(table["meterreadingdate"])
+    is_gas = carrier.eq(GAS).fillna(False).to_numpy(dtype=bool)
+    is_electricity = carrier.eq(ELECTRICITY).fillna(False).to_numpy(dtype=bool)
+    day = local_date(table["meterreadingdate"])
     registers: list[Register] = []
     for name, (direction, tariff) in ELECTRICITY_REGISTERS.items():
         if name not in table.present:
             continue
-        reading = helpers.point_decimal(table[name])
+        reading = point_decimal(table[name])
         if name in GAS_REGISTERS:
             electric = reading.copy()
             electric[is_gas] = np.nan
@@ -106,16 +117,16 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         else:
             reading[is_gas] = np.nan
             registers.append(Register(f"{name} ({tariff} {direction})", direction, tariff, reading))
-    frame, notes = meters.readings_to_usage(
+    frame, notes = readings_to_usage(
         registers, day=day, source_row=table.source_row, ean=eans, unit=unit, meter=meter
     )
     frame = schemas.conform(frame, DATASET)
     feed_in = [name for name, (direction, _) in ELECTRICITY_REGISTERS.items() if direction == "feed_in"]
     present = [name for name in feed_in if name in table.present]
     if present and is_electricity.any():
-        cells = np.logical_or.reduce([helpers.text(table[name]).notna().to_numpy() for name in present])
+        cells = np.logical_or.reduce([text(table[name]).notna().to_numpy() for name in present])
         if not cells[is_electricity].any():
-            notes.append(meters.no_readings_note("feed_in", present))
+            notes.append(no_readings_note("feed_in", present))
     unknown = carrier.isna().to_numpy() & meter.notna().to_numpy()
     if unknown.any():
         first = int(table.source_row[np.flatnonzero(unknown)[0]])
@@ -127,14 +138,14 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
                 row=first,
             )
         )
-    return frame, meters.capped(notes)
+    return frame, capped(notes)
 
 
 def _carrier(meter: pd.Series, eans: pd.Series) -> pd.Series:
     """E... meters are electricity, G... gas; otherwise the EAN's prefix decides."""
     letter = meter.str.strip().str[:1].str.upper()
-    by_meter = letter.map({"E": meters.ELECTRICITY, "G": meters.GAS}).astype("string")
+    by_meter = letter.map({"E": ELECTRICITY, "G": GAS}).astype("string")
     by_prefix = pd.Series(pd.NA, index=eans.index, dtype="string")
-    for prefix, carrier in meters.EAN_PREFIX_CARRIERS.items():
+    for prefix, carrier in EAN_PREFIX_CARRIERS.items():
         by_prefix = by_prefix.mask(eans.str.startswith(prefix).fillna(False), carrier)
     return by_meter.fillna(by_prefix)

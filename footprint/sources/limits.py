@@ -2,7 +2,7 @@
 
 A 714 KB workbook can unpack to 1.8 million rows and several GB of memory (a zip bomb), and one
 cell at XFD1048576 makes a spreadsheet reader lay out 17 billion; a CSV of tens of millions of lines
-is no monthly export either. The limits are settings (FOOTPRINT_MAX_*, footprint.config.Settings),
+is no monthly export either. The limits are settings (FOOTPRINT_MAX_*, footprint.config.workspace.Settings),
 read from the environment when a file is opened, so a refusal can name the setting that raises it.
 
 A workbook is checked from its zip directory and then by streaming each part once, a few MB at a
@@ -25,7 +25,7 @@ from xml.parsers import expat
 
 import numpy as np
 
-from footprint.config import Settings
+from footprint.config.workspace import Settings
 from footprint.errors import InputFileError
 
 ROWS_SETTING: Final = "FOOTPRINT_MAX_ROWS_PER_FILE"

@@ -1,7 +1,7 @@
 """Interval usage of one connection (15-minute or hourly), as a metering portal exports it.
 
 The EAN sits on a line above the header (`EAN;871...`) or in an `EAN` column (a filled cell wins over
-the line). By the one meter rule (meters.row_eans) it counts where it is a valid EAN; rows whose file
+the line). By the one meter rule (meter_eans.row_eans) it counts where it is a valid EAN; rows whose file
 names none (no line, no cell, or a placeholder such as XXXXXXXXXXXXXXXXXX) take the `ean` argument,
 and without one the file is refused with the routes that give it.
 
@@ -28,9 +28,17 @@ import pyarrow as pa
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import EanOption
+from footprint.sources.cell_numbers import quantity_in_unit
+from footprint.sources.cell_text import constant, lookup, text
+from footprint.sources.cell_times import instant, month_start
+from footprint.sources.csv_table import RawTable, read_table
+from footprint.sources.meter_eans import EanOption, own_eans, row_eans
+from footprint.sources.text_head import (
+    Column,
+    header_sniffer,
+    normalise_key,
+    normalise_name,
+)
 from footprint.sources.vocabulary import DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
 
 NAME: Final = "meter_interval_csv"
@@ -53,13 +61,12 @@ QUANTITY_COLUMNS: Final = ("Verbruik", "Hoeveelheid")
 PREAMBLE_EAN: Final = "EAN"
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
+sniff = header_sniffer(SIGNATURE)
 
 
 def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
     """A file's intervals; `ean` is the EAN of rows whose file names no valid one (the file's own always wins)."""
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
+    table = read_table(path, NAME, HEADER, SIGNATURE)
     (found,) = _files_eans([table], [ean])
     if isinstance(found, InputFileError):
         raise found
@@ -77,14 +84,14 @@ def read_many(
     """
     given = list(eans) if eans is not None else [None] * len(paths)
     results: list[pd.DataFrame | InputFileError | None] = [None] * len(paths)
-    read: list[tuple[int, helpers.RawTable]] = []
+    read: list[tuple[int, RawTable]] = []
     for index, path in enumerate(paths):
         try:
-            read.append((index, helpers.read_table(path, NAME, HEADER, SIGNATURE)))
+            read.append((index, read_table(path, NAME, HEADER, SIGNATURE)))
         except InputFileError as exc:
             results[index] = exc
     found_eans = _files_eans([table for _, table in read], [given[index] for index, _ in read])
-    groups: dict[frozenset[str], list[tuple[int, helpers.RawTable, _FileEans]]] = {}
+    groups: dict[frozenset[str], list[tuple[int, RawTable, _FileEans]]] = {}
     for (index, table), found in zip(read, found_eans, strict=True):
         if isinstance(found, InputFileError):
             results[index] = found
@@ -101,14 +108,14 @@ def read_many(
 _FileEans = str | None | pa.Array
 
 
-def _files_eans(tables: Sequence[helpers.RawTable], eans: Sequence[EanOption]) -> list[_FileEans | InputFileError]:
+def _files_eans(tables: Sequence[RawTable], eans: Sequence[EanOption]) -> list[_FileEans | InputFileError]:
     """Each file's EANs by the one meter rule, or why the file is refused: it names no valid EAN and none
     was given, or it does not say its direction (see the module docstring).
 
     The EAN lines of all files are checked at once: a month brings thousands of files, each a meter.
     """
-    lines = [table.preamble.get(helpers.normalise_name(PREAMBLE_EAN)) for table in tables]
-    valid = meters.own_eans(pd.Series(lines, dtype="string")).notna().to_numpy(dtype=bool)
+    lines = [table.preamble.get(normalise_name(PREAMBLE_EAN)) for table in tables]
+    valid = own_eans(pd.Series(lines, dtype="string")).notna().to_numpy(dtype=bool)
     found: list[_FileEans | InputFileError] = []
     for table, ean, line, line_valid in zip(tables, eans, lines, valid, strict=True):
         if "Richting" not in table.present and "Verbruik" not in table.present:
@@ -126,20 +133,20 @@ def _files_eans(tables: Sequence[helpers.RawTable], eans: Sequence[EanOption]) -
             # Every row carries the line's EAN: the rule decided on one row holds for all of them.
             found.append(_ruled(pd.Series([line], dtype="string"), ean, table.path, single=True))
         else:
-            written = helpers.text(table["EAN"])
+            written = text(table["EAN"])
             found.append(_ruled(written.fillna(line) if line else written, ean, table.path, single=False))
     return found
 
 
 def _ruled(values: pd.Series, ean: EanOption, path: Path, *, single: bool) -> _FileEans | InputFileError:
     try:
-        eans = meters.row_eans(values, ean, path)
+        eans = row_eans(values, ean, path)
     except InputFileError as exc:  # kept as a value: read_many reports it in the file's place
         return exc
     return eans.iloc[0] if single else pa.array(eans.array, pa.string())
 
 
-def _convert(tables: list[helpers.RawTable], file_eans: list[_FileEans]) -> list[pd.DataFrame]:
+def _convert(tables: list[RawTable], file_eans: list[_FileEans]) -> list[pd.DataFrame]:
     """Canonical frames of tables with the same columns present, converted as one table: one frame per table."""
     lengths = [len(table) for table in tables]
     n = sum(lengths)
@@ -150,24 +157,24 @@ def _convert(tables: list[helpers.RawTable], file_eans: list[_FileEans]) -> list
     present = tables[0].present
     quantity_column = next(name for name in QUANTITY_COLUMNS if name in present)
     direction = (
-        helpers.lookup(cells["Richting"], DIRECTIONS)
+        lookup(cells["Richting"], DIRECTIONS)
         if "Richting" in present
-        else helpers.constant(DIRECTIONS[helpers.normalise_key(quantity_column)], n, "string")
+        else constant(DIRECTIONS[normalise_key(quantity_column)], n, "string")
     )
-    quantity, unit = helpers.quantity_in_unit(cells[quantity_column], cells["Eenheid"], METER_UNITS)
-    start = helpers.instant(cells["Begin"])
+    quantity, unit = quantity_in_unit(cells[quantity_column], cells["Eenheid"], METER_UNITS)
+    start = instant(cells["Begin"])
     frame = pd.DataFrame(
         {
             "source_row": np.concatenate([table.source_row for table in tables]),
             "ean": _per_row(file_eans, lengths),
             "interval_start": start,
-            "interval_end": helpers.instant(cells["Einde"]),
-            "period": helpers.month_start(start),
+            "interval_end": instant(cells["Einde"]),
+            "period": month_start(start),
             "quantity": quantity,
             "unit": unit,
             "direction": direction,
-            "tariff": helpers.lookup(cells["Tarief"], TARIFFS),
-            "estimated": helpers.lookup(cells["Status"], ESTIMATED),
+            "tariff": lookup(cells["Tarief"], TARIFFS),
+            "estimated": lookup(cells["Status"], ESTIMATED),
         }
     )
     conformed = schemas.conform(frame, DATASET)

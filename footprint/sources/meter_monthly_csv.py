@@ -3,7 +3,7 @@
 `Periode tot` is the first day after the period (the period runs up to, not including, that date), so
 a January row reads 01-01-2024 to 01-02-2024 and interval_end is local midnight of 1 February.
 
-EANs follow the one meter rule (meters.row_eans): the EAN column counts where it holds a valid EAN;
+EANs follow the one meter rule (meter_eans.row_eans): the EAN column counts where it holds a valid EAN;
 rows with a placeholder or none take the `ean` argument. When every row's Product names a carrier
 (Elektriciteit, Gas) a given EAN is placed by carrier (`--ean gas=...`); otherwise one EAN serves
 the rows without their own. Direction, tariff, unit and status are read from their columns through
@@ -18,10 +18,19 @@ from typing import Final
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers, meters
-from footprint.sources.helpers import Column
-from footprint.sources.meters import EanOption
-from footprint.sources.vocabulary import CARRIERS, DIRECTIONS, ESTIMATED, METER_UNITS, TARIFFS
+from footprint.sources.cell_numbers import quantity_in_unit
+from footprint.sources.cell_text import lookup, text
+from footprint.sources.cell_times import at_local_midnight, local_date, month_start
+from footprint.sources.csv_table import read_table
+from footprint.sources.meter_eans import EanOption, row_eans
+from footprint.sources.text_head import Column, header_sniffer
+from footprint.sources.vocabulary import (
+    CARRIERS,
+    DIRECTIONS,
+    ESTIMATED,
+    METER_UNITS,
+    TARIFFS,
+)
 
 NAME: Final = "meter_monthly_csv"
 DATASET: Final = schemas.METER_USAGE
@@ -40,32 +49,31 @@ HEADER: Final = (
 SIGNATURE: Final = (HEADER[0], HEADER[2], HEADER[3], HEADER[4])
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
+sniff = header_sniffer(SIGNATURE)
 
 
 def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
     """The Product column (Elektriciteit, Gas, ...) only places a given EAN: the carrier of the figures comes
     from the meter's configuration."""
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    carriers = helpers.lookup(table["Product"], CARRIERS)
-    eans = meters.row_eans(
-        helpers.text(table["EAN"]), ean, path, carriers if carriers.notna().all() and len(carriers) else None
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    carriers = lookup(table["Product"], CARRIERS)
+    eans = row_eans(
+        text(table["EAN"]), ean, path, carriers if carriers.notna().all() and len(carriers) else None
     )
-    start = helpers.at_local_midnight(helpers.local_date(table["Periode van"]))
-    quantity, unit = helpers.quantity_in_unit(table["Verbruik"], table["Eenheid"], METER_UNITS)
+    start = at_local_midnight(local_date(table["Periode van"]))
+    quantity, unit = quantity_in_unit(table["Verbruik"], table["Eenheid"], METER_UNITS)
     frame = pd.DataFrame(
         {
             "source_row": table.source_row,
             "ean": eans,
             "interval_start": start,
-            "interval_end": helpers.at_local_midnight(helpers.local_date(table["Periode tot"])),
-            "period": helpers.month_start(start),
+            "interval_end": at_local_midnight(local_date(table["Periode tot"])),
+            "period": month_start(start),
             "quantity": quantity,
             "unit": unit,
-            "direction": helpers.lookup(table["Richting"], DIRECTIONS),
-            "tariff": helpers.lookup(table["Tarief"], TARIFFS),
-            "estimated": helpers.lookup(table["Status"], ESTIMATED),
+            "direction": lookup(table["Richting"], DIRECTIONS),
+            "tariff": lookup(table["Tarief"], TARIFFS),
+            "estimated": lookup(table["Status"], ESTIMATED),
         }
     )
     return schemas.conform(frame, DATASET)

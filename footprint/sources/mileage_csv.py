@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers
-from footprint.sources.helpers import Column
-from footprint.sources.vocabulary import CAR_FUELS, TRANSPORT
+from footprint.sources import activity_rows
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_times import local_date
+from footprint.sources.csv_table import read_table
+from footprint.sources.text_head import Column, header_sniffer
 
 NAME: Final = "mileage_csv"
 DATASET: Final = schemas.SUPPLIER_ACTIVITY
@@ -30,40 +31,20 @@ HEADER: Final = (
     Column("Omschrijving", required=False),
 )
 SIGNATURE: Final = (HEADER[0], HEADER[2], HEADER[4])
-SUPPLIER: Final = "staff declarations"
-GHG_CATEGORY: Final = 6
 METHOD: Final = "expense declaration"
-DATA_QUALITY: Final = "primary"
-UNITS: Final = {"private_car": "km", "train": "pkm"}
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
+sniff = header_sniffer(SIGNATURE)
 
 
 def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
     """An empty Brandstof on a car row means unknown fuel; a word not in the list is <NA> (quarantined)."""
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    n = len(table)
-    day = helpers.local_date(table["Datum"])
-    activity = helpers.lookup(table["Vervoer"], TRANSPORT)
-    is_car = (activity == "private_car").fillna(False).to_numpy(dtype=bool)
-    fuel = helpers.lookup(table["Brandstof"], CAR_FUELS, missing="unknown")
-    frame = pd.DataFrame(
-        {
-            "source_row": table.source_row,
-            "period": helpers.month_start(day),
-            "activity_date": day,
-            "supplier": helpers.constant(SUPPLIER, n, "string"),
-            "activity_type": activity,
-            "description": fuel.where(is_car, pd.NA),
-            "quantity": helpers.decimal(table["Kilometers"]),
-            "unit": activity.map(UNITS).astype("string"),
-            "distance_km": np.full(n, np.nan),
-            "ghg_category": helpers.constant(GHG_CATEGORY, n, "Int64"),
-            "reported_kg_co2e": np.full(n, np.nan),
-            "method": helpers.constant(METHOD, n, "string"),
-            "data_quality": helpers.constant(DATA_QUALITY, n, "string"),
-        }
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    return activity_rows.mileage(
+        table.source_row,
+        day=local_date(table["Datum"]),
+        transport=table["Vervoer"],
+        car_fuel=table["Brandstof"],
+        km=decimal(table["Kilometers"]),
+        method=METHOD,
     )
-    return schemas.conform(frame, DATASET)

@@ -31,7 +31,7 @@ between a row's readings and the row before equals the row's own *_X (June 2019:
 - 1111.964 - 934.669 = 161.743 = VERBR_KWH_X of the June row), and the newest row holds the newest
 reading of the whole workbook. So a row's reading is the meter's state at the first instant of the
 next month, and the usage of a month is its row's readings minus the previous row's
-(meters.readings_to_usage with each reading dated the first of the next month). The oldest row gives
+(meter_readings.readings_to_usage with each reading dated the first of the next month). The oldest row gives
 no usage. The newest month may still have been running at the export: its usage is that so far.
 
 Where the readings and P1mon's *_X disagree beyond 1 % (and 1 kWh or m3) a `usage_mismatch` note
@@ -66,8 +66,14 @@ import pandas as pd
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import helpers, meters, sheets
-from footprint.sources.meters import ELECTRICITY, GAS, EanOption, Note, Register
+from footprint.sources import sheets
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_text import absent_cells, constant
+from footprint.sources.cell_times import instant, month_start
+from footprint.sources.meter_eans import ELECTRICITY, GAS, EanOption, eans_by_carrier
+from footprint.sources.meter_readings import Register, readings_to_usage
+from footprint.sources.notes import Note, capped, rows_only
+from footprint.sources.text_head import first_positions
 from footprint.sources.vocabulary import CARRIER_UNITS, DIRECTIONS, TARIFFS
 
 NAME: Final = "p1mon_xlsx"
@@ -96,16 +102,10 @@ SIGNATURE: Final = (TIMESTAMP, "VERBR_KWH_181", "VERBR_KWH_182")
 MISMATCH_SHARE: Final = 0.01
 MISMATCH_MINIMUM: Final = 1.0
 _MONTH_START: Final = re.compile(r"^\d{4}-(\d\d)-01 00:00(:00)?$")
-_KEYS: Final = {helpers.normalise_name(name): name for name in HEADER}
 
 
 def _columns(cells: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _KEYS.get(helpers.normalise_name(cell))
-        if name is not None and name not in found:
-            found[name] = index
-    return found
+    return first_positions(cells, HEADER)
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -128,10 +128,6 @@ def sniff(head: str) -> bool:
     return any(match.group(1) != "01" for match in months if match)
 
 
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
-
-
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
     sheet = sheets.read_sheet(path, NAME, sniff)
     header = sheets.find_row(sheet.header_rows(), _is_header)
@@ -142,14 +138,14 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     columns = _columns(sheet.header_rows()[header])
     body, source_row = sheet.body(header + 1)
     notes = [_sheet_note(path)]
-    month = helpers.instant(sheets.texts(body[columns[TIMESTAMP]]))
-    first_of_month = helpers.month_start(month)
+    month = instant(sheets.texts(body[columns[TIMESTAMP]]))
+    first_of_month = month_start(month)
     on_month_start = month.dt.tz_localize(None).to_numpy(dtype="datetime64[s]") == first_of_month
     # A row's readings are the state at the end of its month: the first instant of the next month.
     next_month = (first_of_month.astype("datetime64[M]") + 1).astype("datetime64[s]")
     read_at = pd.Series(np.where(on_month_start, next_month, np.datetime64("NaT")))
     readings = {
-        name: sheets.numbers(body[columns[name]], helpers.decimal) for name in REGISTERS if name in columns
+        name: sheets.numbers(body[columns[name]], decimal) for name in REGISTERS if name in columns
     }
     pieces: list[pd.DataFrame] = []
     for carrier in (ELECTRICITY, GAS):
@@ -161,12 +157,12 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         if not names or not rows.any():
             continue
         at = np.flatnonzero(rows)
-        usage, usage_notes = meters.readings_to_usage(
+        usage, usage_notes = readings_to_usage(
             [Register(name, REGISTERS[name][1], REGISTERS[name][2], readings[name][at]) for name in names],
             day=read_at.iloc[at].reset_index(drop=True),
             source_row=source_row[at],
-            ean=helpers.constant(carrier, len(at), "string"),
-            unit=helpers.constant(CARRIER_UNITS[carrier], len(at), "string"),
+            ean=constant(carrier, len(at), "string"),
+            unit=constant(CARRIER_UNITS[carrier], len(at), "string"),
         )
         notes += usage_notes
         pieces.append(usage.assign(carrier=carrier))
@@ -175,10 +171,8 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     usage, month_notes = _refuse_month_crossings(usage)
     notes += month_notes
     notes += _mismatch_notes(usage, body, columns, source_row)
-    carriers = list(dict.fromkeys(usage["carrier"]))
-    codes = meters.assign_eans(ean, carriers, path) if carriers else {}
-    if codes:
-        notes.insert(0, Note("carrier", "; ".join(f"{c} ({CARRIER_UNITS[c]}): EAN {codes[c]}" for c in carriers)))
+    codes, carrier_notes = eans_by_carrier(ean, list(dict.fromkeys(usage["carrier"])), path)
+    notes = carrier_notes + notes
     if len(source_row):
         notes.append(
             Note(
@@ -189,7 +183,7 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
             )
         )
     frame = schemas.conform(usage.assign(ean=usage["carrier"].map(codes).astype("string")), DATASET)
-    return frame, meters.capped(notes)
+    return frame, capped(notes)
 
 
 def _head_text(sheet: sheets.Sheet) -> str:
@@ -221,7 +215,7 @@ def _gas_rows(
     reading: np.ndarray, cells: pd.Series, source_row: np.ndarray, month: pd.Series
 ) -> tuple[np.ndarray, list[Note]]:
     """The rows whose gas cell is a reading: not empty and not P1mon's 0 for "no gas value"."""
-    written = ~meters.absent_cells(sheets.texts(cells).to_pandas())
+    written = ~absent_cells(sheets.texts(cells).to_pandas())
     zero = written & (reading == 0)
     rows = written & ~zero
     notes: list[Note] = []
@@ -255,7 +249,7 @@ def _no_usage() -> pd.DataFrame:
 def _refuse_month_crossings(usage: pd.DataFrame) -> tuple[pd.DataFrame, list[Note]]:
     """An interval over more than one month (a month's row missing) cannot be put in one month: left empty."""
     last = usage["interval_end"] - pd.Timedelta(microseconds=1)
-    crossing = helpers.month_start(usage["interval_start"]) != helpers.month_start(last)
+    crossing = month_start(usage["interval_start"]) != month_start(last)
     firsts = usage[crossing].drop_duplicates(["source_row", "carrier"])
     notes = [
         Note(
@@ -282,7 +276,7 @@ def _mismatch_notes(
     for (carrier, direction), name in PERIOD_USAGE.items():
         if name not in columns:
             continue
-        own = sheets.numbers(body[columns[name]], helpers.decimal)
+        own = sheets.numbers(body[columns[name]], decimal)
         part = totals[(totals["carrier"] == carrier) & (totals["direction"] == direction)]
         theirs = own[position[part["source_row"]].to_numpy()]
         ours = part["quantity"].to_numpy()
@@ -299,3 +293,6 @@ def _mismatch_notes(
             if off[i]
         ]
     return sorted(notes, key=lambda note: note.row or 0)
+
+
+read = rows_only(read_with_report)

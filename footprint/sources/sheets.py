@@ -7,7 +7,7 @@ it, and a spreadsheet format's `sniff` checks the marker before it looks at the 
 
 Cells keep their spreadsheet types (numbers, dates, text). Columns are converted a whole column at a
 time: native numbers are taken as they are, text cells go through the Dutch number and date rules of
-`helpers`, so "0,11" and 0.11 both read as 0.11 and an unreadable cell becomes missing.
+cell_numbers and cell_times, so "0,11" and 0.11 both read as 0.11 and an unreadable cell becomes missing.
 """
 
 from __future__ import annotations
@@ -38,9 +38,17 @@ def is_workbook_bytes(raw: bytes) -> bool:
     return raw.startswith(_WORKBOOK_MAGIC)
 
 
-def _is_workbook(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return is_workbook_bytes(handle.read(8))
+def leading_bytes(path: Path, count: int) -> bytes:
+    """The file's first `count` bytes; a file that cannot be opened is an InputFileError."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(count)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def is_workbook(path: Path) -> bool:
+    return is_workbook_bytes(leading_bytes(path, 8))
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
@@ -68,7 +76,7 @@ def data_sheet(path: Path, sniff: Callable[[str], bool] | None = None) -> int:
 
 def data_sheet_name(path: Path, sniff: Callable[[str], bool] | None = None) -> str | None:
     """The name of that sheet, for lineage; None for a text file."""
-    if not _is_workbook(path):
+    if not is_workbook(path):
         return None
     names = _sheet_names(path)
     return names[data_sheet(path, sniff)] if names else None
@@ -170,11 +178,7 @@ class Sheet:
 
 def read_sheet(path: Path, format_name: str, sniff: Callable[[str], bool] | None = None) -> Sheet:
     """The data sheet of a workbook (see data_sheet); anything that is not a readable workbook raises InputFileError."""
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(8)
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    magic = leading_bytes(path, 8)
     if not magic.strip():
         raise InputFileError(path, "the file is empty")
     if not is_workbook_bytes(magic):
@@ -228,7 +232,7 @@ def texts(cells: pd.Series) -> pa.Array:
 
 
 def numbers(cells: pd.Series, parse_text: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
-    """Numbers: numeric cells as they are, text cells through `parse_text` (helpers.decimal for decimal
+    """Numbers: numeric cells as they are, text cells through `parse_text` (cell_numbers.decimal for decimal
     commas, which keeps an infinity for validation to quarantine); anything else (dates, booleans,
     unreadable text) is NaN."""
     kinds = _kinds(cells)
@@ -244,7 +248,7 @@ def numbers(cells: pd.Series, parse_text: Callable[[pa.Array], np.ndarray]) -> n
 
 def dates(cells: pd.Series, parse_text: Callable[[pa.Array], pd.Series]) -> pd.Series:
     """Calendar days as naive midnights: date cells as they are, text through `parse_text`
-    (helpers.local_date); anything else is NaT."""
+    (cell_times.local_date); anything else is NaT."""
     kinds = _kinds(cells)
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[s]")
     moment = _is_moment(kinds)

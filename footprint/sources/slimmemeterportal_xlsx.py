@@ -32,8 +32,30 @@ import pandas as pd
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import helpers, meters, sheets
-from footprint.sources.meters import EanOption, Note
+from footprint.sources import sheets
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_text import absent_cells, constant
+from footprint.sources.cell_times import dutch_instant, month_start
+from footprint.sources.meter_eans import (
+    ELECTRICITY,
+    EanOption,
+    assign_eans,
+    carrier_of_given_ean,
+    unit_of,
+)
+from footprint.sources.meter_intervals import (
+    interval_notes,
+    interval_steps,
+    negative_notes,
+)
+from footprint.sources.notes import (
+    Note,
+    capped,
+    first_row_note,
+    no_readings_note,
+    rows_only,
+)
+from footprint.sources.text_head import first_positions
 
 NAME: Final = "slimmemeterportal_xlsx"
 DATASET: Final = schemas.METER_USAGE
@@ -51,19 +73,13 @@ REGISTERS: Final = {
     "levering": ("consumption", None),
     "teruglevering": ("feed_in", None),
 }
-# What the header row holds (a workbook's header is matched by `_is_header`, not helpers.Column).
+# What the header row holds (a workbook's header is matched by `_is_header`, not text_head.Column).
 HEADER: Final = (TIMESTAMP, *REGISTERS, "buitentemperatuur")
 SIGNATURE: Final = (TIMESTAMP, "levering_normaal | levering_laag | levering")
-_KEYS: Final = {helpers.normalise_name(name): name for name in (TIMESTAMP, *REGISTERS)}
 
 
 def _columns(cells: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _KEYS.get(helpers.normalise_name(cell))
-        if name is not None and name not in found:
-            found[name] = index
-    return found
+    return first_positions(cells, (TIMESTAMP, *REGISTERS))
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -73,10 +89,6 @@ def _is_header(cells: list[str]) -> bool:
 
 def sniff(head: str) -> bool:
     return sheets.find_row(sheets.head_rows(head), _is_header) is not None
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    return read_with_report(path, ean=ean)[0]
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
@@ -91,15 +103,15 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
     split = any(REGISTERS[name][1] is not None for name in registers)
     notes: list[Note] = []
     if split:
-        code = meters.assign_eans(ean, [meters.ELECTRICITY], path)[meters.ELECTRICITY]
-        carrier = meters.ELECTRICITY
+        code = assign_eans(ean, [ELECTRICITY], path)[ELECTRICITY]
+        carrier = ELECTRICITY
         notes.append(Note("carrier", f"electricity (kWh): the layout has tariff columns; EAN {code}"))
     else:
-        carrier, code, how = meters.carrier_of_given_ean(ean, path)
-        notes.append(Note("carrier", f"{carrier} ({meters.unit_of(carrier)}): {how}"))
+        carrier, code, how = carrier_of_given_ean(ean, path)
+        notes.append(Note("carrier", f"{carrier} ({unit_of(carrier)}): {how}"))
     body, source_row = sheet.body(header + 1)
-    end = meters.dutch_instant(sheets.texts(body[columns[TIMESTAMP]]))
-    step = meters.interval_steps(end, np.zeros(len(end), dtype=np.int64))
+    end = dutch_instant(sheets.texts(body[columns[TIMESTAMP]]))
+    step = interval_steps(end, np.zeros(len(end), dtype=np.int64))
     start = end - pd.to_timedelta(step)
 
     # No rows at all when every register is empty: the frame keeps its columns.
@@ -108,43 +120,40 @@ def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame
         names = [name for name in registers if REGISTERS[name][0] == direction]
         if not names:
             continue
-        absent = {name: meters.absent_cells(body[columns[name]]) for name in names}
+        absent = {name: absent_cells(body[columns[name]]) for name in names}
         if np.logical_and.reduce([absent[name] for name in names]).all():
-            notes.append(meters.no_readings_note(direction, names))
+            notes.append(no_readings_note(direction, names))
             continue
         for order, name in enumerate(names):
             tariff = REGISTERS[name][1] or "single"
-            quantity = sheets.numbers(body[columns[name]], helpers.decimal)
+            quantity = sheets.numbers(body[columns[name]], decimal)
             pieces.append(_piece(~absent[name], quantity, direction, tariff, order))
     index = pd.concat(pieces, ignore_index=True).sort_values(["at", "direction_order", "order"], kind="stable")
     at = index["at"].to_numpy()
     frame = pd.DataFrame(
         {
             "source_row": source_row[at],
-            "ean": helpers.constant(code, len(at), "string"),
+            "ean": constant(code, len(at), "string"),
             "interval_start": start.iloc[at].reset_index(drop=True),
             "interval_end": end.iloc[at].reset_index(drop=True),
             "quantity": index["quantity"].to_numpy(),
-            "unit": helpers.constant(meters.unit_of(carrier), len(at), "string"),
+            "unit": constant(unit_of(carrier), len(at), "string"),
             "direction": index["direction"].to_numpy(),
             "tariff": pd.array(index["tariff"].to_numpy(), dtype="string"),
-            "estimated": helpers.constant(False, len(at), "boolean"),
+            "estimated": constant(False, len(at), "boolean"),
         }
     )
-    frame["period"] = helpers.month_start(frame["interval_start"])
+    frame["period"] = month_start(frame["interval_start"])
     frame = schemas.conform(frame, DATASET)
-    notes += meters.interval_notes(frame) + meters.negative_notes(frame)
-    unread = frame["interval_end"].isna().to_numpy()
-    if unread.any():
-        first = int(frame["source_row"].to_numpy()[unread][0])
-        notes.append(
-            Note(
-                "unreadable_time",
-                f"{int(unread.sum())} rows without a readable datum_tijd (first on row {first}): "
-                "validation quarantines them",
-            )
-        )
-    return frame, meters.capped(notes)
+    notes += interval_notes(frame) + negative_notes(frame)
+    notes += first_row_note(
+        "unreadable_time",
+        frame["interval_end"].isna().to_numpy(),
+        frame["source_row"].to_numpy(),
+        f"rows without a readable {TIMESTAMP}",
+        "validation quarantines them",
+    )
+    return frame, capped(notes)
 
 
 def _piece(rows: np.ndarray, quantity: np.ndarray, direction: str, tariff: str, order: int) -> pd.DataFrame:
@@ -159,3 +168,6 @@ def _piece(rows: np.ndarray, quantity: np.ndarray, direction: str, tariff: str, 
             "order": order,
         }
     )
+
+
+read = rows_only(read_with_report)

@@ -12,9 +12,11 @@ from typing import Final
 import pandas as pd
 
 from footprint import schemas
-from footprint.sources import helpers
-from footprint.sources.helpers import Column
-from footprint.sources.vocabulary import DATA_QUALITY
+from footprint.sources import activity_rows
+from footprint.sources.cell_numbers import decimal
+from footprint.sources.cell_times import local_date
+from footprint.sources.csv_table import read_table
+from footprint.sources.text_head import Column, header_sniffer
 
 NAME: Final = "supplier_statement_csv"
 DATASET: Final = schemas.SUPPLIER_ACTIVITY
@@ -32,12 +34,10 @@ HEADER: Final = (
 )
 SIGNATURE: Final = (HEADER[0], HEADER[1], HEADER[6])
 PERIOD_FORMATS: Final = ("%Y-%m", "%m-%Y", "%Y-%m-%d", "%d-%m-%Y")
-ACTIVITY_TYPE: Final = "supplier_reported"
 DEFAULT_METHOD: Final = "supplier statement"
 
 
-def sniff(head: str) -> bool:
-    return helpers.sniff_header(head, SIGNATURE)
+sniff = header_sniffer(SIGNATURE)
 
 
 def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
@@ -45,29 +45,17 @@ def read(path: Path, *, ean: str | None = None) -> pd.DataFrame:
 
     A month of any year is kept: validation names one outside the inventory's months (0001-01, 9999-12).
     """
-    table = helpers.read_table(path, NAME, HEADER, SIGNATURE)
-    n = len(table)
-    month = helpers.local_date(table["Periode"], PERIOD_FORMATS, any_year=True)
-    reported = helpers.decimal(table["kg CO2e"])
-    what = helpers.text(table["Omschrijving"])
-    amount = helpers.text(table["Hoeveelheid"])
-    unit = helpers.text(table["Eenheid"]).fillna("")
-    with_amount = what.fillna("") + " (" + (amount + " " + unit).str.strip() + ")"
-    frame = pd.DataFrame(
-        {
-            "source_row": table.source_row,
-            "period": helpers.month_start(month),
-            "activity_date": pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype="datetime64[s]"),
-            "supplier": helpers.text(table["Leverancier"]),
-            "activity_type": helpers.constant(ACTIVITY_TYPE, n, "string"),
-            "description": with_amount.where(amount.notna(), what).str.strip(),
-            "quantity": reported,
-            "unit": helpers.constant("kg_co2e", n, "string"),
-            "distance_km": helpers.constant(float("nan"), n, "float64"),
-            "ghg_category": helpers.integer(table["Categorie"]),
-            "reported_kg_co2e": reported,
-            "method": helpers.text(table["Methode"]).fillna(DEFAULT_METHOD),
-            "data_quality": helpers.lookup(table["Datakwaliteit"], DATA_QUALITY),
-        }
+    table = read_table(path, NAME, HEADER, SIGNATURE)
+    return activity_rows.statements(
+        table.source_row,
+        month=local_date(table["Periode"], PERIOD_FORMATS, any_year=True),
+        supplier=table["Leverancier"],
+        category=table["Categorie"],
+        description=table["Omschrijving"],
+        amount=table["Hoeveelheid"],
+        unit=table["Eenheid"],
+        reported_kg_co2e=decimal(table["kg CO2e"]),
+        method=table["Methode"],
+        default_method=DEFAULT_METHOD,
+        data_quality=table["Datakwaliteit"],
     )
-    return schemas.conform(frame, DATASET)

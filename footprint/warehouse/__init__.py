@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from footprint.config import DUCKDB_MEMORY_LIMIT, MEMORY_SIZE
+from footprint.config.workspace import DUCKDB_MEMORY_LIMIT, MEMORY_SIZE
 from footprint.errors import ConfigError, WarehouseError
 from footprint.warehouse.migrations import SQL_DIR, apply_schema, first_line
 

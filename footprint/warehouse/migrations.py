@@ -14,13 +14,16 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from footprint.errors import WarehouseError
+from footprint.warehouse.grants import regrant_views
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+# The repository's sql/, installed as footprint.sql (setup.py).
+SQL_DIR = Path(str(resources.files("footprint.sql")))
 DIALECTS = ("duckdb", "postgresql")
 
 
@@ -63,8 +66,6 @@ def apply_schema(engine: sa.Engine, schema: str | None = None, sql_dir: Path = S
 
     `schema` is created first when given (the engine's connections already work in it).
     """
-    from footprint.warehouse.roles import regrant_views
-
     migrations = find_migrations(sql_dir, engine.dialect.name)
     with _locked(engine, schema) as conn:
         if schema is not None:

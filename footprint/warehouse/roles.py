@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from footprint.errors import ConfigError, UsageError, WarehouseError
 from footprint.warehouse import check_identifier, make_warehouse, normalise_url
+from footprint.warehouse.grants import views
 from footprint.warehouse.migrations import first_line
-
 
 # Role attributes that reach beyond granted privileges (pg_roles column: the word; ALTER ROLE NO<word> drops it).
 RISKY_ATTRIBUTES = {
@@ -133,12 +133,12 @@ def _grant(conn: sa.Connection, role: str, password: str | None) -> BiGrant:
     conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {quote(schema)} REVOKE ALL ON SEQUENCES FROM {name}")
     _set_database_privileges(conn, role, database)
     conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {name}")
-    views = _views(conn)
-    if views:
-        conn.exec_driver_sql(f"GRANT SELECT ON {', '.join(quote(v) for v in views)} TO {name}")
+    readable = views(conn)
+    if readable:
+        conn.exec_driver_sql(f"GRANT SELECT ON {', '.join(quote(v) for v in readable)} TO {name}")
     reach = _check_reach(conn, role, schema, database)
     can_login = bool(password) or bool(found is not None and found["rolcanlogin"])
-    return BiGrant(role=role, schema=schema, created=found is None, login=can_login, views=views, reach=reach)
+    return BiGrant(role=role, schema=schema, created=found is None, login=can_login, views=readable, reach=reach)
 
 
 def _refuse_memberships_and_attributes(conn: sa.Connection, role: str, found: sa.RowMapping) -> None:
@@ -193,7 +193,7 @@ def _set_database_privileges(conn: sa.Connection, role: str, database: str) -> N
 def _check_reach(conn: sa.Connection, role: str, schema: str, database: str) -> BiReach:
     """What `role` can really do in this database; anything beyond reading this schema's views refuses."""
     found = _ask_catalog(conn, role)
-    beyond = _beyond_views(found, role, {(schema, name) for name in _views(conn)})
+    beyond = _beyond_views(found, role, {(schema, name) for name in views(conn)})
     if beyond:
         raise WarehouseError(
             f"grant-bi {role}: refused, nothing changed: checked after granting, in database {database} the role "
@@ -308,30 +308,6 @@ def _beyond_views(found: _Catalog, role: str, allowed: set[tuple[str, str]]) -> 
         beyond.append((f"{function}: EXECUTE of a SECURITY DEFINER function (runs with its owner's rights)",
                        f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC, {role}"))
     return beyond
-
-
-def regrant_views(conn: sa.Connection) -> None:
-    """Grant every view to each role that already reads one, so a view added by a migration reaches BI."""
-    roles = conn.execute(
-        sa.text(
-            "SELECT DISTINCT a.grantee::regrole::text FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'v' AND left(c.relname, 2) = 'v_' "
-            "AND a.privilege_type = 'SELECT' AND a.grantee NOT IN (0, c.relowner) ORDER BY 1"
-        )
-    ).scalars().all()
-    views = _views(conn)
-    if roles and views:
-        quote = conn.dialect.identifier_preparer.quote_identifier
-        conn.exec_driver_sql(f"GRANT SELECT ON {', '.join(quote(v) for v in views)} TO {', '.join(roles)}")
-
-
-def _views(conn: sa.Connection) -> list[str]:
-    return list(
-        conn.execute(
-            sa.text("SELECT viewname FROM pg_views WHERE schemaname = current_schema() AND left(viewname, 2) = 'v_' ORDER BY 1")
-        ).scalars()
-    )
 
 
 def _password_hash(conn: sa.Connection, role: str, password: str | None) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from footprint.config import load_org_config
+from footprint.config.organisation import load_org_config
 from footprint.errors import ConfigError
 
 BASE = {

@@ -8,16 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from footprint.alerts import rules
-from footprint.alerts.model import Alert
-from footprint.config import AlertConfig, AlertThresholds, OrganisationConfig
+from footprint.alert_record import Alert
+from footprint.alerts.detect import consolidate
+from footprint.alerts.finding import add_months
+from footprint.alerts.missing import missing_alerts
+from footprint.alerts.quarantine import quarantine_alerts
+from footprint.alerts.tanks import tank_alerts
+from footprint.alerts.target_path import target_alerts
+from footprint.alerts.values import judge_values, subject_row
+from footprint.config.alerting import AlertConfig, AlertThresholds
+from footprint.config.organisation import OrganisationConfig
 
 CONFIG = AlertConfig()
 JAN_2025 = dt.date(2025, 1, 1)
 
 
 def months(last: dt.date, count: int) -> list[dt.date]:
-    return [rules.add_months(last, i - count + 1) for i in range(count)]
+    return [add_months(last, i - count + 1) for i in range(count)]
 
 
 def judge(
@@ -27,9 +34,9 @@ def judge(
 ) -> dict[str, Alert]:
     """Judge the last value of one subject's monthly series (the months up to `last`); alerts by rule."""
     wide = pd.DataFrame([values], index=[subject], columns=months(last, len(values)), dtype=float)
-    row = rules.subject_row(kind, f"{kind} {subject}", unit, thresholds or config.defaults, seasonal, active)
+    row = subject_row(kind, f"{kind} {subject}", unit, thresholds or config.defaults, seasonal, active)
     subjects = pd.DataFrame.from_dict({subject: row}, orient="index")
-    found = rules.judge_values(wide, subjects, last, config)
+    found = judge_values(wide, subjects, last, config)
     assert len({a.rule for a in found}) == len(found)
     return {a.rule: a for a in found}
 
@@ -117,7 +124,7 @@ def test_a_gas_jump_beyond_the_season_raises_an_outlier() -> None:
 
 def test_july_at_the_level_of_january_is_an_outlier_for_a_seasonal_meter() -> None:
     series = seasonal_gas(3)
-    july = rules.add_months(JAN_2025, -6)
+    july = add_months(JAN_2025, -6)
     cut = series[: len(series) - 6]
     cut[-1] = series[-13]  # July 2024 as high as January 2024
     assert "outlier" in judge(cut, kind="meter", unit="m3", seasonal=True, last=july)
@@ -125,7 +132,7 @@ def test_july_at_the_level_of_january_is_an_outlier_for_a_seasonal_meter() -> No
 
 def test_no_month_on_month_for_seasonal_meters() -> None:
     series = seasonal_gas(3)
-    november = rules.add_months(JAN_2025, -2)
+    november = add_months(JAN_2025, -2)
     cut = series[: len(series) - 2]
     assert cut[-1] / cut[-2] > 1.4  # October to November: +50 % every year
     assert judge(cut, kind="meter", unit="m3", seasonal=True, last=november) == {}
@@ -144,7 +151,7 @@ def test_consolidate_keeps_one_alert_per_subject_and_month_the_others_in_evidenc
     found = judge([100.0] * 13 + [180.0])
     tank = Alert("tank_exceeded", "VGH42K", "2025-01", "critical", "t", "Tank.", {"observed": 95.0})
     other = Alert("missing", "VGH42K", "2025-01", "warning", "m", "Missing.", {})
-    merged = rules.consolidate([*found.values(), tank, other])
+    merged = consolidate([*found.values(), tank, other])
     assert [(a.rule, a.subject) for a in merged] == [("missing", "VGH42K"), ("tank_exceeded", "VGH42K")]
     lead = merged[1]
     assert [a["rule"] for a in lead.evidence["also"]] == ["outlier", "year_on_year", "month_on_month"]
@@ -164,7 +171,7 @@ def fuellings(*rows: tuple[str, str, float]) -> pd.DataFrame:
 def test_a_fuelling_above_the_tank() -> None:
     frame = fuellings(("VGH42K", "2025-01-03 08:00", 60.0), ("VGH42K", "2025-01-09 17:30", 95.0),
                       ("VHT17P", "2025-01-09 17:30", 70.0))
-    found = rules.tank_alerts(frame, {"VGH42K": 80.0, "VHT17P": 80.0}, pd.DataFrame(), CONFIG)
+    found = tank_alerts(frame, {"VGH42K": 80.0, "VHT17P": 80.0}, pd.DataFrame(), CONFIG)
     assert [(a.rule, a.subject, a.period, a.severity) for a in found] == [
         ("tank_exceeded", "VGH42K", "2025-01", "critical")
     ]
@@ -172,7 +179,7 @@ def test_a_fuelling_above_the_tank() -> None:
     assert (evidence["observed"], evidence["threshold"], evidence["source_row"]) == (95.0, 80.0, 3)
     assert "fuel.csv line 3" in found[0].message
     tolerant = AlertConfig(tank_tolerance_pct=20)
-    assert rules.tank_alerts(frame, {"VGH42K": 80.0, "VHT17P": 80.0}, pd.DataFrame(), tolerant) == []
+    assert tank_alerts(frame, {"VGH42K": 80.0, "VHT17P": 80.0}, pd.DataFrame(), tolerant) == []
 
 
 def deliveries(subject: str, delivered: list[str], kind: str = "meter") -> pd.DataFrame:
@@ -199,7 +206,7 @@ MONTHLY = ["2024-01", "2024-02", "2024-03", "2024-04"]
     ],
 )
 def test_expected_but_missing(delivered: list[str], month: str, wanted: bool, expected: list[str]) -> None:
-    found = rules.missing_alerts(
+    found = missing_alerts(
         deliveries("871687120000000004", delivered), {"871687120000000004": ("meter 8716", wanted)},
         dt.date(int(month[:4]), int(month[5:]), 1), CONFIG,
     )
@@ -210,7 +217,7 @@ def test_expected_but_missing(delivered: list[str], month: str, wanted: bool, ex
 
 
 def test_missing_evidence_names_the_rhythm_and_last_delivery() -> None:
-    (alert,) = rules.missing_alerts(deliveries("Hygiena B.V.", ["2023-03", "2023-06", "2023-09", "2023-12"], "supplier"),
+    (alert,) = missing_alerts(deliveries("Hygiena B.V.", ["2023-03", "2023-06", "2023-09", "2023-12"], "supplier"),
                                     {"Hygiena B.V.": ("supplier Hygiena B.V.", True)}, dt.date(2024, 3, 1), CONFIG)
     assert alert.evidence["cadence_months"] == 3
     assert alert.evidence["last_delivered"] == "2023-12"
@@ -230,7 +237,7 @@ def test_quarantine_rate_per_file() -> None:
         ]
     )
     shares = pd.DataFrame({"dataset": ["fuel_transactions"], "period": [dt.date(2025, 1, 1)], "share_pct": [6.0]})
-    found = rules.quarantine_alerts(files, shares, dt.date(2025, 1, 1), CONFIG)
+    found = quarantine_alerts(files, shares, dt.date(2025, 1, 1), CONFIG)
     assert [(a.subject, a.evidence["observed"]) for a in found] == [("fuel.csv", 6.0), ("garbage.csv", 100.0)]
     assert found[0].evidence["threshold"] == 5.0
     assert found[0].evidence["series"] == [{"period": "2025-01", "value": 6.0}]
@@ -269,7 +276,7 @@ def monthly_kg(per_month: dict[int, float]) -> pd.DataFrame:
 def test_target_path_after_june_and_december(month: str, expected: list[str]) -> None:
     # Base 100 kg a month; the path asks -10 % in 2023, -20 % in 2024, -30 % in 2025.
     kg = monthly_kg({2022: 100.0, 2023: 95.0, 2024: 70.0, 2025: 75.0})
-    found = rules.target_alerts(kg, org_with_target(), dt.date(int(month[:4]), int(month[5:]), 1))
+    found = target_alerts(kg, org_with_target(), dt.date(int(month[:4]), int(month[5:]), 1))
     assert [a.period for a in found] == expected
     for alert in found:
         assert (alert.rule, alert.subject) == ("target_path", "s1")
@@ -279,13 +286,13 @@ def test_target_path_after_june_and_december(month: str, expected: list[str]) ->
 
 def test_target_path_numbers_and_tolerance() -> None:
     kg = monthly_kg({2022: 100.0, 2023: 95.0})
-    (alert,) = rules.target_alerts(kg, org_with_target(), dt.date(2023, 6, 1))
+    (alert,) = target_alerts(kg, org_with_target(), dt.date(2023, 6, 1))
     assert alert.evidence["observed"] == pytest.approx(570.0)  # 6 x 95 kg
     assert alert.evidence["threshold"] == pytest.approx(540.0)  # 600 kg x (1 - 10 %)
     assert alert.evidence["achieved_reduction_pct"] == pytest.approx(5.0)
     assert alert.evidence["expected_reduction_pct"] == pytest.approx(10.0)
-    assert rules.target_alerts(kg, org_with_target(target_path_tolerance_pct=6), dt.date(2023, 6, 1)) == []
-    assert rules.target_alerts(kg, org_with_target(target_path=False), dt.date(2023, 6, 1)) == []
+    assert target_alerts(kg, org_with_target(target_path_tolerance_pct=6), dt.date(2023, 6, 1)) == []
+    assert target_alerts(kg, org_with_target(target_path=False), dt.date(2023, 6, 1)) == []
 
 
 def test_severity_from_configuration() -> None:

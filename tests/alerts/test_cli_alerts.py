@@ -8,13 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from company_files import ALL_FILES, PERIOD, write_company, write_list_copy
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, PERIOD, write_company, write_list_copy
-from footprint import alerts, pipeline
-from footprint.alerts.model import Alert
-from footprint.cli import app
-from footprint.config import open_workspace
+from footprint import alert_store
+from footprint.alert_record import Alert
+from footprint.config.workspace import open_workspace
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 runner = CliRunner()
 
@@ -24,19 +27,19 @@ def _no_footprint_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in [n for n in os.environ if n.startswith("FOOTPRINT_")]:
         monkeypatch.delenv(name)
     yield
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 @pytest.fixture
 def company(tmp_path: Path) -> Path:
     config = write_company(tmp_path / "co", {})
-    alerts.record(open_workspace(config), [
+    alert_store.record(open_workspace(config), [
         Alert("missing", "871687120000000004", "2025-02", "warning", "Meter 8716: no delivery since 2025-01",
               "Meter 8716 delivered every month up to 2025-01.", {"observed": 0.0, "threshold": 1.0}),
         Alert("tank_exceeded", "VGH42K", "2025-03", "critical", "Vehicle VGH42K: a fuelling of 95.0 l exceeds its 80 l tank",
               "Vehicle VGH42K fuelled 95 l at once.", {"observed": 95.0, "threshold": 80.0, "unit": "l"}),
     ])
-    pipeline.close_warehouses()
+    close_warehouses()
     return config
 
 
@@ -95,25 +98,25 @@ def test_send_delivers_pending_alerts_to_the_outbox(company: Path) -> None:
 def test_a_factor_list_that_moves_the_base_year_beyond_significance_raises_one_alert(tmp_path: Path) -> None:
     config = write_company(tmp_path / "co", ALL_FILES)
     ws = open_workspace(config)
-    pipeline.load_files(ws, PERIOD, [str(path) for path in sorted((config.parent / "inbox" / PERIOD).iterdir())])
-    pipeline.compute_emissions(ws, PERIOD)
-    with pipeline.warehouse(ws).connect() as conn:
+    load_files(ws, PERIOD, [str(path) for path in sorted((config.parent / "inbox" / PERIOD).iterdir())])
+    compute_emissions(ws, PERIOD)
+    with warehouse(ws).connect() as conn:
         before = conn.exec_driver_sql("SELECT sum(emissions_kg_co2e) FROM emissions").scalar()
-    pipeline.close_warehouses()
+    close_warehouses()
     listing = tmp_path / "co2emissiefactoren_2025.xlsx"
     write_list_copy(listing, title="Factoren 2025 dd 15-01-2025", grey_kwh=0.9)
 
     result = runner.invoke(app, ["factors", "load", str(listing), "--year", "2025", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "factor_restatement" in result.output and "Delivered 1 alert message(s) via outbox" in result.output
-    (alert,) = alerts.list_alerts(open_workspace(config))
+    (alert,) = alert_store.list_alerts(open_workspace(config))
     assert (alert.rule, alert.period, alert.severity) == ("factor_restatement", "2025-01", "critical")
     expected_pct = 1000 * (0.9 - 0.483) / before * 100  # 1,000 kWh of grey electricity in the base year
     assert alert.evidence["change_pct"] == pytest.approx(expected_pct)
     assert alert.evidence["threshold"] == 5.0
     assert len(list((config.parent / "outbox").glob("*factor_restatement*.eml"))) == 1
-    pipeline.close_warehouses()
+    close_warehouses()
 
     again = runner.invoke(app, ["factors", "load", str(listing), "--config", str(config)])
     assert again.exit_code == 0 and "nothing changed" in again.output
-    assert len(alerts.list_alerts(open_workspace(config))) == 1
+    assert len(alert_store.list_alerts(open_workspace(config))) == 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from footprint.demo import DemoManifest, write_demo
-from footprint.sources import detect_format
+from footprint.demo.generator import write_demo
+from footprint.demo.manifest import DemoManifest
+from footprint.sources.registry import detect_format
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from company_files import ELECTRICITY_EAN, GAS_EAN, make_company
-from footprint import alerts, pipeline
-from footprint.alerts.rules import add_months
-from footprint.config import Workspace
+
+from footprint import alert_store
+from footprint.alert_record import Alert
+from footprint.alerts.detect import detect
+from footprint.alerts.finding import add_months
+from footprint.config.workspace import Workspace
+from footprint.ingest.datasets.meter import series_id
 from footprint.periods import format_period
-from footprint.pipeline import series_id
+from footprint.resources import close_warehouses, warehouse
 from footprint.warehouse.bulk import insert_frame
 
 FIRST = dt.date(2024, 1, 1)
@@ -31,7 +34,7 @@ def ws(tmp_path: Path, warehouse_url: str) -> Iterator[Workspace]:
         years={2024: {"revenue_eur": 2_000_000, "fte": 20}, 2025: {"revenue_eur": 2_100_000, "fte": 20}},
         targets=[{"id": "s2", "ladder_scope": 2, "target_year": 2026, "reduction_pct": 50, "basis": "absolute"}],
     )
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 def _raw_file(name: str, dataset: str, month: dt.date, rows: int, quarantined: int = 0) -> dict[str, object]:
@@ -83,13 +86,13 @@ def seed(ws: Workspace, last: dt.date, electricity: dict[str, float], fuel: dict
                 "quantity": litres, "unit": "l", "activity_key": "fuel:diesel",
             })
         month = add_months(month, 1)
-    with pipeline.warehouse(ws).begin() as conn:
+    with warehouse(ws).begin() as conn:
         for table, rows in (("raw_files", raw), ("meter_series", series), ("meter_readings", readings),
                             ("fuel_transactions", fuels), ("applied_factors", applied)):
             insert_frame(conn, table, pd.DataFrame(rows))
 
 
-def keys(found: list[alerts.Alert]) -> set[tuple[str, str, str]]:
+def keys(found: list[Alert]) -> set[tuple[str, str, str]]:
     return {(a.rule, a.subject, a.period) for a in found}
 
 
@@ -112,7 +115,7 @@ def test_detect_finds_each_deviation_once_and_a_rerun_adds_nothing(ws: Workspace
         },
         quarantined={"2025-03": 20},
     )
-    found = alerts.detect(ws, "2025-03", ["2025-03"])
+    found = detect(ws, "2025-03", ["2025-03"])
     assert keys(found) == {
         ("outlier", ELECTRICITY_EAN, "2025-03"),
         ("tank_exceeded", "VGH42K", "2025-03"),
@@ -130,25 +133,25 @@ def test_detect_finds_each_deviation_once_and_a_rerun_adds_nothing(ws: Workspace
     assert by_rule["quarantine_rate"].evidence["observed"] == pytest.approx(20 / 24 * 100)
     assert by_rule["missing"].evidence["last_delivered"] == "2025-02"
 
-    stored = alerts.record(ws, found)
+    stored = alert_store.record(ws, found)
     assert len(stored) == 4
-    assert alerts.record(ws, alerts.detect(ws, "2025-03", ["2025-03"])) == []
+    assert alert_store.record(ws, detect(ws, "2025-03", ["2025-03"])) == []
     # April is back to normal, VHT17P still silent: its missing alert keeps its key (due 2025-03).
-    assert alerts.record(ws, alerts.detect(ws, "2025-04", [])) == []
+    assert alert_store.record(ws, detect(ws, "2025-04", [])) == []
 
 
 def test_clean_months_raise_nothing_and_the_target_sql_runs(ws: Workspace) -> None:
     regular = {p: [50.0, 50.0, 50.0, 50.0] for p in months_until("2025-06")}
     seed(ws, dt.date(2025, 6, 1), electricity={}, fuel={"VGH42K": regular, "VHT17P": regular}, quarantined={})
     for period in months_until("2025-05"):  # 2024-06 and 2024-12 check the base year's target: on its path
-        assert alerts.detect(ws, period, [period]) == [], period
+        assert detect(ws, period, [period]) == [], period
 
 
 def test_target_path_from_the_warehouse(ws: Workspace) -> None:
     regular = {p: [50.0, 50.0] for p in months_until("2025-06")}
     # Electricity flat at 1000 kWh: the straight path to -50 % in 2026 asks -25 % in 2025.
     seed(ws, dt.date(2025, 6, 1), electricity={}, fuel={"VGH42K": regular}, quarantined={})
-    found = alerts.detect(ws, "2025-06", ["2025-06"])
+    found = detect(ws, "2025-06", ["2025-06"])
     assert keys(found) == {("target_path", "s2", "2025-06")}
     assert found[0].evidence["observed"] == pytest.approx(6 * 1000 * 0.483)
     assert found[0].evidence["threshold"] == pytest.approx(6 * 1000 * 0.483 * 0.75)
@@ -158,4 +161,4 @@ def test_detection_can_be_switched_off(ws: Workspace) -> None:
     off = ws.model_copy(update={"org": ws.org.model_copy(update={"alerts": ws.org.alerts.model_copy(
         update={"enabled": False})})})
     seed(ws, dt.date(2025, 3, 1), electricity={"2025-03": 5000.0}, fuel={}, quarantined={})
-    assert alerts.detect(off, "2025-03", ["2025-03"]) == []
+    assert detect(off, "2025-03", ["2025-03"]) == []

@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 from alert_servers import smtp_servers
-
 from company_files import make_company, write_company
-from footprint import alerts, pipeline
-from footprint.alerts.model import Alert
-from footprint.config import Workspace, open_workspace
 
+from footprint import alert_store
+from footprint.alert_record import Alert
+from footprint.alerts.send import SendResult, send_pending
+from footprint.alerts.transport import DeliverySettings
+from footprint.config.workspace import Workspace, open_workspace
+from footprint.resources import close_warehouses
 
 pytestmark = pytest.mark.usefixtures("no_footprint_env")
 
@@ -108,11 +110,11 @@ def mailbox() -> Iterator[Any]:
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     yield make_company(tmp_path / "co", f"duckdb:///{tmp_path / 'co' / 'warehouse.duckdb'}", {})
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 def stored(ws: Workspace, *subjects: str) -> list[Alert]:
-    return alerts.record(ws, [
+    return alert_store.record(ws, [
         Alert("tank_exceeded", s, "2025-03", "critical", f"Vehicle {s}: a fuelling of 95.0 l exceeds its 80 l tank",
               f"Vehicle {s} fuelled 95 l at once.", {"observed": 95.0, "threshold": 80.0, "unit": "l",
                                                     "series": [{"period": "2025-03", "value": 245.0}]})
@@ -122,36 +124,36 @@ def stored(ws: Workspace, *subjects: str) -> list[Alert]:
 
 def test_by_default_alerts_go_to_the_outbox_once(ws: Workspace) -> None:
     first, second = stored(ws, "VGH42K", "VHT17P")
-    result = alerts.send_pending(ws)
+    result = send_pending(ws)
     assert result.channels == ("outbox",)
     assert result.delivered == [(first.alert_id, "outbox"), (second.alert_id, "outbox")] and result.failed == []
     files = sorted(ws.outbox.glob("*.eml"))
     assert [f.name for f in files] == ["2025-03_tank_exceeded_VGH42K_1.eml", "2025-03_tank_exceeded_VHT17P_2.eml"]
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["X-Footprint-Alert"] == first.key
-    assert alerts.send_pending(ws).delivered == []
+    assert send_pending(ws).delivered == []
 
 
 def test_a_webhook_that_fails_first_gets_each_alert_once_on_the_next_send(ws: Workspace, webhook: Any) -> None:
     hook = webhook(failures=1)
     first, second = stored(ws, "VGH42K", "VHT17P")
-    settings = alerts.DeliverySettings(webhook_url=hook.url, timeout_s=3)
-    result = alerts.send_pending(ws, settings)
+    settings = DeliverySettings(webhook_url=hook.url, timeout_s=3)
+    result = send_pending(ws, settings)
     assert result.channels == ("outbox", "webhook")
     assert sorted(result.delivered) == [(first.alert_id, "outbox"), (second.alert_id, "outbox")]
     # The webhook failed on the first alert; the second was not tried against a server that is down.
     assert [(i, ch) for i, ch, _ in result.failed] == [(first.alert_id, "webhook"), (second.alert_id, "webhook")]
     assert "503" in result.failed[0][2] and "T0KEN" not in result.failed[0][2]
     assert hook.attempts == 1
-    assert [(a.subject, ch) for a, ch in alerts.pending(ws, settings.channels())] == [
+    assert [(a.subject, ch) for a, ch in alert_store.pending(ws, settings.channels())] == [
         ("VGH42K", "webhook"), ("VHT17P", "webhook")]
     outbox_files = {p: p.stat().st_mtime_ns for p in ws.outbox.glob("*.eml")}
 
-    again = alerts.send_pending(ws, settings)
+    again = send_pending(ws, settings)
     assert sorted(again.delivered) == [(first.alert_id, "webhook"), (second.alert_id, "webhook")] and not again.failed
     assert hook.keys() == [first.key, second.key]
     assert {p: p.stat().st_mtime_ns for p in ws.outbox.glob("*.eml")} == outbox_files  # not written again
-    assert alerts.send_pending(ws, settings).delivered == []
+    assert send_pending(ws, settings).delivered == []
     assert hook.keys() == [first.key, second.key]
 
 
@@ -161,13 +163,13 @@ def test_email_that_fails_first_arrives_once_and_the_webhook_is_not_asked_again(
     box, port = mailbox(failures=1)
     hook = webhook()
     (alert,) = stored(ws, "VGH42K")
-    settings = alerts.DeliverySettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", timeout_s=3,
+    settings = DeliverySettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", timeout_s=3,
                                        alert_to=["kam@glansrijk.nl"], webhook_url=hook.url)
-    first = alerts.send_pending(ws, settings)
+    first = send_pending(ws, settings)
     assert first.channels == ("email", "webhook")
     assert first.delivered == [(alert.alert_id, "webhook")]
     assert [(i, ch) for i, ch, _ in first.failed] == [(alert.alert_id, "email")] and "451" in first.failed[0][2]
-    again = alerts.send_pending(ws, settings)
+    again = send_pending(ws, settings)
     assert again.delivered == [(alert.alert_id, "email")]
     assert box.keys() == [alert.key] and hook.keys() == [alert.key]
     assert box.accepted[0]["To"] == "kam@glansrijk.nl"
@@ -175,8 +177,8 @@ def test_email_that_fails_first_arrives_once_and_the_webhook_is_not_asked_again(
 
 def test_an_explained_alert_is_not_sent(ws: Workspace) -> None:
     (alert,) = stored(ws, "VGH42K")
-    alerts.set_status(ws, alert.alert_id, "explained", "Jerrycan for the floor machine.", "kam")
-    assert alerts.send_pending(ws).delivered == []
+    alert_store.set_status(ws, alert.alert_id, "explained", "Jerrycan for the floor machine.", "kam")
+    assert send_pending(ws).delivered == []
     assert list(ws.outbox.glob("*.eml")) == []
 
 
@@ -194,15 +196,15 @@ def test_the_prefect_task_retries_and_the_alert_arrives_once(
     (alert,) = stored(ws, "VGH42K")
 
     @flow
-    def send(config: str) -> alerts.SendResult:
+    def send(config: str) -> SendResult:
         return send_alerts.with_options(retry_delay_seconds=0)(config)
 
     result = send(str(config))
     assert result.delivered == [(alert.alert_id, "webhook")]
     assert hook.attempts == 3 and hook.keys() == [alert.key]
     assert len(list(ws.outbox.glob("*.eml"))) == 1  # the outbox took it on the first try, and only then
-    assert alerts.pending(ws, ("outbox", "webhook")) == []
-    pipeline.close_warehouses()
+    assert alert_store.pending(ws, ("outbox", "webhook")) == []
+    close_warehouses()
 
 
 def test_what_still_fails_after_the_retries_stays_pending_for_the_next_run(
@@ -224,10 +226,10 @@ def test_what_still_fails_after_the_retries_stays_pending_for_the_next_run(
 
     assert send(str(config)) is True
     assert hook.attempts == 3 and hook.accepted == []
-    assert [(a.alert_id, ch) for a, ch in alerts.pending(ws, ("outbox", "webhook"))] == [(alert.alert_id, "webhook")]
+    assert [(a.alert_id, ch) for a, ch in alert_store.pending(ws, ("outbox", "webhook"))] == [(alert.alert_id, "webhook")]
     assert send(str(config)) is False  # the next run
     assert hook.keys() == [alert.key]
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 def test_wrong_delivery_settings_are_a_configuration_error(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,4 +238,4 @@ def test_wrong_delivery_settings_are_a_configuration_error(ws: Workspace, monkey
     stored(ws, "VGH42K")
     monkeypatch.setenv("FOOTPRINT_SMTP_PORT", "twenty-five")
     with pytest.raises(ConfigError, match="FOOTPRINT_SMTP_PORT"):
-        alerts.send_pending(ws)
+        send_pending(ws)

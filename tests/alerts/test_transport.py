@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_servers import free_port, smtp_servers
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from alert_servers import free_port, smtp_servers
 
-from footprint.alerts.model import Alert
+from footprint.alert_record import Alert
+from footprint.alerts.sinks import deliver
 from footprint.alerts.transport import (
     DeliveryError,
     DeliverySettings,
-    deliver,
     email_message,
     send_smtp,
     webhook_payload,

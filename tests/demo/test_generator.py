@@ -5,10 +5,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from footprint.config import OrganisationConfig, Settings, load_org_config, normalise_plate, open_workspace
-from footprint.demo import DemoManifest, write_demo
+from footprint.config.common import normalise_plate
+from footprint.config.organisation import OrganisationConfig, load_org_config
+from footprint.config.workspace import Settings, open_workspace
+from footprint.demo.generator import write_demo
+from footprint.demo.manifest import DemoManifest
 from footprint.ean import ean_check_digit_ok
-from footprint.sources import detect_format
+from footprint.sources.registry import detect_format
 
 KNOWN_PRODUCTS = {"Diesel", "V-Power Diesel", "Euro 95", "HVO100", "LPG", "AdBlue", "Wasstraat", "Shop"}
 PLANTED_KINDS = {

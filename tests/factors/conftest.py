@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from factor_helpers import EditWorkbook, OwnList, fill_own_list
 
-from footprint.factors import shipped_list_path, write_factor_template
+from footprint.factors.loader import shipped_list_path
+from footprint.factors.own import write_factor_template
 from footprint.warehouse import make_warehouse
 
 

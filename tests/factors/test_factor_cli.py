@@ -9,7 +9,7 @@ import pytest
 from factor_helpers import fill_own_list
 from typer.testing import CliRunner
 
-from footprint.cli import app
+from footprint_cli import app
 
 runner = CliRunner()
 FALLING_BACK = (

@@ -14,8 +14,13 @@ import pytest
 import sqlalchemy as sa
 from factor_helpers import EditWorkbook, OwnList
 
-from footprint.config import FactorPolicy
-from footprint.factors import ensure_default_factors, load_factor_list, resolve_factors, shipped_list_path
+from footprint.config.assets import FactorPolicy
+from footprint.factors.loader import (
+    ensure_default_factors,
+    load_factor_list,
+    shipped_list_path,
+)
+from footprint.factors.resolve import resolve_factors
 
 NA = pd.NA
 OWN = "own factor list 2024 (version 01-03-2024)"

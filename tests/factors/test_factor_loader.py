@@ -8,18 +8,22 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from factor_helpers import EXTRACT_CSV, EditWorkbook, empty_factor_tables, table_snapshot
+from factor_helpers import (
+    EXTRACT_CSV,
+    EditWorkbook,
+    empty_factor_tables,
+    table_snapshot,
+)
 
-from footprint.config import FactorPolicy
+from footprint.config.assets import FactorPolicy
 from footprint.errors import FactorError
-from footprint.factors import (
-    FactorSheet,
+from footprint.factors.loader import (
     ensure_default_factors,
     load_factor_list,
-    read_factor_workbook,
-    resolve_factors,
     shipped_list_path,
 )
+from footprint.factors.official import FactorSheet, read_factor_workbook
+from footprint.factors.resolve import resolve_factors
 
 FIRST_ID = "co2ef-2026-20260820"
 CORRECTION_ID = "co2ef-2026-20261015"

@@ -10,17 +10,16 @@ import sqlalchemy as sa
 import yaml
 from factor_helpers import EditWorkbook
 
-from footprint.config import FactorPolicy
-from footprint.errors import FactorError
-from footprint.factors import (
+from footprint.activity_mapping import (
     classify_products,
     flight_activity_key,
     known_products,
     load_activity_mapping,
-    load_factor_list,
-    resolve_factors,
-    shipped_list_path,
 )
+from footprint.config.assets import FactorPolicy
+from footprint.errors import FactorError
+from footprint.factors.loader import load_factor_list, shipped_list_path
+from footprint.factors.resolve import resolve_factors
 
 NA = pd.NA
 

@@ -16,9 +16,12 @@ import sqlalchemy as sa
 from company_files import ALL_FILES, METERS, PERIOD, make_company
 from factor_helpers import OwnList
 
-from footprint import pipeline
-from footprint.config import Workspace
-from footprint.factors import load_factor_list
+from footprint.config.workspace import Workspace
+from footprint.emissions import compute_emissions, restate_for_factor_lists
+from footprint.factors.loader import load_factor_list
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.resources import close_warehouses, warehouse
 
 APRIL = "2025-04"
 APRIL_METERS = METERS.replace("01-04-2025", "01-05-2025").replace("01-03-2025", "01-04-2025")
@@ -30,16 +33,16 @@ OWN_2025 = "own factor list 2025 (version 01-03-2025)"
 def company(tmp_path: Path, warehouse_url: str):
     ws = make_company(tmp_path / "co", warehouse_url, ALL_FILES)
     yield ws
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 def _ingest(ws: Workspace, period: str) -> None:
-    pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
-    pipeline.compute_emissions(ws, period)
+    load_files(ws, period, pull_inbox(ws, period).paths)
+    compute_emissions(ws, period)
 
 
 def _notes(ws: Workspace, period: str, key: str) -> set[str | None]:
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         return set(
             conn.execute(
                 sa.text("SELECT fallback_note FROM applied_factors WHERE period = :p AND activity_key = :k"),
@@ -60,8 +63,8 @@ def test_a_partial_list_restates_only_the_months_using_its_keys(
     assert _notes(company, APRIL, "natural_gas") == {year_note}
 
     diesel = {"fuel:diesel": {"kg CO2e per unit": "3,262", "source": "jaaropgave 2025 leverancier"}}
-    load_factor_list(pipeline.warehouse(company), own_list(2025, date(2025, 3, 1), diesel))
-    [restated] = pipeline.restate_for_factor_lists(company)
+    load_factor_list(warehouse(company), own_list(2025, date(2025, 3, 1), diesel))
+    [restated] = restate_for_factor_lists(company)
     assert (restated.period, restated.old_factor_list, restated.new_factor_list) == (
         PERIOD, "co2ef-2026-20260820", "own-2025-20250301, co2ef-2026-20260820"
     )
@@ -70,20 +73,20 @@ def test_a_partial_list_restates_only_the_months_using_its_keys(
     assert _notes(company, APRIL, "natural_gas") == {
         f"{OWN_2025} has no factor for natural_gas; taken from {OFFICIAL_2026}"
     }
-    with pipeline.warehouse(company).connect() as conn:
+    with warehouse(company).connect() as conn:
         recorded = conn.execute(
             sa.text("SELECT period, old_factor_lists, new_factor_lists FROM restatements WHERE kind = 'factor_list'")
         ).all()
     assert [tuple(r) for r in recorded] == [
         (date(2025, 3, 1), "co2ef-2026-20260820", "own-2025-20250301, co2ef-2026-20260820")
     ]
-    assert pipeline.restate_for_factor_lists(company) == []
+    assert restate_for_factor_lists(company) == []
 
 
 def test_a_list_changing_an_unused_key_restates_nothing(company: Workspace, own_list: OwnList) -> None:
     _ingest(company, PERIOD)
     before = _notes(company, PERIOD, "fuel:diesel")
     lpg = {"fuel:lpg": {"kg CO2e per unit": "1,8", "source": "leverancier"}}
-    load_factor_list(pipeline.warehouse(company), own_list(2025, date(2025, 3, 1), lpg))
-    assert pipeline.restate_for_factor_lists(company) == []
+    load_factor_list(warehouse(company), own_list(2025, date(2025, 3, 1), lpg))
+    assert restate_for_factor_lists(company) == []
     assert _notes(company, PERIOD, "fuel:diesel") != before  # lineage refreshed: the own list was looked in first

@@ -17,14 +17,12 @@ from factor_helpers import EditWorkbook, OwnList, table_snapshot
 from python_calamine import CalamineWorkbook
 
 from footprint.errors import FactorError
-from footprint.factors import (
-    is_own_list,
+from footprint.factors.loader import (
     load_factor_list,
     read_factor_list,
-    read_own_list,
     shipped_list_path,
-    write_factor_template,
 )
+from footprint.factors.own import is_own_list, read_own_list, write_factor_template
 
 VERSION = date(2024, 3, 1)
 OWN_ID = "own-2024-20240301"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from footprint.demo import DemoManifest, write_demo
+from footprint.demo.generator import write_demo
+from footprint.demo.manifest import DemoManifest
 
 
 @pytest.fixture(scope="session")

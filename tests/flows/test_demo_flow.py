@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from footprint import pipeline, queries
-from footprint.config import open_workspace
-from footprint.demo import DemoManifest
+from footprint import queries
+from footprint.config.workspace import open_workspace
+from footprint.demo.manifest import DemoManifest
+from footprint.resources import close_warehouses, warehouse
 
 FUEL_FACTORS = {"Diesel": 3.251, "V-Power Diesel": 3.251, "Euro 95": 2.794, "HVO100": 0.468, "LPG": 1.792}
 NON_FUEL = {"AdBlue", "Wasstraat", "Shop"}
@@ -128,7 +129,7 @@ def test_year_totals_equal_an_independent_computation(demo: DemoManifest) -> Non
 
 
 def test_every_planted_bad_row_is_quarantined_with_file_line_and_column(demo: DemoManifest) -> None:
-    with pipeline.warehouse(_workspace(demo)).connect() as conn:
+    with warehouse(_workspace(demo)).connect() as conn:
         found = conn.execute(
             sa.text("SELECT file_name, source_row, column_name, reason FROM quarantine")
         ).all()
@@ -142,7 +143,7 @@ def test_every_planted_bad_row_is_quarantined_with_file_line_and_column(demo: De
 
 
 def test_counts_reconcile_per_file(demo: DemoManifest) -> None:
-    with pipeline.warehouse(_workspace(demo)).connect() as conn:
+    with warehouse(_workspace(demo)).connect() as conn:
         files = conn.execute(sa.text("SELECT dataset, file_sha256, rows_read, rows_loaded, rows_quarantined FROM raw_files")).all()
         assert len(files) == len(demo.inbox_files)
         for dataset, sha, read, loaded, quarantined in files:
@@ -157,7 +158,7 @@ def _snapshot(manifest: DemoManifest) -> dict[str, list[tuple]]:
         "raw_files", "fuel_transactions", "meter_usage", "supplier_activity", "quarantine",
         "factor_lists", "factors", "emissions", "schema_migrations", "alerts", "alert_deliveries",
     ]
-    with pipeline.warehouse(_workspace(manifest)).connect() as conn:
+    with warehouse(_workspace(manifest)).connect() as conn:
         return {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=repr) for t in tables}
 
 
@@ -177,7 +178,7 @@ def test_the_view_answers_from_the_duckdb_command_line(demo: DemoManifest) -> No
     assert duckdb_cli, "the duckdb command is installed with footprint's dev dependencies"
     ws = _workspace(demo)
     expected = {row["year"]: row for row in queries.year_totals(ws)}
-    pipeline.close_warehouses()
+    close_warehouses()
     database = ws.warehouse_url.removeprefix("duckdb:///")
     out = subprocess.run(
         [duckdb_cli, "-readonly", database, "-csv", "-noheader", "-c",
@@ -200,7 +201,7 @@ def test_targets_move_but_are_not_met(demo: DemoManifest) -> None:
     ws = _workspace(demo)
     totals = {row["year"]: row for row in queries.year_totals(ws)}
     revenue = {year: figures.revenue_eur for year, figures in ws.org.years.items()}
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         first_half = dict(
             conn.execute(
                 sa.text(
@@ -218,7 +219,7 @@ def test_targets_move_but_are_not_met(demo: DemoManifest) -> None:
 
 def test_every_total_decomposes_into_raw_rows(demo: DemoManifest) -> None:
     ws = _workspace(demo)
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         reported = dict(
             conn.execute(sa.text(
                 "SELECT period || ':' || ladder_scope || ':' || source, sum(emissions_kg_co2e) "
@@ -249,7 +250,7 @@ def test_every_total_decomposes_into_raw_rows(demo: DemoManifest) -> None:
 def test_explain_leads_from_a_month_to_file_lines(demo: DemoManifest) -> None:
     from typer.testing import CliRunner
 
-    from footprint.cli import app
+    from footprint_cli import app
 
     result = CliRunner().invoke(
         app, ["explain", "--period", "2024-03", "--source", "diesel", "--limit", "3", "--config", str(demo.config_path)]
@@ -261,7 +262,7 @@ def test_explain_leads_from_a_month_to_file_lines(demo: DemoManifest) -> None:
 
 def test_the_demo_raises_exactly_its_planted_anomalies_and_story_alerts(demo: DemoManifest) -> None:
     """Each planted anomaly raises its alert, nothing is raised for the clean months, and all went out."""
-    from footprint.alerts import list_alerts, pending
+    from footprint.alert_store import list_alerts, pending
 
     ws = _workspace(demo)
     raised = list_alerts(ws)
@@ -282,7 +283,7 @@ def test_the_demo_raises_exactly_its_planted_anomalies_and_story_alerts(demo: De
 
 def test_ingesting_the_anomalous_months_again_raises_nothing_new(demo: DemoManifest) -> None:
     from flows.monthly_ingest import ingest_months
-    from footprint.alerts import list_alerts
+    from footprint.alert_store import list_alerts
 
     before = list_alerts(_workspace(demo))
     ingest_months(["2023-06", "2025-11", "2026-01", "2026-05", "2026-06"], str(demo.config_path))

@@ -18,9 +18,9 @@ import boto3
 import pytest
 import sqlalchemy as sa
 
-from footprint import pipeline
-from footprint.config import Workspace, open_workspace
-from footprint.demo import DemoManifest
+from footprint.config.workspace import Workspace, open_workspace
+from footprint.demo.manifest import DemoManifest
+from footprint.resources import close_warehouses, warehouse
 
 BUCKET = "footprint-demo"
 COUNTED = ("fuel_transactions", "meter_usage", "supplier_activity", "quarantine", "alerts", "raw_files", "emissions")
@@ -37,7 +37,7 @@ class Figures:
 
 
 def _figures(ws: Workspace) -> Figures:
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         totals = conn.execute(sa.text(
             "SELECT year, ladder_scope, sum(emissions_kg_co2e) FROM v_emissions_monthly GROUP BY year, ladder_scope"
         )).all()
@@ -81,7 +81,7 @@ def runs(
         ws = open_workspace(workdir / "footprint.yaml")
         assert ws.warehouse_url == url and ws.inbox == f"s3://{BUCKET}/inbox"
         yield embedded, _figures(ws), ws
-        pipeline.close_warehouses()  # before the database is dropped
+        close_warehouses()  # before the database is dropped
 
 
 def test_postgresql_and_s3_give_the_embedded_totals(runs: tuple[Figures, Figures, Workspace]) -> None:
@@ -103,7 +103,7 @@ def test_postgresql_and_s3_hold_the_same_rows_quarantine_and_alerts(runs: tuple[
 def test_every_raw_file_is_in_the_s3_raw_store_under_its_checksum(runs: tuple[Figures, Figures, Workspace]) -> None:
     production = runs[2]
     s3 = boto3.client("s3")
-    with pipeline.warehouse(production).connect() as conn:
+    with warehouse(production).connect() as conn:
         stored = conn.execute(sa.text("SELECT file_sha256, stored_path FROM raw_files")).all()
     assert stored and all(path.startswith(f"s3://{BUCKET}/raw/{sha[:2]}/{sha}/") for sha, path in stored)
     for sha, path in stored:
@@ -114,7 +114,7 @@ def test_every_raw_file_is_in_the_s3_raw_store_under_its_checksum(runs: tuple[Fi
 
 def test_postgresql_knows_the_size_of_the_tables_the_flow_loaded(runs: tuple[Figures, Figures, Workspace]) -> None:
     """Each load ends with ANALYZE, so the planner joins the bulk tables by their real size."""
-    with pipeline.warehouse(runs[2]).connect() as conn:
+    with warehouse(runs[2]).connect() as conn:
         for table in ("meter_readings", "meter_series", "fuel_transactions", "applied_factors"):
             count = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
             estimate = conn.execute(

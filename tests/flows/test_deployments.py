@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from company_files import ALL_FILES, write_company
 from prefect import Flow
 
-from company_files import ALL_FILES, write_company
 from flows.halfyear_report import previous_half
 from flows.monthly_ingest import previous_month
 

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.task_runner import task_runner
-from footprint import pipeline
-from footprint.config import Settings, open_workspace
-from footprint.demo import DemoManifest, write_demo
+from footprint.config.workspace import Settings, open_workspace
+from footprint.demo.generator import write_demo
+from footprint.demo.manifest import DemoManifest
 from footprint.errors import ConfigError
+from footprint.ingest import stage as ingest_stage
+from footprint.resources import warehouse
 
 PG = "postgresql+psycopg://footprint@db.internal/footprint"
 MONTH = "2024-03"  # every dataset, a monthly file and a quarterly statement reaching back to January
@@ -68,7 +70,7 @@ def _rows(config: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every table a month's ingestion writes, less what differs by run (ids, times, the store's folder)."""
     differ = {"raw_files": "EXCLUDE (stored_path, loaded_at)", "alerts": "EXCLUDE (alert_id, created_at)"}
     tables = ["raw_files", "fuel_transactions", "meter_usage", "supplier_activity", "quarantine", "emissions", "alerts"]
-    with pipeline.warehouse(open_workspace(Path(config))).connect() as conn:
+    with warehouse(open_workspace(Path(config))).connect() as conn:
         return {
             t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * {differ.get(t, '')} FROM {t}")).all()), key=repr)
             for t in tables
@@ -88,8 +90,8 @@ def test_a_month_on_dask_loads_the_rows_it_loads_on_threads(
     on_dask = _month_workspace(written_demo, tmp_path / "dask")
     monthly_ingest.with_options(task_runner=ThreadPoolTaskRunner())(MONTH, one_task)
     batches: list[int] = []
-    stage_files = pipeline.stage_files
-    monkeypatch.setattr(pipeline, "stage_files", lambda ws, period, paths: batches.append(len(paths)) or stage_files(
+    stage_files = ingest_stage.stage_files
+    monkeypatch.setattr(ingest_stage, "stage_files", lambda ws, period, paths: batches.append(len(paths)) or stage_files(
         ws, period, paths))
     monkeypatch.setenv("FOOTPRINT_FILES_PER_TASK", "2")
     monthly_ingest.with_options(task_runner=ThreadPoolTaskRunner())(MONTH, mapped)

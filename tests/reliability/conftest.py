@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import reliability_kit as kit
-from footprint import pipeline
+
+from footprint.resources import close_warehouses
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
@@ -30,7 +30,7 @@ def new_warehouse(backend: str, tmp_path: Path, postgres_database: Any) -> Itera
             return stack.enter_context(postgres_database(f"footprint_rel_{os.getpid()}_{name}"))
 
         yield make
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,7 @@ def clean_contents(tmp_path_factory: pytest.TempPathFactory, postgres_database: 
                     kit.ingest(ws, kit.MONTHS)
                     cache[backend] = kit.contents(ws)
                 finally:
-                    pipeline.close_warehouses()
+                    close_warehouses()
         return cache[backend]
 
     return contents

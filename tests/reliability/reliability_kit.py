@@ -24,10 +24,24 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 import sqlalchemy as sa  # noqa: E402
-
 from company_files import ALL_FILES, write_company  # noqa: E402
-from footprint import alerts, pipeline  # noqa: E402
-from footprint.config import Settings, Workspace, open_workspace  # noqa: E402
+
+from footprint import alert_store  # noqa: E402
+from footprint.alerts.detect import detect  # noqa: E402
+from footprint.config.workspace import Settings, Workspace, open_workspace  # noqa: E402
+from footprint.emissions import compute_emissions  # noqa: E402
+from footprint.ingest import load as ingest_load  # noqa: E402
+from footprint.ingest import stage as ingest_stage  # noqa: E402
+from footprint.ingest.pull import loaded_checksums, pull_inbox
+from footprint.ingest.results import FileResult
+from footprint.ingest.stage import (
+    dataset_batches,
+    file_batches,
+    load_staged,
+    stage_files,
+)
+from footprint.resources import close_warehouses, warehouse
+from footprint.runlog import RunSummary, record_run
 
 # Two months, two datasets: enough for a crash in January's second load and one in February's emissions,
 # while a run validates four times, not nine (Great Expectations costs about half a second a time).
@@ -82,21 +96,21 @@ def workspace(config: Path, url: str) -> Workspace:
     return open_workspace(config, Settings(warehouse_url=url, pseudonym_key=KEY))
 
 
-def ingest(ws: Workspace, months: tuple[str, ...] | list[str]) -> list[pipeline.RunSummary]:
+def ingest(ws: Workspace, months: tuple[str, ...] | list[str]) -> list[RunSummary]:
     """The flow's steps per month: pull, stage, load per dataset, compute, record the run, detect alerts."""
     summaries = []
     for month in months:
         started = dt.datetime.now(dt.timezone.utc)
-        paths = pipeline.pull_new_files(ws, month)
+        paths = pull_inbox(ws, month).paths
         _barrier("after-pull")
-        batches = pipeline.file_batches(paths, Settings().files_per_task)
-        staged = [item for batch in batches for item in pipeline.stage_files(ws, month, batch)]
-        files = [item for item in staged if isinstance(item, pipeline.FileResult)]
-        for batch in pipeline.dataset_batches(staged):
-            files += pipeline.load_staged(ws, month, batch[0].dataset, batch)
-        emissions = pipeline.compute_emissions(ws, month)
-        summaries.append(pipeline.record_run(ws, month, started, files, emissions))
-        alerts.record(ws, alerts.detect(ws, month, emissions.periods))
+        batches = file_batches(paths, Settings().files_per_task)
+        staged = [item for batch in batches for item in stage_files(ws, month, batch)]
+        files = [item for item in staged if isinstance(item, FileResult)]
+        for batch in dataset_batches(staged):
+            files += load_staged(ws, month, batch[0].dataset, batch)
+        emissions = compute_emissions(ws, month)
+        summaries.append(record_run(ws, month, started, files, emissions))
+        alert_store.record(ws, detect(ws, month, emissions.periods))
     return summaries
 
 
@@ -147,7 +161,7 @@ def tables(engine: sa.Engine) -> list[str]:
 
 def contents(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     """Every table and view but the run log: rows in order, per-run columns left out, the workspace's path as <root>."""
-    engine = pipeline.warehouse(ws)
+    engine = warehouse(ws)
     root = str(ws.config_path.parent)
     found: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
@@ -168,7 +182,7 @@ def checksums(found: dict[str, list[tuple[Any, ...]]]) -> dict[str, str]:
 
 def duplicates(ws: Workspace) -> dict[str, int]:
     """Keys that occur more than once, per table; {} when every key is unique."""
-    engine = pipeline.warehouse(ws)
+    engine = warehouse(ws)
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         for table, key in KEYS.items():
@@ -220,10 +234,10 @@ def main(argv: list[str]) -> int:
     ws = open_workspace(Path(config))
     if os.environ.get("FOOTPRINT_TEST_STALE_CHECKSUMS"):
         # The worst interleaving of two runs, made certain: both decide which files are new before either loads.
-        snapshot = pipeline.loaded_checksums(ws)
-        pipeline.loaded_checksums = lambda _ws: set(snapshot)
+        snapshot = loaded_checksums(ws)
+        ingest_load.loaded_checksums = ingest_stage.loaded_checksums = lambda _ws: set(snapshot)
     ingest(ws, months)
-    pipeline.close_warehouses()
+    close_warehouses()
     return 0
 
 

@@ -32,12 +32,20 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from company_files import (
+    ALL_FILES,
+    FLIGHTS,
+    FUEL,
+    METERS,
+    PERIOD,
+    SUPPLIER,
+    write_company,
+)
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, FLIGHTS, FUEL, METERS, PERIOD, SUPPLIER, write_company
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import open_workspace
+from footprint.config.workspace import open_workspace
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 FUEL_HEADER = FUEL.splitlines()[0]
 FUEL_ROW = "07-03-2025;08:15;7083540100012002;VGH-42-K;Jan de Vries;Shell Utrecht;Diesel;30,00;L;1,859;55,77;EUR;123900"
@@ -130,7 +138,7 @@ def ingested(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) ->
     try:
         result = CliRunner().invoke(app, ["ingest", "--period", PERIOD, "-c", str(config)])
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert result.exit_code == 1, result.output  # some files could not be read
     return config, result.output
 
@@ -161,12 +169,12 @@ def test_every_other_file_loads_and_its_rows_reconcile(ingested: tuple[Path, str
     assert f"{name}: {read} read, {loaded} loaded, {quarantined} quarantined" in _file_line(output, name)
     ws = open_workspace(config)
     try:
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             row = conn.execute(
                 sa.text("SELECT rows_read, rows_loaded, rows_quarantined FROM raw_files WHERE file_name = :n"), {"n": name}
             ).one()
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert tuple(row) == (read, loaded, quarantined) and read == loaded + quarantined
 
 
@@ -174,13 +182,13 @@ def test_a_quarantined_row_is_named_by_file_row_column_and_reason(ingested: tupl
     config, output = ingested
     ws = open_workspace(config)
     try:
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             rows = conn.execute(sa.text("SELECT file_name, source_row, column_name, reason FROM quarantine")).all()
             tables = set(conn.execute(sa.text(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             )).scalars())
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     found = {(f, r, c): reason for f, r, c, reason in rows}
     for key, reason in QUARANTINED.items():
         assert reason in found[key], key
@@ -189,14 +197,17 @@ def test_a_quarantined_row_is_named_by_file_row_column_and_reason(ingested: tupl
 
 
 def test_formula_like_cells_reach_the_workbook_as_text(ingested: tuple[Path, str], tmp_path: Path) -> None:
+    from footprint.periods import Half
+    from footprint.reports.lineage import emission_lines
     from footprint.reports.summary import build_summary
-    from footprint.reports.workbook import write_workbook
+    from footprint.reports.workbook import write_halfyear_workbook
 
     ws = open_workspace(ingested[0])
     try:
-        path = write_workbook(ws, build_summary(ws, "2025H1"), tmp_path / "report.xlsx")
+        lines = emission_lines(ws, Half.parse("2025H1"))
+        path = write_halfyear_workbook(build_summary(ws, "2025H1"), lines, tmp_path / "report.xlsx")
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     cells = [cell for sheet in openpyxl.load_workbook(path) for row in sheet.iter_rows() for cell in row]
     risky = [cell for cell in cells if isinstance(cell.value, str) and re.match(r"[=+\-@]", cell.value)]
     assert {c.value for c in risky} >= {*FORMULAS, "=formulas.csv"}
@@ -206,8 +217,9 @@ def test_formula_like_cells_reach_the_workbook_as_text(ingested: tuple[Path, str
 
 def test_a_date_after_today_is_quarantined_even_inside_the_month(tmp_path: Path) -> None:
     """Ingesting the running month: a fuelling dated tomorrow is a typo or a forecast, not an emission yet."""
-    from footprint.sources import detect_format
-    from footprint.validation import ValidationContext, validate
+    from footprint.sources.registry import detect_format
+    from footprint.validation.context import ValidationContext
+    from footprint.validation.gate import validate
 
     path = tmp_path / "fuel.csv"
     path.write_text(FUEL, encoding="utf-8")  # rows 2, 3 and 4: 3 and 5 March

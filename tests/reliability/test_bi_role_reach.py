@@ -23,11 +23,11 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from click.testing import Result
+from company_files import write_company
 from typer.testing import CliRunner
 
-from company_files import write_company
-from footprint.cli import app
 from footprint.warehouse import make_warehouse
+from footprint_cli import app
 
 OWN, OTHER = "klein", "groot"
 PASSWORD_ENV = "FOOTPRINT_TEST_BI_REACH_PASSWORD"

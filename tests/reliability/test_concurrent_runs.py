@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import reliability_kit as kit
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import reliability_kit as kit
-from footprint import pipeline
-from footprint.cli import app
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -43,7 +43,7 @@ def test_two_runs_at_once_load_each_file_once(
     ws = kit.workspace(config, url)
     assert kit.duplicates(ws) == {}
     assert kit.contents(ws) == clean_contents(backend)
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         loaded = conn.execute(sa.text("SELECT period, sum(files_loaded), count(*) FROM runs GROUP BY period")).all()
     # Both runs ran every month; between them each file was loaded exactly once.
     assert sorted((str(p)[:7], int(n), int(r)) for p, n, r in loaded) == [
@@ -81,4 +81,4 @@ def test_a_second_run_on_a_busy_duckdb_file_says_so_and_changes_nothing(
         assert kit.contents(ws) == clean_contents(backend)
         assert kit.duplicates(ws) == {}
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()

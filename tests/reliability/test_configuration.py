@@ -14,15 +14,23 @@ from typing import Any
 
 import pytest
 import yaml
-
 from company_files import ALL_FILES, CONFIG, PERIOD, make_company, write_company
-from footprint import json_strict, pipeline, yaml_strict
-from footprint.config import Settings, YearFigures, load_org_config, open_workspace
+
+import footprint
+from footprint import json_strict, yaml_strict
+from footprint.activity_mapping import default_mapping_path, load_activity_mapping
+from footprint.config.assets import YearFigures
+from footprint.config.organisation import load_org_config
+from footprint.config.workspace import Settings, open_workspace
+from footprint.emissions import compute_emissions
 from footprint.errors import ConfigError, FactorError, UsageError
-from footprint.factors.mapping import default_mapping_path, load_activity_mapping
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
 from footprint.periods import parse_period
-from footprint.reports.report import write_report
+from footprint.reports.write import write_halfyear_report
+from footprint.resources import close_warehouses
 from footprint.sources.fuelcard_profile import builtin_profile_dir, load_profile
+from footprint.verify import check_sizes
 
 
 def _numeric_settings() -> list[tuple[str, str]]:
@@ -136,7 +144,7 @@ def test_a_key_written_twice_in_an_activity_mapping_names_its_lines(tmp_path: Pa
 
 def test_every_shipped_yaml_file_reads_strictly() -> None:
     """The shipped data files pass the check footprint puts on the user's files."""
-    package = Path(pipeline.__file__).parent
+    package = Path(footprint.__file__).parent
     files = sorted(package.rglob("*.yaml"))
     assert len(files) >= 5
     for path in files:
@@ -176,11 +184,12 @@ def test_the_half_year_report_writes_strict_json_at_the_extremes_configuration_a
     ws = make_company(root, f"duckdb:///{tmp_path / 'warehouse.duckdb'}", ALL_FILES,
                       years={2025: {"revenue_eur": 1, "fte": 0.01}})
     try:
-        pipeline.load_files(ws, PERIOD, pipeline.pull_new_files(ws, PERIOD))
-        pipeline.compute_emissions(ws, PERIOD)
-        written = write_report(ws, "2025H1", tmp_path / "report", lang="en")
+        load_files(ws, PERIOD, pull_inbox(ws, PERIOD).paths)
+        compute_emissions(ws, PERIOD)
+        written = write_halfyear_report(ws, "2025H1", tmp_path / "report", lang="en",
+                                        raw_store_check=check_sizes(ws).as_summary())
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     summary = _strict_json(written["summary.json"])
     _strict_json(written["manifest.json"])
     intensity = summary["comparison"]["current"]["intensity"]["total_kg_co2e"]
@@ -196,11 +205,12 @@ def test_a_figure_that_is_not_finite_is_written_as_null(tmp_path: Path) -> None:
     ws = make_company(root, f"duckdb:///{tmp_path / 'warehouse.duckdb'}", ALL_FILES)
     ws.org.years[2025] = YearFigures.model_construct(revenue_eur=1e-300, fte=math.inf)
     try:
-        pipeline.load_files(ws, PERIOD, pipeline.pull_new_files(ws, PERIOD))
-        pipeline.compute_emissions(ws, PERIOD)
-        written = write_report(ws, "2025H1", tmp_path / "report", lang="en")
+        load_files(ws, PERIOD, pull_inbox(ws, PERIOD).paths)
+        compute_emissions(ws, PERIOD)
+        written = write_halfyear_report(ws, "2025H1", tmp_path / "report", lang="en",
+                                        raw_store_check=check_sizes(ws).as_summary())
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     intensity = _strict_json(written["summary.json"])["comparison"]["current"]["intensity"]["total_kg_co2e"]
     assert intensity == {"kg_co2e_per_million_eur": None, "kg_co2e_per_fte": 0.0}
 

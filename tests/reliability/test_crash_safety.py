@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import reliability_kit as kit
 import sqlalchemy as sa
 
-import reliability_kit as kit
-from footprint import pipeline
 from footprint.periods import parse_period
+from footprint.resources import close_warehouses, inbox, warehouse
 
 POINTS = ("store", "load:2", "compute:4")
 
@@ -27,7 +27,7 @@ POINTS = ("store", "load:2", "compute:4")
 def _died_where_asked(point: str, ws: Any) -> None:
     """The kill came where the test meant it to: otherwise the test would prove less than it says."""
     raw = Path(ws.raw_store)
-    with pipeline.warehouse(ws).connect() as conn:
+    with warehouse(ws).connect() as conn:
         files = conn.execute(sa.text("SELECT count(*) FROM raw_files")).scalar_one()
         months = set(conn.execute(sa.text("SELECT DISTINCT period FROM emissions")).scalars())
     if point == "store":
@@ -72,10 +72,10 @@ def _check_each(runs: dict[str, tuple[Path, str, Any]], expected: dict[str, Any]
         assert kit.raw_store_problems(ws) == [], point
         assert not list(Path(ws.raw_store).rglob(".incoming-*")), f"{point}: a killed write's partial file left behind"
         assert not list((config.parent / ".staging").rglob("[!.]*.parquet")), f"{point}: staged rows left behind"
-        scans = [pipeline.inbox(ws).scan(parse_period(month)) for month in kit.MONTHS]
+        scans = [inbox(ws).scan(parse_period(month)) for month in kit.MONTHS]
         assert [len(s.files) for s in scans] == [len(kit.FILES)] * len(kit.MONTHS), point
         assert not any(s.skipped for s in scans), point
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def test_a_run_killed_after_an_s3_upload_reruns_to_the_clean_result(aws_env: str, tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ def test_a_run_killed_after_an_s3_upload_reruns_to_the_clean_result(aws_env: str
     anything, leaves objects the warehouse does not know: the rerun finds them stored and loads them once."""
     import uuid
 
-    from footprint.storage import s3_client
+    from footprint.storage.s3 import s3_client
 
     client = s3_client()
     bucket = f"fp-crash-{uuid.uuid4().hex[:12]}"
@@ -97,9 +97,9 @@ def test_a_run_killed_after_an_s3_upload_reruns_to_the_clean_result(aws_env: str
             process = kit.start_run(config, url, **env, **crash)
             _, stderr = process.communicate(timeout=120)
             assert process.returncode == -signal.SIGKILL, f"exit {process.returncode}\n{stderr}"
-            with pipeline.warehouse(kit.workspace(config, url)).connect() as conn:
+            with warehouse(kit.workspace(config, url)).connect() as conn:
                 assert conn.execute(sa.text("SELECT count(*) FROM raw_files")).scalar_one() == 0
-            pipeline.close_warehouses()
+            close_warehouses()
             listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{name}/").get("KeyCount", 0)
             assert listed == 2, "the run should die right after its second upload"
         with pytest.MonkeyPatch.context() as patch:
@@ -110,7 +110,7 @@ def test_a_run_killed_after_an_s3_upload_reruns_to_the_clean_result(aws_env: str
             found = {t: [tuple(str(v).replace(store, "<store>") for v in row) for row in rows]
                      for t, rows in kit.contents(ws).items()}
             assert kit.duplicates(ws) == {}
-            pipeline.close_warehouses()
+            close_warehouses()
         return summaries, found
 
     _, clean = run_in("clean")

@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from company_files import ALL_FILES, FUEL, PERIOD, write_company
 from rich.table import Table
 from rich.text import Text
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, FUEL, PERIOD, write_company
-from footprint import pipeline
-from footprint.alerts.model import Alert
+from flows.console_logs import visible_log_lines
+from footprint.alert_record import Alert
 from footprint.alerts.transport import webhook_payload
-from footprint.cli import app
-from footprint.cli.app import DataConsole, visible_log_lines
+from footprint.resources import close_warehouses
+from footprint_cli import app
+from footprint_cli.app import DataConsole
 
 MARKUP = "Schoon [/b] [link=https://evil.example]B.V.[/link] :thumbs_up:"
 OSC8_LINK = "\x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\"
@@ -70,7 +71,7 @@ def test_prefect_log_lines_show_control_characters_and_markup_as_written() -> No
     root.addHandler(handler)
     try:
         visible_log_lines()
-        logging.getLogger("footprint.pipeline").warning("%s: %s skipped", PERIOD, "zz\x1b[2J[/b].csv")
+        logging.getLogger("footprint.ingest.pull").warning("%s: %s skipped", PERIOD, "zz\x1b[2J[/b].csv")
     finally:
         root.removeHandler(handler)
     assert stream.getvalue() == "WARNING 2025-03: zz\\x1b[2J[/b].csv skipped\n"
@@ -144,7 +145,7 @@ def test_webhook_of_a_run_escapes_station_and_organisation_in_every_field(
     try:
         result = CliRunner().invoke(app, ["ingest", "--period", PERIOD, "-c", str(config)])
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import reliability_kit as kit
 import sqlalchemy as sa
 import yaml
+from company_files import ALL_FILES, PERIOD, write_company
 from typer.testing import CliRunner
 
-import reliability_kit as kit
-from company_files import ALL_FILES, PERIOD, write_company
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import open_workspace
+from footprint.config.workspace import open_workspace
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p.parent for p in CORPUS.glob("*/case.yaml"))
@@ -95,7 +95,7 @@ def _run(command: dict[str, Any], config: Path, root: Path, env: dict[str, str])
     finally:
         os.environ.clear()
         os.environ.update(before)
-        pipeline.close_warehouses()
+        close_warehouses()
     output = result.output  # Click's terminal output: stdout and stderr as a terminal shows them
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         import traceback
@@ -109,7 +109,7 @@ def _contents(config: Path) -> dict[str, list[tuple[Any, ...]]]:
     try:
         return kit.contents(ws)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 @pytest.fixture(scope="module")
@@ -164,10 +164,10 @@ def _check_expectations(case: dict[str, Any], config: Path, clean_rows: dict[str
         assert held == [], f"the raw store holds {text!r}"
     for check in expect.get("sql", []):
         try:
-            with pipeline.warehouse(ws).connect() as conn:
+            with warehouse(ws).connect() as conn:
                 rows = [list(row) for row in conn.execute(sa.text(check["query"]))]
         finally:
-            pipeline.close_warehouses()
+            close_warehouses()
         assert rows == check["rows"], check["query"]
 
 

@@ -28,16 +28,21 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
+from company_files import ALL_FILES, PERIOD, write_company
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, PERIOD, write_company
-from footprint import pipeline, schemas
-from footprint.cli import app
+from footprint import schemas
 from footprint.errors import ConfigError, InputFileError
-from footprint.sources import detect_format, helpers, sheets
+from footprint.resources import close_warehouses
+from footprint.sources import sheets
+from footprint.sources.cell_numbers import decimal, point_decimal
+from footprint.sources.cell_times import local_date
 from footprint.sources.fuelcard_profile import load_profile
-from footprint.sources.supplier_template import write_supplier_template
-from footprint.validation import ValidationContext, validate
+from footprint.sources.registry import detect_format
+from footprint.sources.supplier_template_writer import write_supplier_template
+from footprint.validation.context import ValidationContext
+from footprint.validation.gate import validate
+from footprint_cli import app
 
 ROW = b'<row><c t="inlineStr"><is><t>Diesel</t></is></c><c><v>50</v></c><c><v>1.859</v></c></row>'
 BOMB_ROWS = 1_840_000
@@ -51,7 +56,7 @@ _MEASURE = """
 import json, sys
 from pathlib import Path
 from footprint.errors import InputFileError
-from footprint.sources import detect_format
+from footprint.sources.registry import detect_format
 from python_calamine import CalamineWorkbook
 
 def peak_kb():
@@ -246,7 +251,7 @@ def test_a_profile_that_is_shadow_stays_out_of_output_and_prefect(prefect_harnes
     try:
         result = CliRunner().invoke(app, ["ingest", "--period", PERIOD, "-c", str(config)])
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     output = result.output + (result.stderr if result.stderr_bytes is not None else "")
     assert result.exit_code == 2, output
     assert f"{shadow}: not a valid fuel-card profile: name: Field required" in output
@@ -306,26 +311,26 @@ def test_a_workbook_date_cell_of_year_1_or_9999_is_quarantined(tmp_path: Path, y
 
 def test_a_statement_month_keeps_its_year_for_the_reason() -> None:
     values = pa.array(["0001-01", "12-9999", "2025-03", "24-03", "2025-13", ""])
-    months = helpers.local_date(values, ("%Y-%m", "%m-%Y"), any_year=True)
+    months = local_date(values, ("%Y-%m", "%m-%Y"), any_year=True)
     assert [None if pd.isna(m) else str(m.date()) for m in months] == [
         "0001-01-01", "9999-12-01", "2025-03-01", "0024-03-01", None, None,
     ]
     # Elsewhere a year outside 1900..2199 is a misreading: no date.
-    assert helpers.local_date(pa.array(["01-01-0001", "01-03-2025"])).isna().tolist() == [True, False]
+    assert local_date(pa.array(["01-01-0001", "01-03-2025"])).isna().tolist() == [True, False]
 
 
 def test_numbers_are_read_as_written_and_an_overflow_as_infinity() -> None:
     written = pa.array(["1e400", "-1e400", "inf", "-Infinity", "1e23", "1,5e3", "1.5E-3", "9" * 400, "12,5", "1.250,5",
                         "nan", "abc", "", "-"])
-    assert helpers.decimal(written).tolist()[:10] == [
+    assert decimal(written).tolist()[:10] == [
         np.inf, -np.inf, np.inf, -np.inf, 1e23, 1500.0, 0.0015, np.inf, 12.5, 1250.5,
     ]
-    assert np.isnan(helpers.decimal(written)[10:]).all()  # nan, abc, empty and "-": missing
-    assert helpers.point_decimal(pa.array(["1e400", "-inf", "1.5e3", "62.35", "nan"])).tolist()[:4] == [
+    assert np.isnan(decimal(written)[10:]).all()  # nan, abc, empty and "-": missing
+    assert point_decimal(pa.array(["1e400", "-inf", "1.5e3", "62.35", "nan"])).tolist()[:4] == [
         np.inf, -np.inf, 1500.0, 62.35,
     ]
     cells = pd.Series([1e23, "1e400", "12,5", None], dtype=object)
-    assert sheets.numbers(cells, helpers.decimal).tolist()[:3] == [1e23, np.inf, 12.5]
+    assert sheets.numbers(cells, decimal).tolist()[:3] == [1e23, np.inf, 12.5]
 
 
 def test_extreme_figures_are_quarantined_by_their_bounds(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from footprint.errors import StorageError
-from footprint.storage import open_raw_store, sha256_of
+from footprint.storage.files import sha256_of
+from footprint.storage.raw_store import open_raw_store
 
 
 def test_a_file_replaced_by_a_link_after_the_scan_is_refused(tmp_path: Path) -> None:

@@ -20,15 +20,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import reliability_kit as kit
 import sqlalchemy as sa
+from company_files import FUEL
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-import reliability_kit as kit
-from company_files import FUEL
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import Workspace, open_workspace
+from footprint.config.workspace import Workspace, open_workspace
+from footprint.ingest.personal import pseudonymise
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 CARDS = ("7083548871926354", "7083546619283745")
 DRIVERS = ("Jan de Vries", "Marieke Bakker-Ömer")
@@ -61,7 +62,7 @@ def _leaks(where: str, text: str) -> list[str]:
 
 
 def _table_texts(ws: Workspace) -> dict[str, str]:
-    engine = pipeline.warehouse(ws)
+    engine = warehouse(ws)
     with engine.connect() as conn:
         return {
             table: "\n".join(" | ".join(str(v) for v in row) for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')))
@@ -97,9 +98,12 @@ def company(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def reports(company: tuple[Workspace, str]) -> tuple[list[Path], str]:
     """The half-year report, the project report and the public summary: (files written, log text)."""
-    from footprint.reports import write_report
-    from footprint.reports.project import write_project_report
-    from footprint.reports.public import write_public_report
+    from footprint.reports.write import (
+        write_halfyear_report,
+        write_project_report,
+        write_public_report,
+    )
+    from footprint.verify import check_sizes
 
     ws = company[0]
     out = ws.config_path.parent / "reports"
@@ -107,13 +111,14 @@ def reports(company: tuple[Workspace, str]) -> tuple[list[Path], str]:
     logging.getLogger().addHandler(handler)
     try:
         written = [
-            *write_report(ws, "2025H1", out / "2025H1", "en").values(),
+            *write_halfyear_report(ws, "2025H1", out / "2025H1", "en",
+                                   raw_store_check=check_sizes(ws).as_summary()).values(),
             *write_project_report(ws, PROJECT["id"], dt.date(2025, 1, 1), dt.date(2025, 2, 1), out / "project").values(),
             *write_public_report(ws, "2025H1", out / "public").values(),
         ]
     finally:
         logging.getLogger().removeHandler(handler)
-        pipeline.close_warehouses()
+        close_warehouses()
     return written, "\n".join(handler.messages)
 
 
@@ -130,7 +135,7 @@ def test_no_table_holds_a_card_number_or_name(company: tuple[Workspace, str]) ->
     try:
         texts = _table_texts(company[0])
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert {"fuel_transactions", "quarantine", "raw_files", "emissions"} <= set(texts)
     assert [leak for table, text in texts.items() for leak in _leaks(table, text)] == []
 
@@ -170,13 +175,13 @@ def test_no_file_footprint_wrote_holds_one_except_the_raw_copy(
 def test_a_quarantined_row_shows_the_pseudonym_not_the_card(company: tuple[Workspace, str]) -> None:
     ws = company[0]
     try:
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             values = conn.execute(sa.text(
                 "SELECT period, source_row, value FROM quarantine WHERE column_name LIKE 'card_number%' ORDER BY period"
             )).all()
     finally:
-        pipeline.close_warehouses()
-    pseudonym = pipeline.pseudonymise(pd.Series([CARDS[1]]), kit.KEY)[0]
+        close_warehouses()
+    pseudonym = pseudonymise(pd.Series([CARDS[1]]), kit.KEY)[0]
     assert [(row, value.split(" | ")[0]) for _, row, value in values] == [(4, pseudonym)] * len(kit.MONTHS)
 
 
@@ -185,15 +190,15 @@ def test_a_card_keeps_its_pseudonym_across_months_and_another_key_gives_another(
 ) -> None:
     ws = company[0]
     try:
-        with pipeline.warehouse(ws).connect() as conn:
+        with warehouse(ws).connect() as conn:
             rows = conn.execute(sa.text("SELECT DISTINCT period, card_id, driver_id FROM fuel_transactions")).all()
     finally:
-        pipeline.close_warehouses()
-    keyed = {card: pipeline.pseudonymise(pd.Series([card]), kit.KEY)[0] for card in (*CARDS, *DRIVERS)}
+        close_warehouses()
+    keyed = {card: pseudonymise(pd.Series([card]), kit.KEY)[0] for card in (*CARDS, *DRIVERS)}
     by_month = {}
     for period, card_id, driver_id in rows:
         by_month.setdefault(card_id, set()).add(period)
         assert (card_id, driver_id) in {(keyed[CARDS[0]], keyed[DRIVERS[0]]), (keyed[CARDS[1]], keyed[DRIVERS[1]])}
     assert by_month == {keyed[card]: {dt.date(2025, 1, 1), dt.date(2025, 2, 1)} for card in CARDS}
-    other = pipeline.pseudonymise(pd.Series(CARDS), "another-key")
+    other = pseudonymise(pd.Series(CARDS), "another-key")
     assert set(other).isdisjoint(keyed.values()) and other.nunique() == len(CARDS)

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from footprint.errors import StorageError
-from footprint.storage import open_raw_store, s3_client
+from footprint.storage.raw_store import open_raw_store
+from footprint.storage.s3 import s3_client
 
 
 def _mode(path: Path) -> int:

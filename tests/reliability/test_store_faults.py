@@ -24,16 +24,20 @@ from typing import Any
 
 import boto3
 import pytest
+import reliability_kit as kit
 import sqlalchemy as sa
+from company_files import ALL_FILES, PERIOD, write_company
 from typer.testing import CliRunner
 
-import reliability_kit as kit
-from company_files import ALL_FILES, PERIOD, write_company
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import Settings, open_workspace
+from footprint.config.workspace import Settings, open_workspace
+from footprint.emissions import compute_emissions
 from footprint.errors import StorageError
-from footprint.storage import S3RawStore, open_raw_store, s3_client
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.resources import close_warehouses, warehouse
+from footprint.storage.raw_store import S3RawStore, open_raw_store
+from footprint.storage.s3 import s3_client
+from footprint_cli import app
 
 KEY = "test-key"
 Mount = Callable[[Path, str], Path]
@@ -60,7 +64,7 @@ def tmpfs() -> Iterator[Mount]:
         return folder
 
     yield mount
-    pipeline.close_warehouses()  # a DuckDB file on the mount is held open by the engine
+    close_warehouses()  # a DuckDB file on the mount is held open by the engine
     for folder in reversed(mounted):
         subprocess.run(["umount", "--lazy", str(folder)], check=False)
 
@@ -85,7 +89,7 @@ def _ingest(config: Path, env: dict[str, str]) -> Any:
         return CliRunner().invoke(app, ["ingest", "--period", PERIOD, "-c", str(config)],
                                   env={"FOOTPRINT_PSEUDONYM_KEY": KEY, **env})
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def _contents(config: Path, url: str) -> dict[str, Any]:
@@ -93,7 +97,7 @@ def _contents(config: Path, url: str) -> dict[str, Any]:
     try:
         return kit.contents(ws)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def _one_line(result: Any, expected: str | re.Pattern[str]) -> None:
@@ -165,8 +169,8 @@ def test_a_warehouse_on_a_disk_that_refuses_writes_fails_the_ingest_in_one_line(
     disk = tmpfs(root / "wh", "16m")
     url = f"duckdb:///{disk / 'warehouse.duckdb'}"
     ws = open_workspace(config, Settings(warehouse_url=url, pseudonym_key=KEY))
-    pipeline.warehouse(ws)  # the warehouse exists, migrated, the factor list loaded
-    pipeline.close_warehouses()
+    warehouse(ws)  # the warehouse exists, migrated, the factor list loaded
+    close_warehouses()
     filler = _fill(disk) if fault == "full" else None
     if fault == "read-only":
         _remount(disk, "ro")
@@ -230,10 +234,10 @@ def test_a_report_whose_archive_write_fails_stays_written_and_says_it_is_not_arc
     url = f"duckdb:///{root / 'warehouse.duckdb'}"
     ws = open_workspace(config, Settings(warehouse_url=url, pseudonym_key=KEY))
     try:
-        pipeline.load_files(ws, PERIOD, pipeline.pull_new_files(ws, PERIOD))
-        pipeline.compute_emissions(ws, PERIOD)
+        load_files(ws, PERIOD, pull_inbox(ws, PERIOD).paths)
+        compute_emissions(ws, PERIOD)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     if fault == "full":
         _fill(raw)
     else:
@@ -246,7 +250,7 @@ def test_a_report_whose_archive_write_fails_stays_written_and_says_it_is_not_arc
                                           "-c", str(config)],
                                     env={"FOOTPRINT_WAREHOUSE_URL": url, "FOOTPRINT_PSEUDONYM_KEY": KEY})
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
     _one_line(result, re.compile(rf"error: the report is written to {re.escape(str(out))} but not archived: raw "
                                  rf"store {re.escape(str(raw))}: {cause} while archiving report file "

@@ -19,18 +19,24 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from company_files import ALL_FILES, PERIOD, write_company
 from typer.testing import CliRunner
 
-from company_files import ALL_FILES, PERIOD, write_company
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import Settings, Workspace, open_workspace
-from footprint.reports import write_report
+from footprint.config.workspace import Settings, Workspace, open_workspace
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.periods import Half
 from footprint.reports.archive import archive_report
-from footprint.reports.html import render_html
-from footprint.storage import s3_client
+from footprint.reports.html import render_halfyear_html
+from footprint.reports.lineage import input_files
+from footprint.reports.write import write_halfyear_report
+from footprint.resources import close_warehouses, warehouse
+from footprint.runlog import record_run
+from footprint.storage.s3 import s3_client
 from footprint.verify import check_sizes, quick_check
 from footprint.warehouse.bulk import insert_frame
+from footprint_cli import app
 
 GARBAGE = bytes(range(256)) * 16  # kept in the store, rejected as unreadable: recorded in run_files only
 FILES = {**{name: text.encode() for name, text in ALL_FILES.items()}, "garbage.csv": GARBAGE}
@@ -90,10 +96,10 @@ def _company(root: Path, url: str, location: str) -> tuple[Workspace, list[str]]
     (root / "inbox" / PERIOD / "garbage.csv").write_bytes(GARBAGE)
     ws = open_workspace(config, Settings(warehouse_url=url, pseudonym_key=KEY, raw_store=location))
     started = dt.datetime.now(dt.timezone.utc)
-    files = pipeline.load_files(ws, PERIOD, pipeline.pull_new_files(ws, PERIOD))
+    files = load_files(ws, PERIOD, pull_inbox(ws, PERIOD).paths)
     assert sorted((f.file_name, f.outcome) for f in files) == sorted(
         (name, "rejected" if name == "garbage.csv" else "loaded") for name in FILES)
-    pipeline.record_run(ws, PERIOD, started, files, pipeline.compute_emissions(ws, PERIOD))
+    record_run(ws, PERIOD, started, files, compute_emissions(ws, PERIOD))
     return ws, ["-c", str(config)]
 
 
@@ -102,7 +108,7 @@ def _run(args: list[str], url: str, location: str) -> Any:
     try:
         return CliRunner().invoke(app, args, env=env)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
 
 def test_verify_names_every_missing_changed_and_unreferenced_file(
@@ -187,8 +193,8 @@ def test_archived_report_files_are_checked_against_their_manifest(store: FolderS
     written = {"summary.json": out / "summary.json", "report.html": out / "report.html"}
     written["summary.json"].write_text('{"figures": 1}', encoding="utf-8")
     written["report.html"].write_text("<p>report</p>", encoding="utf-8")
-    manifest = archive_report(ws, "2025H1", written, {"factor_lists": []})
-    pipeline.close_warehouses()
+    manifest = archive_report(ws, Half(2025, 1), written, {"factor_lists": []}, input_files(ws, Half(2025, 1)))
+    close_warehouses()
     run = f"reports/2025H1/{manifest['archived_at']}"
     sizes = sum(map(len, FILES.values())) + len('{"figures": 1}') + len("<p>report</p>")
 
@@ -219,11 +225,13 @@ def test_the_report_states_the_check_of_the_raw_store(tmp_path: Path) -> None:
     kept = Path(store.location) / _key("km.csv", km)
     kept.rename(kept.with_suffix(".away"))  # gone, as far as the store is concerned
     try:
-        written = write_report(ws, "2025H1", tmp_path / "report", "en")
+        written = write_halfyear_report(ws, "2025H1", tmp_path / "report", "en",
+                                        raw_store_check=check_sizes(ws).as_summary())
         kept.with_suffix(".away").rename(kept)
-        again = write_report(ws, "2025H1", tmp_path / "again", "en")
+        again = write_halfyear_report(ws, "2025H1", tmp_path / "again", "en",
+                                      raw_store_check=check_sizes(ws).as_summary())
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
 
     summary = json.loads(written["summary.json"].read_text(encoding="utf-8"))
     check = summary["raw_store_check"]
@@ -248,7 +256,7 @@ def test_the_report_states_the_check_of_the_raw_store(tmp_path: Path) -> None:
     manifest = json.loads(again["manifest.json"].read_text(encoding="utf-8"))
     assert manifest["matches_previous"] is True, manifest["changes"]
     charts = {path.stem: path for name, path in again.items() if name.startswith("charts/")}
-    dutch = render_html(restored, charts, "nl")
+    dutch = render_halfyear_html(restored, charts, "nl")
     at = restored["raw_store_check"]["checked_at"][:16].replace("T", " ")
     assert (f"<p>Opslag van de bronbestanden gecontroleerd op {at} UTC: alle 5 geladen bestanden zijn aanwezig, met "
             "de grootte waarmee ze zijn opgeslagen.</p>") in dutch
@@ -273,7 +281,7 @@ def test_the_quick_check_of_10000_files_takes_well_under_a_second(tmp_path: Path
         "loaded_at": pd.Timestamp.now(tz="UTC"),
     })
     try:
-        with pipeline.warehouse(ws).begin() as conn:
+        with warehouse(ws).begin() as conn:
             insert_frame(conn, "raw_files", rows)
         check_sizes(ws)  # the first opens the warehouse
         timings = []
@@ -285,7 +293,7 @@ def test_the_quick_check_of_10000_files_takes_well_under_a_second(tmp_path: Path
         (root / keys[123]).unlink()
         problems = quick_check(ws)
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert (checked.files, checked.recorded_bytes, checked.problems) == (10_000, sum(map(len, contents)), [])
     assert seconds < 0.5, f"{seconds:.3f} s"
     assert problems == [f"missing: f123.csv ({PERIOD}): {root / keys[123]} is gone from the raw store; restore it "

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from company_files import ALL_FILES, make_company
 
-from footprint import pipeline
-from footprint.config import Workspace
+from footprint.config.workspace import Workspace
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.resources import close_warehouses
 
 TARGETS = [
     {"id": "s1_rev", "ladder_scope": 1, "target_year": 2026, "reduction_pct": 30, "basis": "per_revenue"},
@@ -24,8 +27,8 @@ def _for_2024(text: str) -> str:
 
 
 def _ingest(ws: Workspace, period: str) -> None:
-    pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
-    pipeline.compute_emissions(ws, period)
+    load_files(ws, period, pull_inbox(ws, period).paths)
+    compute_emissions(ws, period)
 
 
 def _report_company(root: Path, url: str) -> Workspace:
@@ -49,5 +52,5 @@ def report_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     else:
         with postgres_database(f"footprint_report_{os.getpid()}") as url:
             yield _report_company(root, url)
-            pipeline.close_warehouses()
-    pipeline.close_warehouses()
+            close_warehouses()
+    close_warehouses()

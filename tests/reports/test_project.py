@@ -14,12 +14,17 @@ from company_files import ALL_FILES, ELECTRICITY_EAN, FUEL, GAS_EAN, write_compa
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from footprint import pipeline
-from footprint.cli import app
-from footprint.config import Settings, Workspace, load_org_config, open_workspace
+from footprint.config.organisation import load_org_config
+from footprint.config.workspace import Settings, Workspace, open_workspace
 from footprint.demo.company import ean
+from footprint.emissions import compute_emissions
 from footprint.errors import ConfigError, UsageError
-from footprint.reports.project import project_summary, projects_overview, write_project_report
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.reports.project import project_summary, projects_overview
+from footprint.reports.write import write_project_report
+from footprint.resources import close_warehouses, warehouse
+from footprint_cli import app
 
 HEAT_EAN = ean("87168716000000001")  # configured, never delivers: a data gap every month
 OTHER_VAN = "04-03-2025;08:00;7083540100012035;VKF-63-R;Piotr;Total;Diesel;40,00;L;1,859;74,36;EUR;5000\n"
@@ -66,10 +71,10 @@ def project_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("project") / "co"
     config = _write(root, [PROJECT])
     ws = open_workspace(config, Settings(pseudonym_key="test-key"))  # default warehouse beside it, as the CLI
-    pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
-    pipeline.compute_emissions(ws, "2025-03")
+    load_files(ws, "2025-03", pull_inbox(ws, "2025-03").paths)
+    compute_emissions(ws, "2025-03")
     yield ws
-    pipeline.close_warehouses()
+    close_warehouses()
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +123,7 @@ def test_lines_are_quantity_times_factor_times_share(summary: dict) -> None:
 
 
 def test_vehicle_figure_equals_the_lineage_view(project_ws: Workspace, summary: dict) -> None:
-    with pipeline.warehouse(project_ws).connect() as conn:
+    with warehouse(project_ws).connect() as conn:
         kg = conn.execute(sa.text("SELECT sum(emissions_kg_co2e) FROM v_lineage WHERE subject = 'VGH42K'")).scalar()
     vehicle = next(r for r in summary["items"] if r["kind"] == "vehicle")
     assert vehicle["allocated_kg_co2e"] == pytest.approx(float(kg), abs=1e-9)
@@ -151,11 +156,11 @@ def test_same_figures_on_duckdb_and_postgresql(tmp_path: Path, warehouse_url: st
     ws = open_workspace(_write(tmp_path / "co", [PROJECT]), Settings(warehouse_url=warehouse_url,
                                                                      pseudonym_key="test-key"))
     try:
-        pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
-        pipeline.compute_emissions(ws, "2025-03")
+        load_files(ws, "2025-03", pull_inbox(ws, "2025-03").paths)
+        compute_emissions(ws, "2025-03")
         s = project_summary(ws, "gouda", dt.date(2025, 1, 1), dt.date(2025, 3, 1))
     finally:
-        pipeline.close_warehouses()
+        close_warehouses()
     assert s["emissions"]["total_kg_co2e"] == pytest.approx(SCOPE_1 + SCOPE_2 + SCOPE_3, abs=1e-9)
     assert s["emissions"]["scope_3_kg_co2e"] == pytest.approx(SUPPLIER, abs=1e-9)
     assert s["data_gaps"]["count"] == 7 and len(s["lines"]) == 6

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from footprint.alerts.model import Alert
-from footprint.alerts.store import record, set_status
-from footprint.reports import build_summary
+from footprint.alert_record import Alert
+from footprint.alert_store import record, set_status
 from footprint.reports.charts import write_charts
-from footprint.reports.html import render_html
+from footprint.reports.html import render_halfyear_html
+from footprint.reports.summary import build_summary
 
 
 def _alert(period: str, subject: str) -> Alert:
@@ -28,9 +28,9 @@ def test_explained_alert_appears_with_its_note(report_ws, tmp_path) -> None:
     full_year = build_summary(report_ws, "2025H2")
     assert [a["subject"] for a in full_year["alerts"]] == ["871687120000000001", "871687120000000002"]
 
-    html = render_html(h1, write_charts(h1, tmp_path / "charts"), "nl")
+    html = render_halfyear_html(h1, write_charts(h1, tmp_path / "charts"), "nl")
     assert "New cleaning machine on trial in March" in html and "toegelicht" in html
-    html = render_html(full_year, write_charts(full_year, tmp_path / "charts2"), "en")
+    html = render_halfyear_html(full_year, write_charts(full_year, tmp_path / "charts2"), "en")
     assert "open, not yet explained" in html
 
 
@@ -38,7 +38,7 @@ def test_a_resolved_alert_is_shown_as_resolved_not_open(report_ws, tmp_path) -> 
     """footprint closes an alert whose cause a corrected or reprocessed file removed: status resolved, its note why."""
     import sqlalchemy as sa
 
-    from footprint.pipeline import warehouse
+    from footprint.resources import warehouse
 
     [stored] = record(report_ws, [_alert("2024-04", "871687120000000009")])
     with warehouse(report_ws).begin() as conn:
@@ -47,10 +47,10 @@ def test_a_resolved_alert_is_shown_as_resolved_not_open(report_ws, tmp_path) -> 
     s = build_summary(report_ws, "2024H1")
     [alert] = [a for a in s["alerts"] if a["subject"] == "871687120000000009"]
     assert (alert["status"], alert["note"]) == ("resolved", "no longer found in 2024-04")
-    nl = render_html(s, write_charts(s, tmp_path / "nl"), "nl")
+    nl = render_halfyear_html(s, write_charts(s, tmp_path / "nl"), "nl")
     row = nl[nl.index("2024-04</td>"):]
     row = row[:row.index("</tr>")]
     assert "opgelost (de oorzaak is weg)" in row and "open, nog niet toegelicht" not in row
     assert "gesloten door footprint" in row and "no longer found" not in row
-    en = render_html(s, write_charts(s, tmp_path / "en"), "en")
+    en = render_halfyear_html(s, write_charts(s, tmp_path / "en"), "en")
     assert "resolved (its cause is gone)" in en and "no longer found in 2024-04" in en

@@ -1,4 +1,4 @@
-"""Charts, workbook, HTML and write_report on the tiny company."""
+"""Charts, workbook, HTML and write_halfyear_report on the tiny company."""
 
 from __future__ import annotations
 
@@ -15,12 +15,21 @@ import pytest
 import sqlalchemy as sa
 from company_files import ALL_FILES, CONFIG, ELECTRICITY_EAN, GAS_EAN, make_company
 
-from footprint import pipeline
-from footprint.reports import build_summary, write_report
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.periods import Half
 from footprint.reports.charts import write_charts
-from footprint.reports.html import labels, render_html, tonnes
+from footprint.reports.html import render_halfyear_html
+from footprint.reports.lineage import emission_lines
 from footprint.reports.project import project_summary
-from footprint.reports.workbook import _table_sheet, write_workbook
+from footprint.reports.sheets import table_sheet
+from footprint.reports.summary import build_summary
+from footprint.reports.texts import labels, tonnes
+from footprint.reports.workbook import write_halfyear_workbook
+from footprint.reports.write import write_halfyear_report
+from footprint.resources import close_warehouses, warehouse
+from footprint.verify import check_sizes
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +64,8 @@ def _emission_lines(book: openpyxl.Workbook) -> tuple[list[str], list[dict]]:
 
 
 def test_workbook_round_trip(report_ws, tmp_path: Path) -> None:
-    paths = write_report(report_ws, "2025H1", tmp_path / "out", lang="en")
+    paths = write_halfyear_report(report_ws, "2025H1", tmp_path / "out", lang="en",
+                                  raw_store_check=check_sizes(report_ws).as_summary())
     book = openpyxl.load_workbook(paths["report.xlsx"])
     assert "1 Overview" in book.sheetnames and "Emission rows" in book.sheetnames
     assert {"3 Targets", "5 Missing", "6 Factor lists", "7 Measures", "8 Projects"} <= set(book.sheetnames)
@@ -118,8 +128,8 @@ def interval_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     def ingest(url: str):
         ws = make_company(root, url, files, meters=MORE_METERS, projects=[{"id": "p1", "name": "Half the office",
                                                        "sites": [{"site": "hq", "share_pct": 50}]}])
-        pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
-        pipeline.compute_emissions(ws, "2025-03")
+        load_files(ws, "2025-03", pull_inbox(ws, "2025-03").paths)
+        compute_emissions(ws, "2025-03")
         return ws
 
     if request.param == "duckdb":
@@ -127,13 +137,14 @@ def interval_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     else:
         with postgres_database(f"footprint_interval_{os.getpid()}") as url:
             yield ingest(url)
-            pipeline.close_warehouses()
-    pipeline.close_warehouses()
+            close_warehouses()
+    close_warehouses()
 
 
 def test_workbook_sums_interval_rows_per_meter_file_and_month(interval_ws, tmp_path: Path) -> None:
     summary = build_summary(interval_ws, "2025H1")
-    notes, data = _emission_lines(openpyxl.load_workbook(write_workbook(interval_ws, summary, tmp_path / "r.xlsx")))
+    lines = emission_lines(interval_ws, Half.parse("2025H1"))
+    notes, data = _emission_lines(openpyxl.load_workbook(write_halfyear_workbook(summary, lines, tmp_path / "r.xlsx")))
     assert len(notes) == 4 and "footprint explain --period YYYY-MM --meter EAN" in notes[3]
     lines = {(r["file_name"], r["data_quality"]): r for r in data}
     day = lines[("kwartier_03.csv", "primary")]
@@ -177,7 +188,7 @@ def test_period_lineage_is_v_lineage(interval_ws) -> None:
         )
         SELECT {columns} FROM lineage"""
     march = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 3, 1)}
-    with pipeline.warehouse(interval_ws).connect() as conn:
+    with warehouse(interval_ws).connect() as conn:
         ours = sorted(tuple(r) for r in conn.execute(sa.text(sql), march))
         view = sorted(tuple(r) for r in conn.execute(sa.text(f"SELECT {columns} FROM v_lineage")))
     assert len(ours) == 7 + 96 + 4 + 2 and ours == view
@@ -193,7 +204,7 @@ def test_project_site_share_of_interval_rows(interval_ws) -> None:
 def test_formula_like_text_stays_text(tmp_path: Path) -> None:
     book = openpyxl.Workbook(write_only=True)
     rows = [{"text": t} for t in ["=SUM(A1:A9)", "+31 6", "-x", "@cmd"]] + [{"text": -3.5}]
-    _table_sheet(book, "Sheet", rows, "empty")
+    table_sheet(book, "Sheet", rows, "empty")
     book.save(tmp_path / "x.xlsx")
     back = openpyxl.load_workbook(tmp_path / "x.xlsx")["Sheet"]
     assert [back.cell(i, 1).data_type for i in range(2, 6)] == ["s"] * 4
@@ -219,7 +230,7 @@ def test_tonnes_rounding() -> None:
 )
 def test_html_both_languages(summary, tmp_path: Path, lang: str, words: list[str]) -> None:
     charts = write_charts(summary, tmp_path / "charts")
-    html = render_html(summary, charts, lang)
+    html = render_halfyear_html(summary, charts, lang)
     for word in words:
         assert word in html, word
     for n in range(1, 9):
@@ -231,7 +242,8 @@ def test_html_both_languages(summary, tmp_path: Path, lang: str, words: list[str
 
 
 def test_write_report_outputs(report_ws, tmp_path: Path) -> None:
-    paths = write_report(report_ws, "2025H2", tmp_path / "full", lang="nl")
+    paths = write_halfyear_report(report_ws, "2025H2", tmp_path / "full", lang="nl",
+                                  raw_store_check=check_sizes(report_ws).as_summary())
     assert set(paths) == {"manifest.json", "summary.json", "report.xlsx", "report.html", "report.pdf",
                           "charts/monthly_emissions.png", "charts/target_paths.png", "charts/energy_per_carrier.png"}
     manifest = json.loads(paths["manifest.json"].read_text())
@@ -246,7 +258,8 @@ def test_write_report_outputs(report_ws, tmp_path: Path) -> None:
 
 
 def test_pdf_has_every_section_and_chart(report_ws, tmp_path: Path) -> None:
-    paths = write_report(report_ws, "2025H1", tmp_path / "pdf", lang="en")
+    paths = write_halfyear_report(report_ws, "2025H1", tmp_path / "pdf", lang="en",
+                                  raw_store_check=check_sizes(report_ws).as_summary())
     reader = pypdf.PdfReader(paths["report.pdf"])
     text = " ".join(page.extract_text() for page in reader.pages)
     for heading in ("1. Energy use and emissions", "2. Comparison with base year", "3. Progress towards the targets",
@@ -262,7 +275,7 @@ def test_pdf_has_every_section_and_chart(report_ws, tmp_path: Path) -> None:
 def test_checks_hold_and_catch_a_row_that_is_not_quantity_times_factor(report_ws) -> None:
     import sqlalchemy as sa
 
-    from footprint.pipeline import warehouse
+    from footprint.resources import warehouse
 
     assert all(c["holds"] for c in build_summary(report_ws, "2025H1")["checks"])
     # A month computed with a diesel factor that is not the list's value.
@@ -281,9 +294,9 @@ def test_checks_hold_and_catch_a_row_that_is_not_quantity_times_factor(report_ws
 def test_every_label_has_both_languages() -> None:
     import yaml
 
-    from footprint.reports import html
+    from footprint.reports.texts import LABELS_FILE
 
-    entries = yaml.safe_load(html._LABELS_FILE.read_text(encoding="utf-8"))
+    entries = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
     incomplete = [key for key, texts in entries.items() if set(texts) != {"en", "nl"} or not all(texts.values())]
     assert incomplete == []
 
@@ -291,12 +304,12 @@ def test_every_label_has_both_languages() -> None:
 def test_formula_like_text_in_a_text_column_stays_text(tmp_path: Path) -> None:
     import pandas as pd
 
-    from footprint.reports.workbook import _frame_sheet
+    from footprint.reports.sheets import frame_sheet
 
     book = openpyxl.Workbook(write_only=True)
     frame = pd.DataFrame({"file_name": pd.Series(["=HYPERLINK(\"x\")", "fuel.csv", "+31", None], dtype="str"),
                           "kg": [1.5, 2.0, None, 4.0]})
-    _frame_sheet(book, "Rows", frame, "empty")
+    frame_sheet(book, "Rows", frame, "empty")
     book.save(tmp_path / "rows.xlsx")
     rows = openpyxl.load_workbook(tmp_path / "rows.xlsx")["Rows"]
     assert [(c.value, c.data_type) for c in rows["A"]][1:4] == [
@@ -305,10 +318,11 @@ def test_formula_like_text_in_a_text_column_stays_text(tmp_path: Path) -> None:
 
 
 def test_project_workbook_sums_interval_rows_per_meter_file_and_month(interval_ws, tmp_path: Path) -> None:
-    from footprint.reports.project import write_project_workbook
+    from footprint.reports.project import project_emission_rows
+    from footprint.reports.project_workbook import write_project_workbook
 
     s = project_summary(interval_ws, "p1", dt.date(2025, 3, 1), dt.date(2025, 3, 1))
-    book = openpyxl.load_workbook(write_project_workbook(interval_ws, s, tmp_path / "p.xlsx"))
+    book = openpyxl.load_workbook(write_project_workbook(s, project_emission_rows(interval_ws, s), tmp_path / "p.xlsx"))
     header, *rows = book["Emission rows"].values
     data = [dict(zip(header, row)) for row in rows]
     day = next(r for r in data if r["file_name"] == "kwartier_03.csv")

@@ -17,11 +17,17 @@ import pytest
 import sqlalchemy as sa
 from company_files import ELECTRICITY_EAN, FLIGHTS, FUEL, GAS_EAN, make_company
 
-from footprint import pipeline, queries
-from footprint.reports import build_summary
+from footprint import queries
+from footprint.emissions import compute_emissions
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.periods import Half
 from footprint.reports.charts import write_charts
-from footprint.reports.html import render_html
-from footprint.reports.workbook import write_workbook
+from footprint.reports.html import render_halfyear_html
+from footprint.reports.lineage import emission_lines
+from footprint.reports.summary import build_summary
+from footprint.reports.workbook import write_halfyear_workbook
+from footprint.resources import close_warehouses, warehouse
 
 QUARTER_EAN = "871687120000000011"  # check digit by hand: weighted sum 79 -> 1
 FIRST_HALF = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
@@ -61,8 +67,8 @@ EXPECTED = [{"source": "flights"}, {"source": "supplier_reported", "rhythm": "qu
 
 
 def _ingest(ws, period: str) -> None:
-    pipeline.load_files(ws, period, pipeline.pull_new_files(ws, period))
-    pipeline.compute_emissions(ws, period)
+    load_files(ws, period, pull_inbox(ws, period).paths)
+    compute_emissions(ws, period)
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
@@ -90,8 +96,8 @@ def year_ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     else:
         with postgres_database(f"footprint_coverage_{os.getpid()}") as url:
             yield build(url)
-            pipeline.close_warehouses()
-    pipeline.close_warehouses()
+            close_warehouses()
+    close_warehouses()
 
 
 def _items(summary: dict) -> set[tuple]:
@@ -131,9 +137,9 @@ def test_a_meter_whose_rows_stop_on_6_march_14h_is_partial(year_ws) -> None:
     assert partial["last_end"] == "2025-03-06T14:00:00+01:00"
     # It has no rows in the other five months: missing there, not partial.
     assert {p for p, kind, ean in _items(s) if ean == QUARTER_EAN} == set(NOT_MARCH)
-    html = render_html(s, write_charts(s, Path(str(year_ws.staging)) / "c1"), "nl")
+    html = render_halfyear_html(s, write_charts(s, Path(str(year_ws.staging)) / "c1"), "nl")
     assert "gegevens tot 06-03-2025 14:00" in html and "Gedeeltelijke maanden" in html
-    assert "data to 06-03-2025 14:00" in render_html(s, write_charts(s, Path(str(year_ws.staging)) / "c2"), "en")
+    assert "data to 06-03-2025 14:00" in render_halfyear_html(s, write_charts(s, Path(str(year_ws.staging)) / "c2"), "en")
 
 
 def test_expected_sources_are_missing_at_their_rhythm(year_ws) -> None:
@@ -147,7 +153,7 @@ def test_expected_sources_are_missing_at_their_rhythm(year_ws) -> None:
         ("2025-06", ["2025-04", "2025-05", "2025-06"], "quarterly")]
     assert {p for p, kind, d in items if d == "fuel_transactions"} == set(NOT_MARCH)
     assert s["missing"]["count"] == 5 + 1 + 5 + 5  # flights, second quarter, fuel cards, the 15-minute meter
-    html = render_html(s, write_charts(s, Path(str(year_ws.staging)) / "c3"), "nl")
+    html = render_halfyear_html(s, write_charts(s, Path(str(year_ws.staging)) / "c3"), "nl")
     assert "Opgegeven door leveranciers (per kwartaal, 2025-04 tot en met 2025-06)" in html
     assert "Vliegreizen (maandelijks)" in html
 
@@ -160,7 +166,7 @@ def test_without_expected_sources_supplier_and_travel_are_never_missing(year_ws)
     # January has no supplier or travel row and nothing is expected of them; February has the statement.
     assert (coverage[("2025-01", "supplier_activity")], coverage[("2025-02", "supplier_activity")]) == (
         "not_expected", "ok")
-    html = render_html(s, write_charts(s, Path(str(year_ws.staging)) / "c4"), "en")
+    html = render_halfyear_html(s, write_charts(s, Path(str(year_ws.staging)) / "c4"), "en")
     assert "Suppliers and travel" in html and "Flights (monthly)" not in html
 
 
@@ -182,11 +188,12 @@ def test_a_comparison_year_without_data_says_so(year_ws, tmp_path: Path) -> None
     assert previous["intensity"]["total_kg_co2e"] == {"kg_co2e_per_million_eur": None, "kg_co2e_per_fte": None}
     assert s["comparison"]["vs_previous_year"]["absolute_change_pct"]["total_kg_co2e"] is None
     for lang, words in (("nl", "geen gegevens"), ("en", "no data")):
-        html = render_html(s, write_charts(s, tmp_path / lang), lang)
+        html = render_halfyear_html(s, write_charts(s, tmp_path / lang), lang)
         comparison = html[html.index("<h2>2. "):html.index("<h2>3. ")]
         assert comparison.count(words) == 4 * 3  # three scopes and the total, each in kg, per M EUR and per FTE
         assert "0.000 t" not in comparison.replace(",", ".")
-        book = openpyxl.load_workbook(write_workbook(year_ws, s, tmp_path / f"r_{lang}.xlsx", lang))
+        lines = emission_lines(year_ws, Half.parse("2025H1"))
+        book = openpyxl.load_workbook(write_halfyear_workbook(s, lines, tmp_path / f"r_{lang}.xlsx", lang))
         sheet = list(book["2 Vergelijking" if lang == "nl" else "2 Comparison"].values)
         previous_column = [row[2] for row in sheet[1:13]]
         assert previous_column == [words] * 12
@@ -204,11 +211,11 @@ def test_a_restatement_that_moved_nothing_is_left_out(year_ws, old_kg: float, ne
         "INSERT INTO restatements (restatement_id, kind, period, file_name, old_kg_co2e, new_kg_co2e, restated_at) "
         "VALUES (:id, 'corrected_file', DATE '2025-04-01', 'jaaroverzicht_2025.csv', :old, :new, CURRENT_TIMESTAMP)"
     )
-    with pipeline.warehouse(year_ws).begin() as conn:
+    with warehouse(year_ws).begin() as conn:
         conn.execute(insert, {"id": restatement_id, "old": old_kg, "new": new_kg})
     try:
         listed = [r for r in build_summary(year_ws, "2025H1")["restatements"] if r["restatement_id"] == restatement_id]
     finally:
-        with pipeline.warehouse(year_ws).begin() as conn:
+        with warehouse(year_ws).begin() as conn:
             conn.execute(sa.text("DELETE FROM restatements WHERE restatement_id = :id"), {"id": restatement_id})
     assert [(r["old_kg_co2e"], r["new_kg_co2e"]) for r in listed] == ([(old_kg, new_kg)] if shown else [])

@@ -3,7 +3,7 @@ Dutch report, no code in the English one.
 
 A company with every source, carrier, direction and unit, a partial meter month, expected sources that
 are missing, factors from another list, restatements of every kind and an alert of every rule (made by
-footprint.alerts.rules' own functions, so their evidence is the real one) is reported in Dutch and in
+the alert rules' own functions, so their evidence is the real one) is reported in Dutch and in
 English; the HTML's visible text and every text cell of the workbook are searched for:
 (a) a code as a whole word, where the language's labels never use that word themselves;
 (b) for Dutch, English words that give a sentence away.
@@ -29,19 +29,37 @@ import sqlalchemy as sa
 import yaml
 from company_files import make_company
 
-from footprint import pipeline, schemas
-from footprint.alerts import rules
-from footprint.alerts.model import SEVERITIES, STATUSES
-from footprint.alerts.store import record, set_status
-from footprint.config import AlertThresholds, Carrier, Contract, Direction, MeasureStatus, Rhythm, TargetBasis
-from footprint.factors import load_factor_list, write_factor_template
-from footprint.pipeline import FactorRestatement, restate_for_factor_lists
+from footprint import schemas
+from footprint.alert_record import RULES, SEVERITIES, STATUSES
+from footprint.alert_store import record, set_status
+from footprint.alerts.detect import consolidate
+from footprint.alerts.finding import add_months
+from footprint.alerts.missing import missing_alerts
+from footprint.alerts.quarantine import quarantine_alerts
+from footprint.alerts.restatement import factor_restatement_alerts
+from footprint.alerts.tanks import tank_alerts
+from footprint.alerts.target_path import target_alerts
+from footprint.alerts.values import judge_values, subject_row
+from footprint.config.alerting import AlertThresholds, MeasureStatus, Rhythm
+from footprint.config.common import Carrier, Contract, Direction, TargetBasis
+from footprint.emissions import (
+    FactorRestatement,
+    compute_emissions,
+    restate_for_factor_lists,
+)
+from footprint.factors.loader import load_factor_list
+from footprint.factors.own import write_factor_template
+from footprint.ingest.load import load_files
+from footprint.ingest.pull import pull_inbox
+from footprint.periods import Half
 from footprint.queries import STATUS_TEXT
-from footprint.reports import build_summary
 from footprint.reports.charts import write_charts
-from footprint.reports.html import render_html
+from footprint.reports.html import render_halfyear_html
+from footprint.reports.lineage import emission_lines
+from footprint.reports.summary import build_summary
 from footprint.reports.texts import LABELS_FILE, labels
-from footprint.reports.workbook import write_workbook
+from footprint.reports.workbook import write_halfyear_workbook
+from footprint.resources import close_warehouses, warehouse
 
 DATA = Path(__file__).parents[2] / "footprint" / "data"
 
@@ -143,7 +161,7 @@ def _own_list(folder: Path) -> Path:
 def _alerts(ws) -> list:
     """One alert of every rule, from the rules' own functions on figures made for them."""
     config = ws.org.alerts
-    months = [rules.add_months(MARCH, -i) for i in range(36, -1, -1)]
+    months = [add_months(MARCH, -i) for i in range(36, -1, -1)]
     flat = [100.0] * 36
     series = {  # subject: its monthly values; March 2025 last
         EL: [*flat, 300.0],  # month-on-month only (other thresholds off)
@@ -156,34 +174,34 @@ def _alerts(ws) -> list:
     wide = pd.DataFrame.from_dict(series, orient="index", columns=months)
     off = AlertThresholds(mom_pct=None, yoy_pct=None, zscore=None)
     subjects = pd.DataFrame.from_dict({
-        EL: rules.subject_row("meter", "meter", "kWh", off.model_copy(update={"mom_pct": 50.0})),
-        GAS: rules.subject_row("meter", "meter", "m3", off.model_copy(update={"yoy_pct": 50.0})),
-        "VGH-43-K": rules.subject_row("vehicle", "vehicle", "l", off.model_copy(update={"zscore": 3.5})),
-        HEAT: rules.subject_row("meter", "meter", "GJ", off.model_copy(update={"zscore": 3.5}), seasonal=True),
-        WATER: rules.subject_row("meter", "meter", "m3", off, active=False),
-        f"{EL}:feed_in": rules.subject_row("meter", "meter", "kWh", AlertThresholds(zscore=None)),
+        EL: subject_row("meter", "meter", "kWh", off.model_copy(update={"mom_pct": 50.0})),
+        GAS: subject_row("meter", "meter", "m3", off.model_copy(update={"yoy_pct": 50.0})),
+        "VGH-43-K": subject_row("vehicle", "vehicle", "l", off.model_copy(update={"zscore": 3.5})),
+        HEAT: subject_row("meter", "meter", "GJ", off.model_copy(update={"zscore": 3.5}), seasonal=True),
+        WATER: subject_row("meter", "meter", "m3", off, active=False),
+        f"{EL}:feed_in": subject_row("meter", "meter", "kWh", AlertThresholds(zscore=None)),
     }, orient="index")
-    found = rules.judge_values(wide, subjects, MARCH, config)
+    found = judge_values(wide, subjects, MARCH, config)
     fuellings = pd.DataFrame([{"plate": "VGH42K", "period": MARCH, "transaction_at": pd.Timestamp(
         "2025-03-03 06:42", tz="UTC"), "quantity": 120.0, "station": "Tankstation Zuid", "file_name": "tankpas.csv",
         "source_row": 2}])
-    found += rules.tank_alerts(fuellings, {"VGH42K": 80.0}, pd.DataFrame(), config)
-    deliveries = pd.DataFrame([{"kind": "meter", "subject": PV, "period": rules.add_months(MARCH, -i), "files": 1}
+    found += tank_alerts(fuellings, {"VGH42K": 80.0}, pd.DataFrame(), config)
+    deliveries = pd.DataFrame([{"kind": "meter", "subject": PV, "period": add_months(MARCH, -i), "files": 1}
                                for i in range(2, 6)]
-                              + [{"kind": "supplier", "subject": "Hygiena B.V.", "period": rules.add_months(MARCH, -i),
+                              + [{"kind": "supplier", "subject": "Hygiena B.V.", "period": add_months(MARCH, -i),
                                   "files": 1} for i in range(2, 6)])
-    found += rules.missing_alerts(deliveries, {PV: ("meter", True), "Hygiena B.V.": ("supplier", True)}, MARCH, config)
+    found += missing_alerts(deliveries, {PV: ("meter", True), "Hygiena B.V.": ("supplier", True)}, MARCH, config)
     files = pd.DataFrame([{"file_name": "tankpas.csv", "dataset": "fuel_transactions", "rows_read": 40,
                            "rows_quarantined": 10, "message": None},
                           {"file_name": "kapot.csv", "dataset": "meter_usage", "rows_read": None,
                            "rows_quarantined": None, "message": "not a CSV file"}])
     shares = pd.DataFrame({"dataset": ["fuel_transactions"], "period": [MARCH], "share_pct": [25.0]})
-    found += rules.quarantine_alerts(files, shares, MARCH, config)
+    found += quarantine_alerts(files, shares, MARCH, config)
     kg = pd.DataFrame([{"year": y, "month": 3, "ladder_scope": 1, "kg": v} for y, v in ((2024, 100.0), (2025, 150.0))])
-    found += rules.target_alerts(kg, ws.org.model_copy(update={"base_year": 2024}), dt.date(2025, 6, 1))
+    found += target_alerts(kg, ws.org.model_copy(update={"base_year": 2024}), dt.date(2025, 6, 1))
     restated = [FactorRestatement("2025-03", "own-2025-20250301", "co2ef-2026-20260820", 100.0, 400.0)]
-    found += [replace(a, period="2025-03") for a in rules.factor_restatement_alerts(ws, restated)]
-    return rules.consolidate(found)
+    found += [replace(a, period="2025-03") for a in factor_restatement_alerts(ws, restated)]
+    return consolidate(found)
 
 
 def _restatements(ws) -> None:
@@ -191,7 +209,7 @@ def _restatements(ws) -> None:
     rows = [("corrected_file", "tankpas.csv", None, None), ("factor_list", None, "co2ef-2026-20260820",
                                                            "own-2025-20250301, co2ef-2026-20260820"),
             ("reprocessed", "meterstanden.csv", None, None)]
-    with pipeline.warehouse(ws).begin() as conn:
+    with warehouse(ws).begin() as conn:
         for kind, name, old, new in rows:
             conn.execute(sa.text(
                 "INSERT INTO restatements (restatement_id, kind, period, file_name, old_factor_lists, new_factor_lists,"
@@ -207,21 +225,22 @@ def reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
     def build(url: str):
         ws = make_company(root, url, FILES, **CONFIG)
-        pipeline.load_files(ws, "2025-03", pipeline.pull_new_files(ws, "2025-03"))
-        pipeline.compute_emissions(ws, "2025-03")
-        load_factor_list(pipeline.warehouse(ws), _own_list(root.parent / "own"))
+        load_files(ws, "2025-03", pull_inbox(ws, "2025-03").paths)
+        compute_emissions(ws, "2025-03")
+        load_factor_list(warehouse(ws), _own_list(root.parent / "own"))
         restate_for_factor_lists(ws)
         _restatements(ws)
         stored = record(ws, _alerts(ws))
         set_status(ws, stored[0].alert_id, "explained", "Nieuwe oven in gebruik genomen", "kam")
-        with pipeline.warehouse(ws).begin() as conn:  # as footprint closes an alert whose cause went away
+        with warehouse(ws).begin() as conn:  # as footprint closes an alert whose cause went away
             conn.execute(sa.text("UPDATE alerts SET status = 'resolved', noted_by = 'footprint', note = :why "
                                  "WHERE alert_id = :id"), {"id": stored[1].alert_id, "why": "no longer found"})
         summary = build_summary(ws, "2025H1")
+        lines = emission_lines(ws, Half.parse("2025H1"))
         out = {}
         for lang in ("nl", "en"):
-            html = render_html(summary, write_charts(summary, root / f"charts_{lang}", lang), lang)
-            book = openpyxl.load_workbook(write_workbook(ws, summary, root / f"report_{lang}.xlsx", lang))
+            html = render_halfyear_html(summary, write_charts(summary, root / f"charts_{lang}", lang), lang)
+            book = openpyxl.load_workbook(write_halfyear_workbook(summary, lines, root / f"report_{lang}.xlsx", lang))
             out[lang] = (summary, html, book)
         return out
 
@@ -230,8 +249,8 @@ def reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     else:
         with postgres_database(f"footprint_language_{os.getpid()}") as url:
             yield build(url)
-            pipeline.close_warehouses()
-    pipeline.close_warehouses()
+            close_warehouses()
+    close_warehouses()
 
 
 def _outputs(values: object) -> set[str]:
@@ -249,7 +268,7 @@ def all_codes() -> set[str]:
     vocabulary = yaml.safe_load((DATA / "vocabulary.yaml").read_text(encoding="utf-8"))
     codes = {a["source"] for a in mapping.values()} | {a["unit"] for a in mapping.values()}
     codes |= {a["list_unit"] for a in mapping.values() if a["list_unit"]}
-    codes |= _outputs(vocabulary) | set(schemas.DATASETS) | set(rules.RULES) | set(STATUSES) | set(SEVERITIES)
+    codes |= _outputs(vocabulary) | set(schemas.DATASETS) | set(RULES) | set(STATUSES) | set(SEVERITIES)
     codes |= {e.value for enum in (Carrier, Contract, Direction, MeasureStatus, Rhythm, TargetBasis) for e in enum}
     codes |= {"corrected_file", "factor_list", "reprocessed"} | set(STATUS_TEXT)  # restatement kinds, coverage
     return codes
@@ -346,7 +365,7 @@ def test_the_company_has_everything_the_test_needs(reports) -> None:
     assert {r["direction"] for r in energy} == {d.value for d in Direction}
     units = {r["unit"] for r in summary["emissions"]["by_source"]} | {r["unit"] for r in energy}
     assert units >= {"l", "kg", "m3", "kWh", "GJ", "pkm", "km", "kg_co2e"}
-    assert {a["rule"] for a in summary["alerts"]} == set(rules.RULES)
+    assert {a["rule"] for a in summary["alerts"]} == set(RULES)
     assert {a["status"] for a in summary["alerts"]} >= {"open", "explained", "resolved"}
     assert {r["kind"] for r in summary["restatements"]} == {"corrected_file", "factor_list", "reprocessed"}
     assert summary["missing"]["partial_count"] == 1
@@ -392,11 +411,11 @@ def test_every_label_has_both_languages_and_every_code_group_is_labelled() -> No
     mapping = yaml.safe_load((DATA / "activity_factors.yaml").read_text(encoding="utf-8"))["activities"]
     wanted = ({f"source.{a['source']}" for a in mapping.values()} | {f"unit.{a['unit']}" for a in mapping.values()}
               | {f"activity.{key}" for key in mapping} | {f"dataset.{d}" for d in schemas.DATASETS}
-              | {f"alert_rule.{r}" for r in rules.RULES} | {f"alert_status.{s}" for s in STATUSES}
+              | {f"alert_rule.{r}" for r in RULES} | {f"alert_status.{s}" for s in STATUSES}
               | {f"severity.{s}" for s in SEVERITIES} | {f"carrier.{c.value}" for c in Carrier}
               | {f"direction.{d.value}" for d in Direction} | {f"rhythm.{r.value}" for r in Rhythm}
               | {f"contract.{c.value}" for c in Contract} | {f"coverage.{c}" for c in STATUS_TEXT}
-              | {f"alert_title.{r}" for r in rules.RULES} | {f"alert_message.{r}" for r in rules.RULES})
+              | {f"alert_title.{r}" for r in RULES} | {f"alert_message.{r}" for r in RULES})
     assert sorted(wanted - set(entries)) == []
 
 

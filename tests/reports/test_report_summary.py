@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 import sqlalchemy as sa
 
 from footprint.errors import UsageError
-from footprint.pipeline import warehouse
-from footprint.reports.summary import SCHEMA_VERSION, build_summary, parse_half, target_progress
+from footprint.periods import Half
+from footprint.reports.summary import SCHEMA_VERSION, build_summary
+from footprint.resources import warehouse
+from footprint.targets import target_progress
 
 # March 2025 of tests/company_files.py, quantity x factor of the 2026 list, by hand.
 SCOPE_1 = 50 * 3.251 - 10 * 2.794 + 100 * 2.134  # diesel, petrol credit note, natural gas
@@ -19,10 +22,18 @@ ELECTRICITY_LOCATION = 1000 * 0.244
 
 
 def test_parse_half() -> None:
-    assert parse_half("2025H1") == (2025, 1)
-    assert parse_half("2025h2") == (2025, 2)
+    assert Half.parse("2025H1") == Half(2025, 1)
+    assert Half.parse("2025h2") == Half(2025, 2)
     with pytest.raises(UsageError):
-        parse_half("2025-H3")
+        Half.parse("2025-H3")
+    h1, h2 = Half(2025, 1), Half.of("2025H2")
+    assert (h1.first_month, h1.last_month, h1.months, str(h1)) == (dt.date(2025, 1, 1), dt.date(2025, 6, 1), 6,
+                                                                   "2025H1")
+    assert (h2.first_month, h2.last_month, h2.months, str(h2)) == (dt.date(2025, 1, 1), dt.date(2025, 12, 1), 12,
+                                                                   "2025H2")
+    assert Half.of(h1) is h1
+    with pytest.raises(UsageError):
+        Half.parse("0001H1")
 
 
 def test_totals_equal_hand_computation_and_views(report_ws) -> None:
@@ -138,7 +149,7 @@ def test_data_quality_factor_lists_and_restatements(report_ws) -> None:
 def test_a_year_without_a_list_of_its_own_says_which_list_applied(report_ws) -> None:
     """Only the 2026 list is loaded: 2025 falls back to it (per_year policy), every key by the same year note."""
     from footprint.reports.charts import write_charts
-    from footprint.reports.html import render_html
+    from footprint.reports.html import render_halfyear_html
 
     s = build_summary(report_ws, "2025H1")
     official = {"list_id": "co2ef-2026-20260820", "kind": "official", "list_year": 2026, "version": "20-08-2026"}
@@ -147,6 +158,6 @@ def test_a_year_without_a_list_of_its_own_says_which_list_applied(report_ws) -> 
     assert (year["year"], year["applied_list"], year["list_of_its_own"], year["fallbacks"]) == (2025, official, False, [])
     assert year["year_notes"] == [{"reason": "no_year_list", "year": 2025, "applied": {
         "kind": "official", "list_year": 2026, "version": "20-08-2026"}}]
-    html = render_html(s, write_charts(s, report_ws.staging / "fallback"), "nl")
+    html = render_halfyear_html(s, write_charts(s, report_ws.staging / "fallback"), "nl")
     assert ("voor 2025 is geen eigen lijst geladen; co2emissiefactoren.nl 2026 (versie 20-08-2026) is toegepast"
             in html)

@@ -17,7 +17,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from footprint.sources import energy_overview_xlsx, greenchoice_csv, liander_csv, slimmemeterportal_xlsx
+from footprint.sources import (
+    energy_overview_xlsx,
+    greenchoice_csv,
+    liander_csv,
+    slimmemeterportal_xlsx,
+)
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_ELECTRICITY = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"

@@ -12,9 +12,15 @@ import pandas as pd
 import pytest
 
 from footprint.errors import InputFileError, UsageError
-from footprint.sources import FORMATS, meter_interval_csv
-from footprint.sources.convert import CANONICAL_HEADER, iso_text, parse_file, write_canonical_csv
-from footprint.sources.meters import assign_eans, parse_ean_option
+from footprint.sources import meter_interval_csv
+from footprint.sources.convert import (
+    CANONICAL_HEADER,
+    iso_text,
+    parse_file,
+    write_canonical_csv,
+)
+from footprint.sources.meter_eans import assign_eans, parse_ean_option
+from footprint.sources.registry import FORMATS
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_GAS = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687140002948685.xlsx"

@@ -18,8 +18,9 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import FORMATS, detect_format, dsmr_reader_csv
-from footprint.sources.helpers import read_head
+from footprint.sources import dsmr_reader_csv
+from footprint.sources.registry import FORMATS, detect_format
+from footprint.sources.text_head import read_head
 
 SAMPLE = Path(__file__).parent / "real_samples" / "DSMR-reader" / "dsmrreader-data-export-hour.csv"
 ELECTRICITY_EAN = "871687120000000004"

@@ -19,8 +19,9 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import FORMATS, detect_format, emo_api_csv
-from footprint.sources.helpers import read_head
+from footprint.sources import emo_api_csv
+from footprint.sources.registry import FORMATS, detect_format
+from footprint.sources.text_head import read_head
 
 SAMPLES = Path(__file__).parent / "real_samples" / "EnergieManagerOnline"
 ELEC = SAMPLES / "elec_2025.csv"

@@ -16,8 +16,9 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import FORMATS, detect_format, emo_site_csv
-from footprint.sources.helpers import read_head
+from footprint.sources import emo_site_csv
+from footprint.sources.registry import FORMATS, detect_format
+from footprint.sources.text_head import read_head
 
 SAMPLE = Path(__file__).parent / "real_samples" / "EnergieManagerOnline" / "Site_2013.csv"
 EAN = "871687120000000004"

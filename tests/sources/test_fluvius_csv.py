@@ -15,8 +15,9 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import FORMATS, detect_format, fluvius_csv
-from footprint.sources.helpers import read_head
+from footprint.sources import fluvius_csv
+from footprint.sources.registry import FORMATS, detect_format
+from footprint.sources.text_head import read_head
 
 SAMPLES = Path(__file__).parent / "real_samples" / "Fluvius"
 ELECTRICITY = SAMPLES / "Consumption_history_electricity_541448820052377134_20231022_20250426_15 minute totals.csv"

@@ -9,7 +9,9 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import fuelcard_nl_portal
+from footprint.sources.fuelcard_profile import builtin_format
+
+fuelcard_nl_portal = builtin_format("fuelcard_nl_portal")
 
 WriteFile = Callable[..., Path]
 AMS = "Europe/Amsterdam"

@@ -8,17 +8,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from footprint.config import load_org_config
+from footprint.activity_mapping import classify_products, known_products
+from footprint.config.organisation import load_org_config
 from footprint.errors import ConfigError
-from footprint.factors.mapping import classify_products, known_products
-from footprint.factors.products import (
+from footprint.sources import fuelcard_profile
+from footprint.sources.fuelcard_products import (
     ORG_NON_FUEL_REASON,
     product_mapping,
     product_yaml_line,
     unmapped_product_hint,
     unmapped_product_hints,
 )
-from footprint.sources import fuelcard_profile
 from footprint.sources.fuelcard_profile import load_profile, user_formats
 
 AMS = "Europe/Amsterdam"

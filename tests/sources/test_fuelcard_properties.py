@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,12 @@ from hypothesis import strategies as st
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import detect_format, fuelcard_nl_portal, fuelcard_shell_csv, fuelcard_totalenergies_fixed
+from footprint.sources.fuelcard_profile import ProfileFormat, builtin_format
+from footprint.sources.registry import detect_format
+
+fuelcard_nl_portal = builtin_format("fuelcard_nl_portal")
+fuelcard_shell_csv = builtin_format("fuelcard_shell_csv")
+fuelcard_totalenergies_fixed = builtin_format("fuelcard_totalenergies_fixed")
 
 READERS = [fuelcard_nl_portal, fuelcard_shell_csv, fuelcard_totalenergies_fixed]
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -40,7 +44,7 @@ SAMPLES = {
     ),
     "fuelcard_totalenergies_fixed": "\n".join(["HD20240201".ljust(500), TE_LINE, TE_LINE.replace("000006235+", "000001000-"), "TR".ljust(500), ""]),
 }
-MODULES: dict[str, ModuleType] = {m.NAME: m for m in READERS}
+MODULES: dict[str, ProfileFormat] = {m.NAME: m for m in READERS}
 _counter = itertools.count()
 
 
@@ -55,7 +59,7 @@ def _write(folder: Path, content: bytes) -> Path:
     return path
 
 
-def _frame_or_file_error(reader: ModuleType, path: Path) -> None:
+def _frame_or_file_error(reader: ProfileFormat, path: Path) -> None:
     try:
         frame = reader.read(path)
     except InputFileError as exc:

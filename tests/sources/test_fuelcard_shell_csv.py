@@ -8,10 +8,14 @@ import pandas as pd
 import pytest
 
 from footprint import schemas
+from footprint.activity_mapping import classify_products
 from footprint.errors import InputFileError
-from footprint.factors.mapping import classify_products
-from footprint.factors.products import product_mapping
-from footprint.sources import detect_format, fuelcard_nl_portal, fuelcard_shell_csv
+from footprint.sources.fuelcard_products import product_mapping
+from footprint.sources.fuelcard_profile import builtin_format
+from footprint.sources.registry import detect_format
+
+fuelcard_nl_portal = builtin_format("fuelcard_nl_portal")
+fuelcard_shell_csv = builtin_format("fuelcard_shell_csv")
 
 WriteFile = Callable[..., Path]
 AMS = "Europe/Amsterdam"

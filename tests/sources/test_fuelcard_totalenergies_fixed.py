@@ -9,8 +9,10 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import detect_format, fuelcard_totalenergies_fixed
-from footprint.sources.fuelcard_profile import skipped_records
+from footprint.sources.fuelcard_profile import builtin_format, skipped_records
+from footprint.sources.registry import detect_format
+
+fuelcard_totalenergies_fixed = builtin_format("fuelcard_totalenergies_fixed")
 
 WriteFile = Callable[..., Path]
 AMS = "Europe/Amsterdam"

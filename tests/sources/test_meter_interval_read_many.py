@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from footprint.errors import InputFileError
-from footprint.sources import batch_reader, meter_interval_csv
+from footprint.sources import meter_interval_csv
+from footprint.sources.registry import batch_reader
 
 WriteFile = Callable[..., Path]
 AMS = "Europe/Amsterdam"

@@ -17,7 +17,13 @@ import pandas as pd
 import pytest
 
 from footprint.errors import InputFileError
-from footprint.sources import energy_overview_xlsx, engie_csv, liander_csv, meter_interval_csv, meter_monthly_csv
+from footprint.sources import (
+    energy_overview_xlsx,
+    engie_csv,
+    liander_csv,
+    meter_interval_csv,
+    meter_monthly_csv,
+)
 from footprint.sources.convert import parse_file
 
 WriteFile = Callable[..., Path]

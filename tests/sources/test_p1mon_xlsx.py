@@ -19,8 +19,9 @@ from python_calamine import CalamineWorkbook
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import FORMATS, detect_format, p1mon_xlsx, sheets
-from footprint.sources.helpers import read_head
+from footprint.sources import p1mon_xlsx, sheets
+from footprint.sources.registry import FORMATS, detect_format
+from footprint.sources.text_head import read_head
 
 SAMPLE = Path(__file__).parent / "real_samples" / "P1mon" / "e_historie.db.xlsx"
 ELECTRICITY_EAN = "871687120000000004"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from footprint.errors import InputFileError, UsageError
-from footprint.sources import FORMATS, detect_format, get_format
+from footprint.sources.registry import FORMATS, detect_format, get_format
 
 WriteFile = Callable[..., Path]
 

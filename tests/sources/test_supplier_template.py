@@ -13,8 +13,10 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import detect_format, get_format, supplier_template
-from footprint.sources.supplier_template import great_circle_km, write_supplier_template
+from footprint.sources import airports, supplier_template
+from footprint.sources.airports import great_circle_km
+from footprint.sources.registry import detect_format, get_format
+from footprint.sources.supplier_template_writer import write_supplier_template
 
 WriteFile = Callable[..., Path]
 COMPUTED = "flight list (footprint template); distance computed: great circle between the IATA airports (footprint airports.csv)"
@@ -186,7 +188,7 @@ def test_unknown_or_missing_code_has_no_distance() -> None:
 
 
 def test_airport_table_is_small_and_complete() -> None:
-    table = supplier_template.airports()
+    table = airports.airports()
     assert 60 <= len(table) <= 120
     assert table.index.is_unique
     assert table["lat"].between(-90, 90).all() and table["lon"].between(-180, 180).all()

@@ -21,18 +21,15 @@ import pytest
 from footprint import schemas
 from footprint.errors import InputFileError
 from footprint.sources import (
-    FORMATS,
-    detect_format,
     energy_overview_xlsx,
     engie_csv,
-    get_format,
     greenchoice_csv,
-    helpers,
     liander_csv,
-    meters,
     slimmemeterportal_xlsx,
 )
+from footprint.sources.cell_times import dutch_instant, instant
 from footprint.sources.convert import parse_file
+from footprint.sources.registry import FORMATS, detect_format, get_format
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_ELECTRICITY = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"
@@ -645,9 +642,9 @@ def test_notes_are_capped_per_kind(tmp_path: Path) -> None:
 
 def test_impossible_dates_with_an_offset_are_missing_not_rolled_over() -> None:
     """DuckDB 1.5 rolls 31 February over to 3 March when TRY_STRPTIME gets a list of %z formats."""
-    instants = helpers.instant(pa.array(["2023-02-31T09:15+0200", "2023-02-28T09:15+0100"]))
+    instants = instant(pa.array(["2023-02-31T09:15+0200", "2023-02-28T09:15+0100"]))
     assert instants.isna().tolist() == [True, False]
-    parsed = meters.dutch_instant(
+    parsed = dutch_instant(
         pa.array(["31-02-2023 09:15:00 +0200", "29-10-2023 02:00:00 +0100", "29-10-2023 02:30"])
     )
     assert pd.isna(parsed.iloc[0])

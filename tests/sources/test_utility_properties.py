@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 from footprint import schemas
 from footprint.errors import InputFileError
 from footprint.sources import (
-    detect_format,
     energy_overview_xlsx,
     engie_csv,
     greenchoice_csv,
     liander_csv,
     slimmemeterportal_xlsx,
 )
-from footprint.sources.meters import EanOption
+from footprint.sources.meter_eans import EanOption
+from footprint.sources.registry import detect_format
 
 SAMPLES = Path(__file__).parent / "real_samples"
 ELECTRICITY = "871687120061402458"
@@ -192,8 +192,12 @@ def check(data: bytes, read: Callable[..., tuple[pd.DataFrame, list[Any]]], ean:
             assert error.file == str(path)
             return
         assert _is_canonical(frame)
-        assert all(isinstance(str(note), str) for note in notes)
-        assert frame["interval_end"].isna().sum() <= len(frame)
+        assert (frame["source_row"] >= 1).all()
+        # A note says something, stands for at least one event and points at a line of the file, if any.
+        assert all(note.message.strip() and note.count >= 1 and (note.row is None or note.row >= 1) for note in notes)
+        # Every interval whose ends could be read runs forward in time: usage is never given a negative span.
+        timed = frame.dropna(subset=["interval_start", "interval_end"])
+        assert (timed["interval_end"] > timed["interval_start"]).all()
 
 
 @PROPERTY_SETTINGS

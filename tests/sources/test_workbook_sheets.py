@@ -6,7 +6,8 @@ from pathlib import Path
 
 import openpyxl
 
-from footprint.sources import detect_format, energy_overview_xlsx, sheets
+from footprint.sources import energy_overview_xlsx, sheets
+from footprint.sources.registry import detect_format
 
 OXXIO = Path(__file__).parent / "real_samples" / "Oxxio" / "Oxxio.Verbruik_05-06-2023-22-01-2024.xlsx"
 EAN = ["electricity=871687120061402458", "gas=871687140061402463"]

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from footprint.storage import Inbox, RawStore, open_inbox, open_raw_store, s3_client
+from footprint.storage.inbox import Inbox, open_inbox
+from footprint.storage.raw_store import RawStore, open_raw_store
+from footprint.storage.s3 import s3_client
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,10 @@ import os
 import time
 from pathlib import Path
 
-from footprint.storage import DEFAULT_SETTLE_SECONDS, FolderInbox, FolderRawStore, open_inbox
+from footprint.storage.inbox import FolderInbox, open_inbox
+from footprint.storage.raw_store import FolderRawStore
+
+SETTLE_SECONDS = 60.0
 
 
 def test_raw_store_keeps_each_content_once_and_read_only(tmp_path: Path) -> None:
@@ -45,7 +48,7 @@ def test_inbox_lists_a_months_files_only(tmp_path: Path) -> None:
     (tmp_path / "2024-03" / "a.csv").write_text("x")
     (tmp_path / "2024-03" / ".partial").write_text("x")
     (tmp_path / "2024-04" / "c.csv").write_text("x")
-    inbox = FolderInbox(tmp_path)
+    inbox = FolderInbox(tmp_path, settle_seconds=0.0)
     assert [p.name for p in inbox.files_for(dt.date(2024, 3, 1))] == ["a.csv", "b.csv"]
     assert inbox.files_for(dt.date(2024, 5, 1)) == []
 
@@ -55,10 +58,10 @@ def test_a_fresh_file_is_picked_up_once_unchanged_for_the_settle_time(tmp_path: 
     month.mkdir(parents=True)
     export = month / "transactions.csv"
     export.write_text("Datum;Liter\n")
-    inbox = open_inbox(tmp_path / "inbox", tmp_path / "staging")
+    inbox = open_inbox(tmp_path / "inbox", tmp_path / "staging", settle_seconds=SETTLE_SECONDS)
 
     fresh = inbox.scan(dt.date(2024, 3, 1))
-    settled_at = time.time() - DEFAULT_SETTLE_SECONDS - 1
+    settled_at = time.time() - SETTLE_SECONDS - 1
     os.utime(export, (settled_at, settled_at))
     settled = inbox.scan(dt.date(2024, 3, 1))
 

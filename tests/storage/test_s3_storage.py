@@ -11,17 +11,9 @@ from typing import Any
 import pytest
 
 from footprint.errors import ConfigError, StorageError
-from footprint.storage import (
-    DEFAULT_SETTLE_SECONDS,
-    FolderInbox,
-    FolderRawStore,
-    S3Inbox,
-    S3RawStore,
-    open_inbox,
-    open_raw_store,
-    parse_s3_url,
-    s3_client,
-)
+from footprint.storage.inbox import FolderInbox, S3Inbox, open_inbox
+from footprint.storage.raw_store import FolderRawStore, S3RawStore, open_raw_store
+from footprint.storage.s3 import parse_s3_url, s3_client
 
 JANUARY = dt.date(2026, 1, 1)
 
@@ -131,7 +123,7 @@ def test_the_endpoint_may_come_from_footprints_own_variable(
 
 
 def test_a_missing_bucket_is_one_clear_error(s3: Any, tmp_path: Path) -> None:
-    inbox = open_inbox("s3://no-such-bucket-here/inbox", tmp_path, client=s3)
+    inbox = open_inbox("s3://no-such-bucket-here/inbox", tmp_path, settle_seconds=0, client=s3)
     with pytest.raises(StorageError, match=r"^s3://no-such-bucket-here/inbox: the bucket does not exist$"):
         inbox.files_for(JANUARY)
 
@@ -147,11 +139,11 @@ def test_missing_credentials_are_named_and_no_secret_is_shown(
 
 
 def test_the_location_decides_the_backend(s3: Any, tmp_path: Path) -> None:
-    assert isinstance(open_inbox(tmp_path / "inbox", tmp_path), FolderInbox)
-    assert isinstance(open_inbox("s3://acme-footprint/inbox", tmp_path, client=s3), S3Inbox)
+    assert isinstance(open_inbox(tmp_path / "inbox", tmp_path, settle_seconds=0), FolderInbox)
+    assert isinstance(open_inbox("s3://acme-footprint/inbox", tmp_path, settle_seconds=0, client=s3), S3Inbox)
     assert isinstance(open_raw_store(str(tmp_path / "raw")), FolderRawStore)
     assert isinstance(open_raw_store("s3://acme-footprint/raw/", client=s3), S3RawStore)
-    assert open_inbox(tmp_path, tmp_path).settle_seconds == DEFAULT_SETTLE_SECONDS
+    assert open_inbox(tmp_path, tmp_path, settle_seconds=60.0).settle_seconds == 60.0
     assert parse_s3_url("s3://acme-footprint/clients/glansrijk/raw/") == ("acme-footprint", "clients/glansrijk/raw")
     assert parse_s3_url("s3://acme-footprint") == ("acme-footprint", "")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from footprint.errors import ChecksumMismatchError, StorageError
-from footprint.storage import sha256_of
+from footprint.storage.files import sha256_of
+from footprint.storage.inbox import copy_into_inbox
 
 JANUARY = dt.date(2026, 1, 1)
 
@@ -181,8 +182,6 @@ def test_the_report_archive_is_write_once_and_reads_back(backend, tmp_path: Path
 
 
 def test_files_made_locally_are_copied_into_the_inbox_once(backend, tmp_path: Path) -> None:
-    from footprint.storage import copy_into_inbox
-
     local = tmp_path / "made-here"
     made = {"2026-01/fuel.csv": b"fuel", "2026-01/meters/usage.csv": b"usage", "2026-02/x.csv": b"x"}
     for relative, data in made.items():

@@ -10,8 +10,15 @@ import pandas as pd
 import pytest
 
 from footprint import units
-from footprint.schemas import FUEL_TRANSACTIONS, LOCAL_TZ, METER_USAGE, SUPPLIER_ACTIVITY, conform
-from footprint.validation import QUARANTINE_COLUMNS, ValidationContext, ValidationOutcome
+from footprint.schemas import (
+    FUEL_TRANSACTIONS,
+    LOCAL_TZ,
+    METER_USAGE,
+    SUPPLIER_ACTIVITY,
+    conform,
+)
+from footprint.validation.context import ValidationContext
+from footprint.validation.outcome import QUARANTINE_COLUMNS, ValidationOutcome
 
 EAN_A = "871234567890123451"  # valid GS1 check digit
 EAN_B = "871690930000000010"  # valid GS1 check digit

@@ -8,8 +8,17 @@ from typing import Any, NamedTuple
 import pandas as pd
 import pytest
 
-from footprint.schemas import DATASETS, FUEL_TRANSACTIONS, LOCAL_TZ, METER_USAGE, SUPPLIER_ACTIVITY
-from footprint.validation import ValidationContext, ValidationOutcome, load_suite, validate
+from footprint.schemas import (
+    DATASETS,
+    FUEL_TRANSACTIONS,
+    LOCAL_TZ,
+    METER_USAGE,
+    SUPPLIER_ACTIVITY,
+)
+from footprint.validation.context import ValidationContext
+from footprint.validation.gate import validate
+from footprint.validation.outcome import ValidationOutcome
+from footprint.validation.suite import load_suite
 
 EAN_A = "871234567890123451"
 NN = "expect_column_values_to_not_be_null"

@@ -12,17 +12,22 @@ import pandas as pd
 import pytest
 
 from footprint.errors import FootprintError
-from footprint.schemas import DATASETS, FUEL_TRANSACTIONS, LOCAL_TZ, METER_USAGE, SUPPLIER_ACTIVITY, empty_frame
-from footprint.validation import (
-    _PARAMETERS,
-    EXPECTATIONS_DIR,
-    ValidationContext,
-    ValidationOutcome,
-    ValidationRunError,
-    _parameters,
-    load_suite,
-    validate,
+from footprint.schemas import (
+    DATASETS,
+    FUEL_TRANSACTIONS,
+    LOCAL_TZ,
+    METER_USAGE,
+    SUPPLIER_ACTIVITY,
+    empty_frame,
 )
+from footprint.validation.context import (
+    SUITE_PARAMETERS,
+    ValidationContext,
+    suite_parameters,
+)
+from footprint.validation.gate import validate
+from footprint.validation.outcome import ValidationOutcome, ValidationRunError
+from footprint.validation.suite import EXPECTATIONS_DIR, load_suite
 
 Check = Callable[[ValidationOutcome, pd.DataFrame], None]
 
@@ -301,8 +306,8 @@ def test_suite_file_is_named_after_its_dataset_and_uses_only_supplied_parameters
 
     assert suite["name"] == dataset
     assert load_suite(dataset).rules
-    assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) <= _PARAMETERS
-    assert set(_parameters(context)) == _PARAMETERS
+    assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) <= SUITE_PARAMETERS
+    assert set(suite_parameters(context)) == SUITE_PARAMETERS
 
 
 def test_supplier_optional_values_may_be_missing(

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from company_files import write_company
 from typer.testing import CliRunner
 
-from footprint.cli import app
 from footprint.errors import ConfigError, UsageError, WarehouseError
 from footprint.warehouse import SQL_DIR, apply_schema, make_warehouse
 from footprint.warehouse.bulk import insert_frame
 from footprint.warehouse.roles import grant_bi, grant_bi_for
+from footprint_cli import app
 
 SCHEMA = "klein"
 PASSWORD_ENV = "FOOTPRINT_TEST_BI_PASSWORD"

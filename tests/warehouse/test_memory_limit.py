@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from company_files import write_company
-from footprint.config import DUCKDB_MEMORY_LIMIT, Settings, open_workspace
+
+from footprint.config.workspace import DUCKDB_MEMORY_LIMIT, Settings, open_workspace
 from footprint.errors import ConfigError
 from footprint.warehouse import make_warehouse
 

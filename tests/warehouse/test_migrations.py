@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from footprint.errors import WarehouseError
-from footprint.pipeline import series_id
+from footprint.ingest.datasets.meter import series_id
 from footprint.warehouse import SQL_DIR, apply_schema, make_warehouse
 from footprint.warehouse.bulk import insert_frame
 from footprint.warehouse.migrations import find_migrations

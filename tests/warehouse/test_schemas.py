@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
+from company_files import write_company
 
-from footprint.config import Settings, open_workspace
+from footprint.config.workspace import Settings, open_workspace
 from footprint.errors import ConfigError
 from footprint.warehouse import make_warehouse, normalise_url
 from footprint.warehouse.bulk import insert_frame
-from company_files import write_company
 
 
 def _runs(run_ids: list[str]) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""The expectation suites as package data, installed as footprint.expectations (setup.py)."""

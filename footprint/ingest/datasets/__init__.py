@@ -1,0 +1,1 @@
+"""Per dataset: how its canonical rows become warehouse rows, and its load rules."""

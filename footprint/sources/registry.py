@@ -1,0 +1,135 @@
+"""The source formats footprint knows, and which of them a file is: recognised from its content, never its name.
+
+Each format exposes NAME, DATASET, HEADER (the columns it expects), `sniff(head) -> bool` and
+`read(path) -> DataFrame` in the canonical columns of footprint.schemas. A format is a module here
+(adding one is adding a module and one line in FORMATS), or a fuel-card profile: every YAML file in
+footprint/data/fuelcard_profiles is a format of its own (fuelcard_profile).
+
+A format whose files come by the thousand may also offer `read_many(paths, eans) -> list`, with for
+each path what `read(path, ean=eans[i])` gives: its frame, or the InputFileError it raises (as a
+value, so one bad file does not stop the others). See BatchReader; ingestion uses it when present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final, Protocol
+
+import pandas as pd
+
+from footprint.errors import InputFileError, UsageError
+from footprint.sources import (
+    dsmr_reader_csv,
+    emo_api_csv,
+    emo_site_csv,
+    energy_overview_xlsx,
+    engie_csv,
+    flights_csv,
+    fluvius_csv,
+    greenchoice_csv,
+    liander_csv,
+    meter_interval_csv,
+    meter_monthly_csv,
+    mileage_csv,
+    p1mon_xlsx,
+    sheets,
+    slimmemeterportal_xlsx,
+    supplier_statement_csv,
+    supplier_template,
+)
+from footprint.sources.fuelcard_profile import ProfileFormat, builtin_formats
+from footprint.sources.text_head import read_head
+
+
+class SourceFormat(Protocol):
+    """What the registry needs of a format."""
+
+    @property
+    def NAME(self) -> str: ...
+
+    @property
+    def DATASET(self) -> str: ...
+
+    def sniff(self, head: str) -> bool: ...
+
+    def read(self, path: Path, *, ean: str | None = None) -> pd.DataFrame: ...
+
+
+class BatchReader(Protocol):
+    """The optional capability of a format: many files read at once, each with read()'s result for it.
+
+    `read_many(paths, eans)[i]` equals `read(paths[i], ean=eans[i])`, dtypes, values and attrs alike,
+    or is the InputFileError that call raises. `eans` may be None (no EAN given for any file).
+    """
+
+    def read_many(
+        self, paths: Sequence[Path], eans: Sequence[str | None] | None = None
+    ) -> list[pd.DataFrame | InputFileError]: ...
+
+
+def batch_reader(fmt: object) -> BatchReader | None:
+    """The format as a BatchReader, or None when it reads one file at a time."""
+    return fmt if callable(getattr(fmt, "read_many", None)) else None  # type: ignore[return-value]
+
+
+def _profiles(layout: str) -> list[ProfileFormat]:
+    return [fmt for fmt in builtin_formats() if fmt.profile.layout == layout]
+
+
+FORMATS: Final[list[SourceFormat]] = [
+    # The fuel-card profiles with a header line (footprint/data/fuelcard_profiles).
+    *_profiles("delimited"),
+    meter_interval_csv,
+    meter_monthly_csv,
+    flights_csv,
+    mileage_csv,
+    supplier_statement_csv,
+    supplier_template,
+    # Real utility exports (issue "Real provider files"); the xlsx ones only see workbooks.
+    engie_csv,
+    liander_csv,
+    greenchoice_csv,
+    slimmemeterportal_xlsx,
+    energy_overview_xlsx,
+    # Second batch of real exports: DSMR-reader, Energie Manager Online (site and API), Fluvius, P1mon.
+    dsmr_reader_csv,
+    emo_site_csv,
+    emo_api_csv,
+    fluvius_csv,
+    p1mon_xlsx,
+    # Fixed width, without a header line: checked after every format that has one.
+    *_profiles("fixed_width"),
+]
+
+
+def format_names() -> list[str]:
+    return [fmt.NAME for fmt in FORMATS]
+
+
+def detect_format(path: Path) -> SourceFormat:
+    """The format whose header the file's first lines match; the first match in FORMATS wins.
+
+    For a workbook every sheet is looked at, in order: data may follow a cover sheet.
+    """
+    head = read_head(path)
+    heads = sheets.sheet_heads(path) if head.startswith(sheets.SHEET_HEAD_MARKER) else [head]
+    for each in heads:
+        for fmt in FORMATS:
+            if fmt.sniff(each):
+                return fmt
+    raise InputFileError(
+        path,
+        f"not a known source format (known: {', '.join(format_names())}); "
+        "if it is one of them with a different header, force it with --format; "
+        "to add a format, write a module in footprint/sources/ and add it to FORMATS in "
+        "footprint/sources/registry.py (see footprint/sources/README.md, 'Adding a format')",
+    )
+
+
+def get_format(name: str) -> SourceFormat:
+    """The format called `name`, for a user who forces one (--format)."""
+    for fmt in FORMATS:
+        if fmt.NAME == name:
+            return fmt
+    raise UsageError(f"unknown format {name!r}; known formats: {', '.join(format_names())}")

@@ -1,0 +1,1 @@
+"""The migrations as package data, installed as footprint.sql (setup.py)."""
