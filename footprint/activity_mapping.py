@@ -108,9 +108,12 @@ class _MappingFile(yaml_strict.YamlKind):
     """The activity-factor mapping's problems are factor problems: the shipped file or one a consultant edits."""
 
     def unreadable(self, path: Path, error: OSError) -> FactorError:
-        return FactorError(f"{path}: cannot read the {self.name}: {UserYamlError.problem(error)}")
+        return self._cannot_read(path, error)
 
-    def unparsable(self, path: Path, error: yaml.YAMLError | UnicodeDecodeError) -> FactorError:
+    def unparsable(self, path: Path, error: yaml.YAMLError) -> FactorError:
+        return self._cannot_read(path, error)
+
+    def _cannot_read(self, path: Path, error: OSError | yaml.YAMLError) -> FactorError:
         return FactorError(f"{path}: cannot read the {self.name}: {UserYamlError.problem(error)}")
 
     def not_a_mapping(self, path: Path) -> FactorError:

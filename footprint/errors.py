@@ -117,17 +117,19 @@ class UserYamlError(ConfigError):
             parts = (getattr(error, "context", None), getattr(error, "problem", None))
             what = ": ".join(str(part) for part in parts if part)
             return f"line {mark.line + 1}, column {mark.column + 1}: {cls._without_content(what)}"
-        if isinstance(error, UnicodeDecodeError):
-            return f"byte 0x{error.object[error.start]:02x} at offset {error.start} is not UTF-8"
         line, first = getattr(error, "line", None), getattr(error, "first_line", None)
         if isinstance(line, int) and isinstance(first, int):
-            key = str(getattr(error, "key", ""))
-            named = f"key {key!r}" if cls._NAME.fullmatch(key) else "a key"
-            return f"line {line}: {named} is written twice in the same mapping (first on line {first})"
+            return cls.duplicate_key(str(getattr(error, "key", "")), line, first)
         position, reason = getattr(error, "position", None), getattr(error, "reason", None)
         if isinstance(position, int) and reason:
             return f"character {position + 1}: {cls._without_content(str(reason))}"
         return cls._without_content(" ".join(str(error).split())) or type(error).__name__
+
+    @classmethod
+    def duplicate_key(cls, key: str, line: int, first_line: int) -> str:
+        """yaml_strict.DuplicateKeyError's message, as problem() shows it too."""
+        named = f"key {key!r}" if cls._NAME.fullmatch(key) else "a key"
+        return f"line {line}: {named} is written twice in the same mapping (first on line {first_line})"
 
     @classmethod
     def _without_content(cls, text: str) -> str:

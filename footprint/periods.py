@@ -60,6 +60,20 @@ def next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
+def month_index(month: dt.date) -> int:
+    """Months since January of year 0: months differ by a subtraction, a month moves by an addition."""
+    return month.year * 12 + month.month - 1
+
+
+def month_at(index: int) -> dt.date:
+    """The first day of the month a month_index names."""
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    return month_at(month_index(month) + count)
+
+
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     """All months from first to last inclusive."""
     if last < first:

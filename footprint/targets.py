@@ -7,6 +7,13 @@ from typing import TypedDict
 from footprint.config.assets import YearFigures
 
 METRIC_UNIT = {"per_revenue": "kg CO2e per million EUR", "per_fte": "kg CO2e per FTE", "absolute": "kg CO2e"}
+TARGET_RULE = (
+    "The metric is the ladder scope's market-based kg CO2e over the report's months, per million EUR revenue "
+    "(per_revenue), per FTE (per_fte) or absolute, compared with the same months of the base year. "
+    "change_pct = (metric / base metric - 1) x 100; achieved_reduction_pct = -change_pct. The straight path "
+    "runs from 0 % in the base year to reduction_pct in the target year: expected_reduction_pct = reduction_pct x "
+    "(year - base_year) / (target_year - base_year), capped at reduction_pct. on_track = achieved >= expected."
+)
 
 
 def target_metric(kg: float, basis: str, figures: YearFigures | None, months: int) -> float | None:

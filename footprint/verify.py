@@ -164,7 +164,8 @@ def verify(ws: Workspace) -> Verification:
     expected = dict(zip(recorded["key"][present], recorded["file_sha256"][present], strict=True)) | kept_rejected
     archived, report_problems = _archived(store, listed)
     problems += report_problems
-    actual = _hashes(store, [*expected, *archived])
+    checked = [*expected, *archived]
+    actual = _hashes(store, checked)
     rows = {row.key: row for row in recorded[present].itertuples()}
     for key, sha in expected.items():
         if actual[key] is None:
@@ -175,7 +176,6 @@ def verify(ws: Workspace) -> Verification:
         if actual[key] != sha:
             problems.append(Problem(CHANGED if actual[key] else MISSING, _where(store, key), _archive_detail(
                 store, key, sha, actual[key])))
-    checked = [*expected, *archived]
     return Verification(store.location, len(checked), sum(listed.get(key, 0) for key in checked), len(archived),
                         sorted(problems, key=_order))
 

@@ -12,7 +12,6 @@ problem into one ConfigError naming the file.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +23,6 @@ from footprint.errors import ConfigError, UserYamlError
 # libyaml's parser when PyYAML has it: every task opens the workspace, 2 ms instead of 20.
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_KEY_LIKE = re.compile(r"[\w][\w .:+/()-]{0,59}")
 _BOMS = (
     (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16"),
 )
@@ -36,8 +34,7 @@ class DuplicateKeyError(yaml.YAMLError):
     def __init__(self, key: object, line: int, first_line: int) -> None:
         self.key, self.line, self.first_line = key, line, first_line
         # Named only when it looks like a key: a path may point at any file, and its lines are not for a message.
-        named = f"key {key!r}" if _KEY_LIKE.fullmatch(str(key)) else "a key"
-        super().__init__(f"line {line}: {named} is written twice in the same mapping (first on line {first_line})")
+        super().__init__(UserYamlError.duplicate_key(str(key), line, first_line))
 
 
 class EncodingError(yaml.YAMLError):
@@ -118,7 +115,7 @@ class YamlKind:
             data = load_file(path)
         except OSError as exc:
             raise self.unreadable(path, exc) from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except yaml.YAMLError as exc:
             raise self.unparsable(path, exc) from None
         if not isinstance(data, dict):
             raise self.not_a_mapping(path)
@@ -130,7 +127,7 @@ class YamlKind:
     def unreadable(self, path: Path, error: OSError) -> ConfigError:
         return ConfigError(f"{path}: cannot read the {self.name}: {error.strerror or error}")
 
-    def unparsable(self, path: Path, error: yaml.YAMLError | UnicodeDecodeError) -> ConfigError:
+    def unparsable(self, path: Path, error: yaml.YAMLError) -> ConfigError:
         return UserYamlError.unparsable(path, self.name, error)
 
     def not_a_mapping(self, path: Path) -> ConfigError:

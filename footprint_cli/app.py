@@ -73,6 +73,14 @@ console = DataConsole()
 errors = DataConsole(stderr=True)
 
 
+def prefect_console() -> None:
+    """Prefect's console lines for a command that runs a flow: on its stderr, control characters escaped, a
+    footprint error as one line without a traceback. Prefect is imported here, only by such a command."""
+    from flows.console_logs import for_this_command
+
+    for_this_command()
+
+
 def error_line(message: str) -> Text:
     """footprint's one line for an error: a red label, then the message as written."""
     return Text.assemble(("error:", "bold red"), " ", message)

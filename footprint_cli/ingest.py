@@ -40,6 +40,7 @@ from footprint_cli.app import (
     console,
     friendly,
     months_asked,
+    prefect_console,
 )
 from footprint_cli.report import run_report
 
@@ -80,19 +81,11 @@ def _print_file(f: Any, examples: dict[str, list[dict[str, Any]]] | None = None,
                       "(footprint status)", style="dim")
 
 
-def _prefect_console() -> None:
-    from flows.console_logs import (
-        for_this_command,  # Prefect loads only for a command that runs a flow
-    )
-
-    for_this_command()
-
-
 def run_ingest(config: str | None, periods: list[str], verbose: bool = True) -> list[Any]:
     """Run the Prefect ingestion flow over the periods, a year per flow run, with a progress bar."""
     from flows.monthly_ingest import ingest_months
 
-    _prefect_console()
+    prefect_console()
 
     chunks = [periods[i : i + 12] for i in range(0, len(periods), 12)]
     summaries: list[Any] = []
@@ -307,7 +300,7 @@ def reprocess(
     high = parse_period(period or last) if (period or last) else None
     config_path = config_arg(config)
     warehouse(open_workspace(Path(config_path)))  # a warehouse in use fails here, before Prefect starts
-    _prefect_console()
+    prefect_console()
     result = reprocess_flow(config_path, low, high, file, dataset)
     quarantined = [f.file_sha256 for f in result.files if f.rows_quarantined]
     examples = queries.quarantine_examples(open_workspace(Path(config_path)), quarantined)

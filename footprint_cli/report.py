@@ -20,23 +20,15 @@ from footprint_cli.app import (
     console,
     friendly,
     half_year,
+    prefect_console,
 )
-
-
-def _one_line_errors() -> None:
-    """A report failing in its flow (a full or read-only store) is one line, as an ingest is: no Prefect traceback."""
-    from flows.console_logs import (
-        for_this_command,  # Prefect loads only for a command that runs a flow
-    )
-
-    for_this_command()
 
 
 def run_report(config: str, half: str, out: Path, lang: str) -> dict[str, str]:
     """Write one half-year report through the Prefect flow; returns the artefacts' paths."""
     from flows.halfyear_report import halfyear_report
 
-    _one_line_errors()
+    prefect_console()
     return halfyear_report(half, str(out), config, lang)
 
 
@@ -45,7 +37,7 @@ def _report_project(config_path: str, project: str, first: str | None, last: str
     """footprint report --project ID --from --to: checked before the flow starts, then written by it."""
     from flows.project_report import project_report
 
-    _one_line_errors()
+    prefect_console()
     if not (first and last):
         raise UsageError("--project needs --from YYYY-MM and --to YYYY-MM")
     ws = open_workspace(Path(config_path))
@@ -61,7 +53,7 @@ def _report_project(config_path: str, project: str, first: str | None, last: str
 def _report_public(config_path: str, half: str, out: Path | None, lang: str) -> None:
     from flows.public_summary import public_summary
 
-    _one_line_errors()
+    prefect_console()
     ws = open_workspace(Path(config_path))
     target = (out or ws.config_path.parent / "reports" / half / "public").resolve()
     for name, path in public_summary(half, str(target), config_path, lang).items():

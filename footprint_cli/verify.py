@@ -24,14 +24,9 @@ def verify(
     """Re-hash every file in the raw store against the warehouse's checksums: list missing, changed and
     unreferenced files (and archived report files against their manifests); exit 1 on any."""
     ws = open_workspace(Path(config_arg(config)))
-    if quick:
-        checked = check_sizes(ws)
-        problems = [str(p) for p in checked.problems]
-        summary = checked.summary()
-    else:
-        found = verify_store(ws)
-        problems = [str(p) for p in found.problems]
-        summary = found.summary()
+    found = check_sizes(ws) if quick else verify_store(ws)
+    problems = [str(p) for p in found.problems]
+    summary = found.summary()
     for line in problems:
         console.print(f"  {line}", highlight=False, markup=False)
     if problems:

@@ -17,14 +17,14 @@ from footprint.alert_record import (
     YEAR_ON_YEAR,
     Alert,
 )
-from footprint.alerts.finding import SERIES_MONTHS, add_months
+from footprint.alerts.finding import SERIES_MONTHS
 from footprint.alerts.missing import find_missing_alerts
 from footprint.alerts.quarantine import find_quarantine_alerts
 from footprint.alerts.tanks import find_tank_alerts
 from footprint.alerts.target_path import find_target_alerts
 from footprint.alerts.values import judge_values, monthly_values
 from footprint.config.workspace import Workspace
-from footprint.periods import parse_period
+from footprint.periods import add_months, parse_period
 from footprint.resources import warehouse
 
 # When several rules flag the same subject in the same month they tell one story: the officer gets

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from footprint.alert_record import DEFAULT_SEVERITY, Alert
 from footprint.config.alerting import AlertConfig
-from footprint.periods import format_period
+from footprint.periods import add_months, format_period
 
 SERIES_MONTHS = 24  # history shown with an alert: two years before its month
 
@@ -30,11 +30,6 @@ def to_alert(rule: str, subject: str, period: str, wording: Wording, config: Ale
     """The finding as an alert, with the severity footprint.yaml gives the rule (else its default)."""
     severity = config.severity.get(rule, DEFAULT_SEVERITY[rule])
     return Alert(rule, subject, period, severity, wording.title, wording.message, wording.evidence)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def number(value: float) -> str:

@@ -13,14 +13,13 @@ from footprint.alert_record import MISSING, Alert
 from footprint.alerts.finding import (
     SERIES_MONTHS,
     Wording,
-    add_months,
     capital,
     frame,
     to_alert,
 )
 from footprint.config.alerting import AlertConfig
 from footprint.config.organisation import OrganisationConfig
-from footprint.periods import format_period
+from footprint.periods import add_months, format_period, month_at, month_index
 
 MISSING_WINDOW_MONTHS = 36  # deliveries looked at for a rhythm: enough for quarterly and half-yearly ones
 
@@ -40,10 +39,6 @@ FROM (SELECT DISTINCT file_sha256, supplier AS subject FROM supplier_activity) d
 JOIN raw_files r ON r.file_sha256 = d.file_sha256
 WHERE r.period >= :first AND r.period <= :last GROUP BY d.subject, r.period
 """
-
-
-def _month(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _wording(label: str, cadence: int, last: dt.date, due: dt.date, month: dt.date,
@@ -71,8 +66,8 @@ def missing_alerts(
     its key and add nothing.
     """
     need = config.missing_regular_deliveries
-    index = deliveries.assign(i=[p.year * 12 + p.month - 1 for p in deliveries["period"]])
-    now = month.year * 12 + month.month - 1
+    index = deliveries.assign(i=[month_index(p) for p in deliveries["period"]])
+    now = month_index(month)
     index = index[index["i"] <= now]
     alerts = []
     for subject, group in index.groupby("subject", sort=True):
@@ -89,11 +84,11 @@ def missing_alerts(
             continue
         counts = dict(zip(group["i"], group["files"], strict=False))
         history = [
-            {"period": format_period(_month(i)), "value": float(counts.get(i, 0))}
+            {"period": format_period(month_at(i)), "value": float(counts.get(i, 0))}
             for i in range(max(int(months[0]), now - SERIES_MONTHS), now + 1)
         ]
-        wording = _wording(label, cadence, _month(months[-1]), _month(due), month, history)
-        alerts.append(to_alert(MISSING, str(subject), format_period(_month(due)), wording, config))
+        wording = _wording(label, cadence, month_at(months[-1]), month_at(due), month, history)
+        alerts.append(to_alert(MISSING, str(subject), format_period(month_at(due)), wording, config))
     return alerts
 
 

@@ -13,13 +13,12 @@ from footprint.alert_record import QUARANTINE_RATE, Alert
 from footprint.alerts.finding import (
     SERIES_MONTHS,
     Wording,
-    add_months,
     frame,
     plain,
     to_alert,
 )
 from footprint.config.alerting import AlertConfig
-from footprint.periods import format_period
+from footprint.periods import add_months, format_period
 
 _FILES_SQL = """
 SELECT file_name, dataset, rows_read, rows_quarantined - coalesce(rows_already_counted, 0) AS rows_quarantined,

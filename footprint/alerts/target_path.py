@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -12,7 +11,12 @@ from footprint.alert_record import TARGET_PATH, Alert
 from footprint.alerts.finding import Wording, frame, number, plain, to_alert
 from footprint.config.assets import Target
 from footprint.config.organisation import OrganisationConfig
-from footprint.targets import METRIC_UNIT, target_metric, target_progress
+from footprint.targets import (
+    METRIC_UNIT,
+    TargetProgress,
+    target_metric,
+    target_progress,
+)
 
 _TARGET_SQL = """
 SELECT year, month, ladder_scope, sum(emissions_kg_co2e) AS kg
@@ -21,7 +25,7 @@ GROUP BY year, month, ladder_scope
 """
 
 # Per half-year end (YYYY-MM): the target's progress and whether it was behind its path then.
-Checks = list[tuple[str, dict[str, Any], bool]]
+Checks = list[tuple[str, TargetProgress, bool]]
 
 
 def _wording(target: Target, checks: Checks, org: OrganisationConfig, month: dt.date) -> Wording:

@@ -28,7 +28,6 @@ from footprint.alert_record import (
 )
 from footprint.alerts.finding import (
     Wording,
-    add_months,
     capital,
     frame,
     number,
@@ -38,7 +37,7 @@ from footprint.alerts.finding import (
 )
 from footprint.config.alerting import AlertConfig, AlertThresholds
 from footprint.config.organisation import OrganisationConfig
-from footprint.periods import format_period
+from footprint.periods import add_months, format_period, month_range
 
 MAD_TO_SIGMA = 1.4826  # MAD x this estimates the standard deviation of normal data
 SEASONAL_CARRIERS = ("natural_gas", "district_heat")
@@ -95,7 +94,7 @@ def monthly_values(
     other_direction = (long["kind"] == "meter") & long["part"].notna() & (long["part"] != configured)
     long["subject"] = long["subject"].where(~other_direction, long["subject"] + ":" + long["part"].astype(str))
     long["period"] = pd.to_datetime(long["period"]).dt.date
-    months = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
+    months = month_range(first, last)
     wide = long.groupby(["subject", "period"])["value"].sum().astype(float).unstack().reindex(columns=months)
     units = long.drop_duplicates("subject").set_index("subject")
     rows = {}

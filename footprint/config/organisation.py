@@ -79,7 +79,7 @@ class OrganisationConfig(Strict):
     @classmethod
     def _once(cls, expected: list[ExpectedSource]) -> list[ExpectedSource]:
         names = [e.source for e in expected]
-        doubled = sorted({n for n in names if names.count(n) > 1})
+        doubled = doubled_keys(names)
         if doubled:
             raise ValueError(f"{', '.join(doubled)} listed twice; give each source once with its rhythm")
         return expected
@@ -149,7 +149,7 @@ class _ConfigFile(yaml_strict.YamlKind):
     def unreadable(self, path: Path, error: OSError) -> ConfigError:
         return ConfigError(f"{path}: cannot be read: {error.strerror or error}")
 
-    def unparsable(self, path: Path, error: yaml.YAMLError | UnicodeDecodeError) -> ConfigError:
+    def unparsable(self, path: Path, error: yaml.YAMLError) -> ConfigError:
         if isinstance(error, yaml_strict.EncodingError):
             return ConfigError(f"{path}: {error}")
         return ConfigError(f"{path}: not valid YAML: {UserYamlError.problem(error)}")

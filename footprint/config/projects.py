@@ -78,7 +78,7 @@ class Project(Strict):
         if not (self.vehicles or self.sites or self.suppliers):
             raise ValueError("allocates nothing: give vehicles, sites or suppliers with a share_pct")
         for kind, keys in (("vehicles", [v.plate for v in self.vehicles]), ("sites", [s.site for s in self.sites])):
-            doubled = sorted({k for k in keys if keys.count(k) > 1})
+            doubled = doubled_keys(keys)
             if doubled:
                 raise ValueError(f"{kind}: {', '.join(doubled)} listed twice; give one rule with the total share")
         keys = [_supplier_key(s) for s in self.suppliers]

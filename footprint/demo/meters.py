@@ -16,8 +16,8 @@ import pandas as pd
 from footprint.demo import activity as act
 from footprint.demo import company as co
 from footprint.demo.manifest import GAS_JUMP, SILENT_FROM, SILENT_METER
-from footprint.demo.sheet import Sheet, days_in, dmy, next_month, nl_grouped
-from footprint.periods import format_period
+from footprint.demo.sheet import Sheet, days_in, dmy, nl_grouped
+from footprint.periods import format_period, next_month
 from footprint.schemas import LOCAL_TZ
 from footprint.sources import meter_interval_csv, meter_monthly_csv
 

@@ -53,10 +53,6 @@ def days_in(month: dt.date) -> int:
     return calendar.monthrange(month.year, month.month)[1]
 
 
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def growth(rate: float, month: dt.date) -> float:
     """The factor a figure growing by rate a year has reached in month, from 1 in January of the base year."""
     return float((1 + rate) ** (month.year - co.BASE_YEAR + (month.month - 1) / 12))

@@ -8,7 +8,7 @@ from footprint's activities to their factors.
   per unit, optionally MJ per unit, and the source), and rows left empty are not factors;
 - loader.py stores either kind (factor_lists.kind 'official' or 'own'), versions superseding within
   one kind and list year;
-- mapping.py checks the activity-factor mapping;
+- footprint/activity_mapping.py checks the activity-factor mapping;
 - resolve.py gives each activity key its factor. Fallback rule: a key takes the first list holding
   its factor along the policy's chain: for year Y (per_year) the lists of Y, then earlier years
   descending, then later years ascending, an own list before the official one within a year;

@@ -271,7 +271,7 @@ def load_files(ws: Workspace, period: str, paths: list[str]) -> list[FileResult]
         if isinstance(item, FileResult):
             results.append(item)
         elif item.sha256 in done:
-            results.append(FileResult(item.path.name, item.sha256, "skipped", message="already loaded (same content)"))
+            results.append(already_loaded(item.path.name, item.sha256))
         else:
             done.add(item.sha256)
             parsed.setdefault(item.fmt.DATASET, []).append(item)

@@ -11,16 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from footprint.periods import format_period, parse_period
+from footprint.alert_record import (
+    FACTOR_RESTATEMENT,
+    MISSING,
+    MONTH_ON_MONTH,
+    OUTLIER,
+    QUARANTINE_RATE,
+    TANK_EXCEEDED,
+    TARGET_PATH,
+    YEAR_ON_YEAR,
+)
+from footprint.periods import add_months, format_period, parse_period
 from footprint.reports.texts import Texts, compact, number
+from footprint.targets import METRIC_UNIT
 
-_BASIS_OF_UNIT = {"kg CO2e per million EUR": "per_revenue", "kg CO2e per FTE": "per_fte", "kg CO2e": "absolute"}
-
-
-def _shift(period: str, months: int) -> str:
-    month = parse_period(period[:7])
-    index = month.year * 12 + month.month - 1 + months
-    return format_period(dt.date(index // 12, index % 12 + 1, 1))
+_BASIS_OF_UNIT = {unit: basis for basis, unit in METRIC_UNIT.items()}
 
 
 def subject(alert: dict[str, Any], t: Texts, cap: bool = False) -> Any:
@@ -43,24 +48,25 @@ def _fields(alert: dict[str, Any], t: Texts) -> dict[str, Any]:
     """The figures a rule's labels use, formatted in the report's language."""
     e = alert.get("evidence") or {}
     period = alert["period"][:7]
+    month = parse_period(period)
     fields: dict[str, Any] = {
         "subject": subject(alert, t), "Subject": subject(alert, t, cap=True), "period": period,
-        "before": _shift(period, -1), "last_year": _shift(period, -12),
+        "before": format_period(add_months(month, -1)), "last_year": format_period(add_months(month, -12)),
         "observed": t.num(e.get("observed")), "threshold": compact(e.get("threshold"), t.lang),
         "unit": t.unit(e.get("unit")), "change": t.pct(e.get("change_pct")),
     }
     rule = alert["rule"]
-    if rule == "month_on_month":
+    if rule == MONTH_ON_MONTH:
         fields["previous"] = t.num(e.get("previous"))
-    elif rule == "year_on_year":
+    elif rule == YEAR_ON_YEAR:
         fields["year_before"] = t.num(e.get("year_before"))
-    elif rule == "outlier":
+    elif rule == OUTLIER:
         z = e.get("zscore") or 0.0
         fields |= {"direction": t.L["alert_above" if z > 0 else "alert_below"], "z": compact(round(z, 1), t.lang),
                    "months": e.get("history_months", "–"), "median": t.num(e.get("median")),
                    "year_before": t.num(e.get("year_before")), "usual": t.pct(e.get("usual_change_pct")),
                    "month_name": t.L["month_names_long"].split()[int(period[5:7]) - 1]}
-    elif rule == "tank_exceeded":
+    elif rule == TANK_EXCEEDED:
         at = str(e.get("transaction_at", ""))
         try:
             at = dt.datetime.strptime(at, "%Y-%m-%d %H:%M").strftime("%d-%m-%Y %H:%M")
@@ -70,20 +76,20 @@ def _fields(alert: dict[str, Any], t: Texts) -> dict[str, Any]:
         fields |= {"plate": t.data(alert["subject"]), "at": at, "station": t.data(e.get("station")),
                    "file": t.data(e.get("file_name")), "row": e.get("source_row", "–"),
                    "more": t.fill("alert_more_fuellings", count=count) if count > 1 else ""}
-    elif rule == "missing":
+    elif rule == MISSING:
         cadence = int(e.get("cadence_months") or 1)
         fields |= {"last": e.get("last_delivered", "–"),
                    "rhythm": t.L["alert_every_month"] if cadence == 1 else t.fill("alert_every_months", n=cadence)}
-    elif rule == "quarantine_rate":
+    elif rule == QUARANTINE_RATE:
         fields |= {"file": t.data(e.get("file_name", alert["subject"])), "read": e.get("rows_read"),
                    "quarantined": e.get("rows_quarantined"), "share": number(e.get("observed"), 1, t.lang)}
-    elif rule == "factor_restatement":
+    elif rule == FACTOR_RESTATEMENT:
         about = alert.get("about") or {}
         fields |= {"list": t.factor_list(about["list"]) if about.get("list") else t.data(alert["subject"]),
                    "base_year": about.get("base_year", "–"), "old": number((e.get("old_kg_co2e") or 0) / 1000, 1,
                                                                            t.lang),
                    "new": number((e.get("new_kg_co2e") or 0) / 1000, 1, t.lang)}
-    elif rule == "target_path":
+    elif rule == TARGET_PATH:
         about = alert.get("about") or {}
         achieved = e.get("achieved_reduction_pct")
         basis = about.get("basis") or _BASIS_OF_UNIT.get(str(e.get("unit")), "absolute")
@@ -98,9 +104,9 @@ def _fields(alert: dict[str, Any], t: Texts) -> dict[str, Any]:
 def _variant(alert: dict[str, Any]) -> str:
     """The label's name: the rule, or the rule's second form (a seasonal outlier, an unreadable file)."""
     rule, e = alert["rule"], alert.get("evidence") or {}
-    if rule == "outlier" and "usual_change_pct" in e:
+    if rule == OUTLIER and "usual_change_pct" in e:
         return "outlier_seasonal"
-    if rule == "quarantine_rate" and "rows_read" not in e:
+    if rule == QUARANTINE_RATE and "rows_read" not in e:
         return "quarantine_rate_rejected"
     return rule
 

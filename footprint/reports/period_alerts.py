@@ -11,7 +11,14 @@ import datetime as dt
 from typing import Any
 
 from footprint.activity_mapping import load_activity_mapping
-from footprint.alert_record import Alert
+from footprint.alert_record import (
+    FACTOR_RESTATEMENT,
+    MISSING,
+    QUARANTINE_RATE,
+    TANK_EXCEEDED,
+    TARGET_PATH,
+    Alert,
+)
 from footprint.alert_store import list_alerts
 from footprint.config.common import normalise_plate
 from footprint.config.organisation import OrganisationConfig
@@ -23,11 +30,11 @@ from footprint.reports.summary_types import ListRef, ReportAlert
 def _about(alert: Alert, org: OrganisationConfig, refs: dict[str, ListRef]) -> dict[str, Any]:
     """What an alert's subject is, so a report can name it in its own words (a meter's carrier and site, ...)."""
     rule, subject = alert.rule, str(alert.subject)
-    if rule == "quarantine_rate":
+    if rule == QUARANTINE_RATE:
         return {"kind": "file"}
-    if rule == "factor_restatement":
+    if rule == FACTOR_RESTATEMENT:
         return {"kind": "factor_list", "list": refs.get(subject), "base_year": org.base_year}
-    if rule == "target_path":
+    if rule == TARGET_PATH:
         target = next((t for t in org.targets if t.id == subject), None)
         return {"kind": "target", **({"ladder_scope": target.ladder_scope, "basis": str(target.basis),
                                       "reduction_pct": target.reduction_pct} if target else {})}
@@ -38,9 +45,9 @@ def _about(alert: Alert, org: OrganisationConfig, refs: dict[str, ListRef]) -> d
                 "site": meter.site if meter else None, "direction": direction or None}
     if subject in {a.source for a in load_activity_mapping().activities.values()}:
         return {"kind": "source", "source": subject}
-    if normalise_plate(subject) in {v.plate for v in org.vehicles} or rule == "tank_exceeded":
+    if normalise_plate(subject) in {v.plate for v in org.vehicles} or rule == TANK_EXCEEDED:
         return {"kind": "vehicle"}
-    return {"kind": "supplier" if rule == "missing" else "vehicle"}
+    return {"kind": "supplier" if rule == MISSING else "vehicle"}
 
 
 def _quoted(alert: Alert, org: OrganisationConfig, refs: dict[str, ListRef]) -> ReportAlert:

@@ -38,7 +38,13 @@ from footprint.reports.summary_types import (
     Summary,
     TargetItem,
 )
-from footprint.targets import METRIC_UNIT, change_pct, target_metric, target_progress
+from footprint.targets import (
+    METRIC_UNIT,
+    TARGET_RULE,
+    change_pct,
+    target_metric,
+    target_progress,
+)
 
 SCHEMA_VERSION = "2.0"
 
@@ -47,13 +53,6 @@ PRO_RATA_RULE = (
     "taken pro rata for the months covered: figure x months / 12 (H1: 6/12, year to date to December: 12/12). "
     "Intensity = kg CO2e / (pro-rata revenue in million EUR) and kg CO2e / pro-rata FTE. "
     "Comparison periods (base year, previous year) use the same months and their own year's figures."
-)
-TARGET_RULE = (
-    "The metric is the ladder scope's market-based kg CO2e over the report's months, per million EUR revenue "
-    "(per_revenue), per FTE (per_fte) or absolute, compared with the same months of the base year. "
-    "change_pct = (metric / base metric - 1) x 100; achieved_reduction_pct = -change_pct. The straight path "
-    "runs from 0 % in the base year to reduction_pct in the target year: expected_reduction_pct = reduction_pct x "
-    "(year - base_year) / (target_year - base_year), capped at reduction_pct. on_track = achieved >= expected."
 )
 
 _SCOPE_KEYS = ("scope_1_kg_co2e", "scope_2_kg_co2e", "scope_3_kg_co2e", "total_kg_co2e")

@@ -39,7 +39,7 @@ from footprint.sources.meter_intervals import (
     interval_steps,
     negative_notes,
 )
-from footprint.sources.notes import Note, capped, unknown_word_notes
+from footprint.sources.notes import Note, capped, rows_only, unknown_word_notes
 from footprint.sources.text_head import Column, sniff_header
 from footprint.sources.vocabulary import CARRIER_UNITS, CARRIERS, DIRECTIONS, PEAK_FLAGS
 
@@ -60,11 +60,6 @@ SIGNATURE: Final = HEADER[:4]
 
 def sniff(head: str) -> bool:
     return sniff_header(head, SIGNATURE, SEPARATOR)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    """Every row of the file; `ean` is the EAN of rows whose EAN cell holds no valid one."""
-    return read_with_report(path, ean=ean)[0]
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
@@ -109,3 +104,7 @@ def _carrier_and_direction(table: RawTable) -> tuple[pd.Series, pd.Series]:
     direction = pd.Series(pd.NA, index=carrier.index, dtype="string")
     direction = direction.mask(carrier.notna(), "consumption").mask(feed_in, "feed_in")
     return carrier, direction
+
+
+# Every row of the file; `ean` is the EAN of rows whose EAN cell holds no valid one.
+read = rows_only(read_with_report)

@@ -262,14 +262,9 @@ def _kwh_twins(frame: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, list[
             )
         )
     alone = energy & ~twins
-    if alone.any():
-        notes.append(
-            Note(
-                "duplicate_unit",
-                f"{int(alone.sum())} gas intervals are given only in kWh (first on row "
-                f"{int(frame['source_row'].to_numpy()[alone][0])}): kept in kWh",
-            )
-        )
+    notes += first_row_note(
+        "duplicate_unit", alone, frame["source_row"].to_numpy(), "gas intervals are given only in kWh", "kept in kWh"
+    )
     return twins, notes
 
 

@@ -10,7 +10,6 @@ as their `mapping` argument unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
@@ -18,6 +17,7 @@ from typing import Final
 import pandas as pd
 from pydantic import ValidationError
 
+from footprint import json_strict
 from footprint.activity_mapping import (
     FUEL_KEY_PREFIX,
     ActivityMapping,
@@ -99,7 +99,7 @@ def product_mapping(
 
 def product_yaml_line(product: str, target: str) -> str:
     """The footprint.yaml line mapping `product` to `target` (a fuel or non_fuel), quoted safely."""
-    return f"{CONFIG_KEY}: {{products: {{{json.dumps(product, ensure_ascii=False, allow_nan=False)}: {target}}}}}"
+    return f"{CONFIG_KEY}: {{products: {{{json_strict.dumps(product, ensure_ascii=False)}: {target}}}}}"
 
 
 def _words(name: str) -> set[str]:

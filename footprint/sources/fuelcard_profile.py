@@ -118,9 +118,14 @@ def profile_paths(org: OrganisationConfig, config_dir: Path) -> list[Path]:
     return paths
 
 
-def user_formats(org: OrganisationConfig, config_dir: Path) -> list[ProfileFormat]:
-    """The formats of the user's own profiles; a name that repeats a shipped or another profile is an error."""
-    taken = {f.NAME: f.source for f in builtin_formats()}
+def user_formats(
+    org: OrganisationConfig, config_dir: Path, *, builtin: list[ProfileFormat] | None = None
+) -> list[ProfileFormat]:
+    """The formats of the user's own profiles; a name that repeats a shipped or another profile is an error.
+
+    `builtin` is builtin_formats() when the caller has already listed them.
+    """
+    taken = {f.NAME: f.source for f in (builtin_formats() if builtin is None else builtin)}
     formats: list[ProfileFormat] = []
     for path in profile_paths(org, config_dir):
         profile = load_profile(path)
@@ -137,7 +142,7 @@ def product_sources(org: OrganisationConfig | None = None, config_dir: Path | No
     """Profiles whose product names extend the shipped mapping: the built-in ones, then the user's."""
     formats = builtin_formats()
     if org is not None and org.fuel_cards.profiles:
-        formats += user_formats(org, config_dir or Path.cwd())
+        formats += user_formats(org, config_dir or Path.cwd(), builtin=formats)
     return formats
 
 

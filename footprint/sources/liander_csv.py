@@ -49,7 +49,7 @@ from footprint.sources.meter_eans import (
     row_eans,
 )
 from footprint.sources.meter_readings import Register, readings_to_usage
-from footprint.sources.notes import Note, capped, no_readings_note
+from footprint.sources.notes import Note, capped, no_readings_note, rows_only
 from footprint.sources.text_head import Column, sniff_header
 from footprint.sources.vocabulary import CARRIER_UNITS
 
@@ -84,11 +84,6 @@ GAS_REGISTERS: Final = {"reading1": ("consumption", "single")}
 
 def sniff(head: str) -> bool:
     return sniff_header(head, SIGNATURE, SEPARATOR)
-
-
-def read(path: Path, *, ean: EanOption = None) -> pd.DataFrame:
-    """Every connection in the file; `ean` is the EAN of rows whose eancodeasn holds no valid one."""
-    return read_with_report(path, ean=ean)[0]
 
 
 def read_with_report(path: Path, *, ean: EanOption = None) -> tuple[pd.DataFrame, list[Note]]:
@@ -149,3 +144,7 @@ def _carrier(meter: pd.Series, eans: pd.Series) -> pd.Series:
     for prefix, carrier in EAN_PREFIX_CARRIERS.items():
         by_prefix = by_prefix.mask(eans.str.startswith(prefix).fillna(False), carrier)
     return by_meter.fillna(by_prefix)
+
+
+# Every connection in the file; `ean` is the EAN of rows whose eancodeasn holds no valid one.
+read = rows_only(read_with_report)

@@ -73,8 +73,11 @@ def batch_reader(fmt: object) -> BatchReader | None:
     return fmt if callable(getattr(fmt, "read_many", None)) else None  # type: ignore[return-value]
 
 
+_BUILTIN_PROFILES: Final = builtin_formats()
+
+
 def _profiles(layout: str) -> list[ProfileFormat]:
-    return [fmt for fmt in builtin_formats() if fmt.profile.layout == layout]
+    return [fmt for fmt in _BUILTIN_PROFILES if fmt.profile.layout == layout]
 
 
 FORMATS: Final[list[SourceFormat]] = [

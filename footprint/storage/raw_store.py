@@ -96,7 +96,6 @@ def _all_kept(relatives: list[str]) -> None:
     joined = "\n".join(relatives)
     if relatives and _LEAVING.search(joined):
         bad = next(r for r in relatives if _LEAVING.search(r) or "\n" in r)
-        _kept(bad)
         raise StorageError(f"{bad!r} is not a path inside the raw store")
 
 

@@ -136,7 +136,7 @@ def _grant(conn: sa.Connection, role: str, password: str | None) -> BiGrant:
     readable = views(conn)
     if readable:
         conn.exec_driver_sql(f"GRANT SELECT ON {', '.join(quote(v) for v in readable)} TO {name}")
-    reach = _check_reach(conn, role, schema, database)
+    reach = _check_reach(conn, role, schema, database, readable)
     can_login = bool(password) or bool(found is not None and found["rolcanlogin"])
     return BiGrant(role=role, schema=schema, created=found is None, login=can_login, views=readable, reach=reach)
 
@@ -190,10 +190,10 @@ def _set_database_privileges(conn: sa.Connection, role: str, database: str) -> N
         conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {quote(database)} TO {quote(role)}")
 
 
-def _check_reach(conn: sa.Connection, role: str, schema: str, database: str) -> BiReach:
+def _check_reach(conn: sa.Connection, role: str, schema: str, database: str, readable: list[str]) -> BiReach:
     """What `role` can really do in this database; anything beyond reading this schema's views refuses."""
     found = _ask_catalog(conn, role)
-    beyond = _beyond_views(found, role, {(schema, name) for name in views(conn)})
+    beyond = _beyond_views(found, role, {(schema, name) for name in readable})
     if beyond:
         raise WarehouseError(
             f"grant-bi {role}: refused, nothing changed: checked after granting, in database {database} the role "

@@ -10,7 +10,6 @@ import pytest
 
 from footprint.alert_record import Alert
 from footprint.alerts.detect import consolidate
-from footprint.alerts.finding import add_months
 from footprint.alerts.missing import missing_alerts
 from footprint.alerts.quarantine import quarantine_alerts
 from footprint.alerts.tanks import tank_alerts
@@ -18,6 +17,7 @@ from footprint.alerts.target_path import target_alerts
 from footprint.alerts.values import judge_values, subject_row
 from footprint.config.alerting import AlertConfig, AlertThresholds
 from footprint.config.organisation import OrganisationConfig
+from footprint.periods import add_months
 
 CONFIG = AlertConfig()
 JAN_2025 = dt.date(2025, 1, 1)

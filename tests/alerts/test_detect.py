@@ -13,10 +13,9 @@ from company_files import ELECTRICITY_EAN, GAS_EAN, make_company
 from footprint import alert_store
 from footprint.alert_record import Alert
 from footprint.alerts.detect import detect
-from footprint.alerts.finding import add_months
 from footprint.config.workspace import Workspace
 from footprint.ingest.datasets.meter import series_id
-from footprint.periods import format_period
+from footprint.periods import add_months, format_period
 from footprint.resources import close_warehouses, warehouse
 from footprint.warehouse.bulk import insert_frame
 

@@ -33,7 +33,6 @@ from footprint import schemas
 from footprint.alert_record import RULES, SEVERITIES, STATUSES
 from footprint.alert_store import record, set_status
 from footprint.alerts.detect import consolidate
-from footprint.alerts.finding import add_months
 from footprint.alerts.missing import missing_alerts
 from footprint.alerts.quarantine import quarantine_alerts
 from footprint.alerts.restatement import factor_restatement_alerts
@@ -51,7 +50,7 @@ from footprint.factors.loader import load_factor_list
 from footprint.factors.own import write_factor_template
 from footprint.ingest.load import load_files
 from footprint.ingest.pull import pull_inbox
-from footprint.periods import Half
+from footprint.periods import Half, add_months
 from footprint.queries import STATUS_TEXT
 from footprint.reports.charts import write_charts
 from footprint.reports.html import render_halfyear_html
