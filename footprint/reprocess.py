@@ -40,7 +40,7 @@ from footprint.ingest.personal import pseudonymised
 from footprint.ingest.results import FileResult, ParsedFile
 from footprint.periods import format_period
 from footprint.resources import raw_store, staging_folder, warehouse
-from footprint.sources.fuelcard_profile import user_formats
+from footprint.sources.own_formats import organisation_formats
 from footprint.storage.raw_store import StoredFile
 from footprint.warehouse.bulk import insert_frame
 
@@ -165,7 +165,7 @@ def reprocess(
     with engine.connect() as conn:
         before = _kg_per_file_month(conn, shas)
         open_before = _open_entries(conn, shas)
-    own_formats = user_formats(ws.org, ws.config_path.parent)
+    own_formats = organisation_formats(ws.org, ws.config_path.parent)
     today = dt.date.today().strftime("%d-%m-%Y")
     why = f"resolved by footprint reprocess on {today}: the file read again no longer raises it"
     results: list[FileResult] = []

@@ -55,6 +55,11 @@ alerts_app = typer.Typer(help="Deviations found after ingestion, and the quality
 app.add_typer(alerts_app, name="alerts")
 warehouse_app = typer.Typer(help="The PostgreSQL warehouse: read-only access for BI tools.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
+formats_app = typer.Typer(
+    help="Meter export profiles: draft one from a file footprint does not know, check one on a file.",
+    no_args_is_help=True,
+)
+app.add_typer(formats_app, name="formats")
 
 class DataConsole(Console):
     """A console whose strings are text, never instructions: supplier, station and file names, notes and error

@@ -34,7 +34,7 @@ from footprint.sources.convert import (
     write_dataset_csv,
 )
 from footprint.sources.fuelcard_products import product_mapping, unmapped_product_hints
-from footprint.sources.fuelcard_profile import user_formats
+from footprint.sources.own_formats import organisation_formats
 from footprint.sources.supplier_template_writer import write_supplier_template
 from footprint_cli.app import (
     app,
@@ -179,7 +179,7 @@ def _check_file(
         format_name=format_name,
         ean=ean,
         assigned_ean=assigned,
-        own_formats=user_formats(org, config_dir) if org is not None and config_dir is not None else (),
+        own_formats=organisation_formats(org, config_dir) if org is not None and config_dir is not None else (),
     )
     _say(f"{file.name}: {parsed.format_name} ({parsed.dataset}), {len(parsed.frame)} row(s) read")
     if assigned and not ean:

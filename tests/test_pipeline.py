@@ -12,6 +12,8 @@ import sqlalchemy as sa
 import yaml
 from company_files import (
     ALL_FILES,
+    CONFIG,
+    ELECTRICITY_EAN,
     FUEL,
     METERS,
     PERIOD,
@@ -135,6 +137,62 @@ def test_unreadable_file_is_rejected_by_name_and_the_others_load(tmp_path: Path,
     assert results["notes.csv"].outcome == "rejected"
     assert "notes.csv" in results["notes.csv"].message
     assert "fuelcard_nl_portal" in results["notes.csv"].message
+
+
+PORTAL = """Tijdstip;Afname kWh;Injectie kWh
+2025-03-01 00:15;0,25;0,00
+2025-03-01 00:30;0,50;0,10
+2025-03-01 00:45;1,25;0,00
+"""
+PORTAL_PROFILE = """name: my_portal
+description: a metering portal's quarter hours
+source: constructed for this test (2026)
+table: {type: csv, delimiter: ";", decimal: ",", signature: [Tijdstip, Afname kWh]}
+time: {column: Tijdstip, formats: ["%Y-%m-%d %H:%M"], marks: end, interval: 15min}
+values: usage
+channels:
+  - {column: Afname kWh, carrier: electricity, direction: consumption, tariff: single, unit: kWh}
+  - {column: Injectie kWh, carrier: electricity, direction: feed_in, tariff: single, unit: kWh}
+"""
+
+
+def test_an_unknown_export_names_formats_suggest_and_holds_back_nothing_else(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    ws = make_company(tmp_path / "co", warehouse_url, {"fuel.csv": FUEL, "portal.csv": PORTAL})
+    try:
+        results = {r.file_name: r for r in _ingest(ws)}
+    finally:
+        close_warehouses()
+    assert results["fuel.csv"].outcome == "loaded"
+    assert results["portal.csv"].outcome == "rejected"
+    assert "portal.csv" in results["portal.csv"].message
+    assert "footprint formats suggest portal.csv" in results["portal.csv"].message
+
+
+def test_an_own_meter_profile_in_footprint_yaml_reads_the_export(tmp_path: Path, warehouse_url: str) -> None:
+    root = tmp_path / "co"
+    root.mkdir()
+    (root / "my_portal.yaml").write_text(PORTAL_PROFILE, encoding="utf-8")
+    meters = [dict(m) for m in CONFIG["meters"]]
+    meters[0]["files"] = ["portal*.csv"]
+    ws = make_company(
+        root, warehouse_url, {"portal.csv": PORTAL}, meter_exports={"profiles": ["my_portal.yaml"]}, meters=meters
+    )
+    try:
+        results = {r.file_name: r for r in _ingest(ws)}
+        with warehouse(ws).connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT ean, direction, count(*), sum(quantity) FROM meter_usage GROUP BY 1, 2 ORDER BY 2")
+            ).all()
+    finally:
+        close_warehouses()
+    assert results["portal.csv"].outcome == "loaded", results["portal.csv"].message
+    # 0,25 + 0,50 + 1,25 = 2,00 kWh taken; 0,00 + 0,10 + 0,00 = 0,10 kWh fed in
+    assert [(e, d, n, round(q, 6)) for e, d, n, q in rows] == [
+        (ELECTRICITY_EAN, "consumption", 3, 2.0),
+        (ELECTRICITY_EAN, "feed_in", 3, 0.1),
+    ]
 
 
 def test_a_duplicate_names_the_file_and_line_it_repeats(tmp_path: Path, warehouse_url: str) -> None:

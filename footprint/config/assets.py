@@ -194,6 +194,21 @@ class PlausibleFuelling(Strict):
         return self.default, f"{what}: the default bound"
 
 
+class MeterExports(Strict):
+    """The organisation's own meter export profiles (relative to footprint.yaml's folder): utility
+    layouts in the format of footprint/data/meter_profiles/*.yaml, tried before the shipped formats."""
+
+    profiles: list[Annotated[str, Field(min_length=1)]] = []
+
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, profiles: list[str]) -> list[str]:
+        doubled = doubled_keys(profiles)
+        if doubled:
+            raise ValueError(f"profile {', '.join(doubled)} is listed twice")
+        return profiles
+
+
 class FuelCards(Strict):
     """The organisation's own fuel-card profiles and product names, beyond the ones footprint ships.
 

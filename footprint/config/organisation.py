@@ -19,6 +19,7 @@ from footprint.config.alerting import AlertConfig, ExpectedSource, Measure
 from footprint.config.assets import (
     FactorPolicy,
     FuelCards,
+    MeterExports,
     Locations,
     Meter,
     Site,
@@ -44,6 +45,7 @@ class OrganisationConfig(Strict):
     factor_policy: FactorPolicy = FactorPolicy()
     locations: Locations = Locations()
     fuel_cards: FuelCards = FuelCards()
+    meter_exports: MeterExports = MeterExports()
     projects: list[Project] = []
     measures: list[Measure] = []
     alerts: AlertConfig = AlertConfig()

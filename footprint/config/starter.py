@@ -119,6 +119,12 @@ fuel_cards:
   products: {{}}
 #  products: {{"Premium Diesel X": diesel, "Ruitenvloeistof": non_fuel}}
 
+# Meter exports beyond the layouts footprint ships: your own profiles (draft one with
+# `footprint formats suggest FILE`, check it with `footprint formats check PROFILE FILE`; paths
+# relative to this file). See footprint/sources/README.md, "Your own export in ten minutes".
+meter_exports:
+  profiles: []
+
 # Where data lives, relative to this file. FOOTPRINT_INBOX, FOOTPRINT_RAW_STORE and
 # FOOTPRINT_WAREHOUSE_URL (e.g. postgresql://...) override these.
 locations:

@@ -22,11 +22,10 @@ from footprint.errors import InputFileError
 from footprint.ingest.personal import pseudonymised
 from footprint.ingest.results import FileResult, ParsedFile
 from footprint.resources import raw_store
-from footprint.sources.fuelcard_profile import user_formats
 from footprint.sources.meter_eans import Assigned
+from footprint.sources.own_formats import organisation_formats
 from footprint.sources.registry import batch_reader, detect_format
 from footprint.sources.sheets import data_sheet_name
-from footprint.sources.text_head import read_head
 from footprint.storage.inbox import path_in_month
 from footprint.storage.raw_store import RawStore, StoredFile
 
@@ -84,9 +83,8 @@ def parse_stored(
     placed: Path | None = None,
 ) -> ParsedFile | StoredForBatch:
     """Read a kept file; `placed` is where it lay in the inbox when that is not `path` (a file read again)."""
-    head = read_head(path)
-    own = next((f for f in own_formats if f.sniff(head)), None)
-    fmt = own or detect_format(path)
+    fmt = detect_format(path, own_formats)
+    own = fmt if fmt in own_formats else None
     placed = placed or path
     ean = meter_option(meters, placed) if fmt.DATASET == schemas.METER_USAGE else None
     if own is None and batch_reader(fmt) is not None:
@@ -143,7 +141,7 @@ def parsed_files(ws: Workspace, paths: list[str]) -> Iterator[FileResult | Parse
     `paths`, each as soon as it and those before it are ready.
     """
     store = raw_store(ws)
-    own_formats = user_formats(ws.org, ws.config_path.parent)
+    own_formats = organisation_formats(ws.org, ws.config_path.parent)
     meters = list(ws.org.meters)
     key = ws.pseudonym_key
     size = _batch_size(len(paths), _PARSE_THREADS, _READ_MANY_FILES)

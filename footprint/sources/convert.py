@@ -39,7 +39,6 @@ from footprint.sources.fuelcard_profile import skipped_records
 from footprint.sources.meter_eans import EanOption, selected_eans
 from footprint.sources.notes import Note
 from footprint.sources.registry import SourceFormat, detect_format, get_format
-from footprint.sources.text_head import read_head
 
 CANONICAL_HEADER: Final = (
     "ean",
@@ -76,15 +75,10 @@ SHOWN_CHARACTERS: Final = 4
 
 
 def _format(path: Path, format_name: str | None, own_formats: Sequence[SourceFormat]) -> SourceFormat:
-    """The organisation's own formats (fuel-card profiles) first, as ingest tries them, then the built-in ones."""
+    """The organisation's own formats (fuel-card and meter export profiles) first, as ingest tries them, then the built-in ones."""
     if format_name:
         return next((f for f in own_formats if f.NAME == format_name), None) or get_format(format_name)
-    if own_formats:
-        head = read_head(path)
-        own = next((f for f in own_formats if f.sniff(head)), None)
-        if own is not None:
-            return own
-    return detect_format(path)
+    return detect_format(path, own_formats)
 
 
 def parse_file(

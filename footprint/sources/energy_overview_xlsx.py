@@ -33,6 +33,14 @@ readings and the next day's (a meter replacement, a missing reading) is reported
 The workbook holds no EAN: the user gives it (`--ean`). An overview with electricity and gas needs
 both: `--ean electricity=<EAN> --ean gas=<EAN>`, or two plain EANs that the 871687120/871687140
 prefixes tell apart.
+
+Why this is code, not a profile: a column is known only by two header rows together. The same names
+("Verbruik", "Meterstand", "Geschat?") appear under several groups, and the group row, not the column,
+says the carrier, the direction and the unit ("Stroom teruglevering[kWh]", with the unit read from the
+brackets through the vocabulary, and a group without a unit left out with a note). A meter profile names
+a column by one header cell and states its unit itself; it has no group row, no per-group estimated
+flag (each group's own "Geschat?") and no cross-check of a day's usage against the next day's meter
+readings.
 """
 
 from __future__ import annotations

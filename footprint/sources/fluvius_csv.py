@@ -48,6 +48,15 @@ Consumption_history_gas_..._hourly totals.csv, published in the MIT-licensed rep
 patrickvorgers/Home-Assistant-Import-Energy-Data (commit 3d2ee18); copies in
 tests/sources/real_samples/Fluvius/. The Dutch column names and status words are those of the Dutch
 samples in the same repository.
+
+Why this is code, not a profile: three things the profile language cannot say. The local times carry
+no offset and the doubled autumn hour is written twice with the same text, so which is summer and which
+winter time follows from the order of the rows per register and unit (and the end is the first instant
+with the Until text after the start); a profile reads each time on its own and leaves such a time
+empty. The unit is a column of the row (kWh or m³), not the channel's. And the gas export gives every
+hour twice, in m³ and in kWh: dropping the kWh twin of an m³ row, but keeping an hour given only in kWh,
+compares rows with each other. The carrier also comes from the header (the calorific-value column means
+gas), not from a column's values.
 """
 
 from __future__ import annotations

@@ -26,6 +26,14 @@ usageN columns (they are the same differences, rounded, and are used to cross-ch
 the row of 06-06-2023 gives the usage of 5 June. A new meter number on the same EAN (a meter
 replacement) or a reading lower than the one before (a counter reset) starts a new series; the
 interval across it has no quantity and `read_with_report` returns a note for it.
+
+Why this is code, not a profile: what a reading column measures changes from row to row. reading1 is
+electricity consumption at the low tariff on a row whose meter number starts with E, the gas register
+(m3) on a row whose meter number starts with G, and on any other row the carrier of that row's own EAN
+number (871687120.../871687140...). A meter profile gives each column one carrier, direction and unit
+for the whole file (a `from_ean` carrier is decided once per file, by the EAN the user gives); it has no
+way to pick a column's meaning by another cell of the same row. The replacement note, one for all
+registers of the replaced meter, is also this module's (meter_readings.merge_register_notes).
 """
 
 from __future__ import annotations

@@ -106,3 +106,44 @@ def negative_notes(frame: pd.DataFrame) -> list[Note]:
         "negative usage values",
         "validation quarantines them; is net feed-in written as negative consumption?",
     )
+
+
+def summary_rows(
+    start: pd.Series, end: pd.Series, written: dict[str, np.ndarray], source_row: np.ndarray
+) -> tuple[np.ndarray, list[Note]]:
+    """Rows whose interval is longer than the usual one and contains other rows' intervals: totals, not usage."""
+    length = (end - start).to_numpy()
+    known = ~np.isnat(length)
+    summary = np.zeros(len(length), dtype=bool)
+    if known.sum() < 2:
+        return summary, []
+    usual = pd.Series(length[known]).mode().iloc[0].to_timedelta64()
+    longer = np.flatnonzero(known & (length > usual))
+    if not len(longer):
+        return summary, []
+    begin, finish = start.to_numpy(dtype="datetime64[us]"), end.to_numpy(dtype="datetime64[us]")
+    # (long rows x all rows): which rows lie inside each long row; long rows are few (a total per file).
+    inside = (begin[None, :] >= begin[longer, None]) & (finish[None, :] <= finish[longer, None]) & known[None, :]
+    inside[np.arange(len(longer)), longer] = False
+    covering = inside.any(axis=1)
+    summary[longer[covering]] = True
+    notes: list[Note] = []
+    for index, covered in zip(longer[covering], inside[covering], strict=True):
+        compared = "; ".join(
+            f"{name} {_total_text(values[index])} vs {_total_text(np.nansum(values[covered]))}"
+            for name, values in written.items()
+        )
+        notes.append(
+            Note(
+                "summary_row",
+                f"the row from {format_moment(start.iloc[index])} to {format_moment(end.iloc[index])} "
+                f"spans the {int(covered.sum())} rows inside it: a total, not usage, so it is not counted "
+                f"(the total vs the sum of those rows: {compared})",
+                row=int(source_row[index]),
+            )
+        )
+    return summary, notes
+
+
+def _total_text(value: float) -> str:
+    return "empty" if np.isnan(value) else f"{value:.3f}"

@@ -26,7 +26,8 @@ class Note:
 
     kind: meter_replaced, counter_reset, gap, overlap, duplicate_reading, skipped_reading,
     long_interval, usage_mismatch, carrier, negative_usage, unreadable_time, ignored_column,
-    no_readings (a direction the layout has columns for but the file no value in), unknown_word.
+    no_readings (a direction the layout has columns for but the file no value in), unknown_word,
+    spans_months, summary_row, assumed_layout (a profile whose layout no real file has shown).
     `count` is the number of events a note stands for: more than one on the note that sums up those
     not listed one by one.
     """

@@ -53,6 +53,13 @@ The export names no meter: the user gives the EAN (`--ean`), two for electricity
 Source of the layout: P1mon/e_historie.db.xlsx, published in the MIT-licensed repository
 patrickvorgers/Home-Assistant-Import-Energy-Data (commit 3d2ee18); copy in
 tests/sources/real_samples/P1mon/.
+
+Why this is code, not a profile: a row's readings are the meter's state at the end of the row's month
+(the first instant of the next month), while its TIMESTAMP is the month's first day; a profile takes a
+cumulative reading at its row's own time. The sheet is chosen among five copies of the same meter by
+what they cover (and the choice is noted and named in lineage), the newest month is marked as possibly
+still running (`partial_period`), and P1mon's own usage columns (*_X) are compared per month with a
+relative tolerance (1 % and 1 kWh or m3). None of these is a key of the profile language.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ value, so one bad file does not stop the others). See BatchReader; ingestion use
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Protocol
@@ -20,21 +21,16 @@ import pandas as pd
 
 from footprint.errors import InputFileError, UsageError
 from footprint.sources import (
-    dsmr_reader_csv,
-    emo_api_csv,
-    emo_site_csv,
     energy_overview_xlsx,
-    engie_csv,
     flights_csv,
     fluvius_csv,
-    greenchoice_csv,
     liander_csv,
     meter_interval_csv,
     meter_monthly_csv,
+    meter_profile,
     mileage_csv,
     p1mon_xlsx,
     sheets,
-    slimmemeterportal_xlsx,
     supplier_statement_csv,
     supplier_template,
 )
@@ -90,15 +86,11 @@ FORMATS: Final[list[SourceFormat]] = [
     supplier_statement_csv,
     supplier_template,
     # Real utility exports (issue "Real provider files"); the xlsx ones only see workbooks.
-    engie_csv,
     liander_csv,
-    greenchoice_csv,
-    slimmemeterportal_xlsx,
     energy_overview_xlsx,
-    # Second batch of real exports: DSMR-reader, Energie Manager Online (site and API), Fluvius, P1mon.
-    dsmr_reader_csv,
-    emo_site_csv,
-    emo_api_csv,
+    # Meter export profiles (footprint/data/meter_profiles): layouts said as data, not code.
+    *meter_profile.builtin_formats(),
+    # Second batch of real exports: Energie Manager Online (site and API), Fluvius, P1mon.
     fluvius_csv,
     p1mon_xlsx,
     # Fixed width, without a header line: checked after every format that has one.
@@ -110,24 +102,30 @@ def format_names() -> list[str]:
     return [fmt.NAME for fmt in FORMATS]
 
 
-def detect_format(path: Path) -> SourceFormat:
-    """The format whose header the file's first lines match; the first match in FORMATS wins.
-
-    For a workbook every sheet is looked at, in order: data may follow a cover sheet.
+def detect_format(path: Path, own: Sequence[SourceFormat] = ()) -> SourceFormat:
+    """The format whose header the file's first lines match: the organisation's `own` formats first,
+    then the first match in FORMATS. For a workbook every sheet is looked at, in order: data may
+    follow a cover sheet.
     """
     head = read_head(path)
     heads = sheets.sheet_heads(path) if head.startswith(sheets.SHEET_HEAD_MARKER) else [head]
     for each in heads:
-        for fmt in FORMATS:
+        for fmt in (*own, *FORMATS):
             if fmt.sniff(each):
                 return fmt
     raise InputFileError(
         path,
-        f"not a known source format (known: {', '.join(format_names())}); "
-        "if it is one of them with a different header, force it with --format; "
-        "to add a format, write a module in footprint/sources/ and add it to FORMATS in "
-        "footprint/sources/registry.py (see footprint/sources/README.md, 'Adding a format')",
+        "not a known source format: draft a profile for it with `footprint formats suggest "
+        f"{quote_argument(path.name)}`, check it with `footprint formats check PROFILE FILE` and list it "
+        "under meter_exports.profiles in footprint.yaml (footprint/sources/README.md, 'Your own export in "
+        "ten minutes'); if it is a known format with a different header, force one with --format "
+        f"(known: {', '.join(format_names())})",
     )
+
+
+def quote_argument(name: str) -> str:
+    """A file name as a shell argument a user can paste: quoted when it holds anything but safe characters."""
+    return name if re.fullmatch(r"[\w.,+@%/-]+", name) else "'" + name.replace("'", "'\\''") + "'"
 
 
 def get_format(name: str) -> SourceFormat:

@@ -178,12 +178,25 @@ class Sheet:
 
 def read_sheet(path: Path, format_name: str, sniff: Callable[[str], bool] | None = None) -> Sheet:
     """The data sheet of a workbook (see data_sheet); anything that is not a readable workbook raises InputFileError."""
+    _check_is_workbook(path, format_name)
+    return Sheet(path=path, rows=_sheet_rows(path, data_sheet(path, sniff)))
+
+
+def _check_is_workbook(path: Path, format_name: str) -> None:
     magic = leading_bytes(path, 8)
     if not magic.strip():
         raise InputFileError(path, "the file is empty")
     if not is_workbook_bytes(magic):
         raise InputFileError(path, f"not a spreadsheet (xlsx): a {format_name} file is an Excel workbook")
-    return Sheet(path=path, rows=_sheet_rows(path, data_sheet(path, sniff)))
+
+
+def read_named_sheet(path: Path, format_name: str, name: str) -> Sheet:
+    """The sheet called `name` (a layout that names its data sheet); a workbook without it is an InputFileError."""
+    _check_is_workbook(path, format_name)
+    names = _sheet_names(path)
+    if name not in names:
+        raise InputFileError(path, f"no sheet {name!r} (the workbook has {', '.join(map(repr, names)) or 'none'})")
+    return Sheet(path=path, rows=_sheet_rows(path, names.index(name)))
 
 
 def _kinds(cells: pd.Series) -> pd.Series:

@@ -19,10 +19,12 @@ import pytest
 
 from footprint.sources import (
     energy_overview_xlsx,
-    greenchoice_csv,
     liander_csv,
-    slimmemeterportal_xlsx,
 )
+from footprint.sources.meter_profile import builtin_format
+
+greenchoice_csv = builtin_format("greenchoice_csv")
+slimmemeterportal_xlsx = builtin_format("slimmemeterportal_xlsx")
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_ELECTRICITY = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"
@@ -131,7 +133,8 @@ def test_a_meter_without_feed_in_gives_no_feed_in_rows_and_one_note(smp_without_
     assert (frame["direction"] == "consumption").all()
     no_readings = [n for n in notes if n.kind == "no_readings"]
     assert len(no_readings) == 1
-    assert "no feed-in readings in this file" in no_readings[0].message
+    # "values", not "readings": the cells are usage per quarter hour (the profile's values: usage)
+    assert "no feed-in values in this file" in no_readings[0].message
     gaps = [n for n in notes if n.kind == "gap"]
     assert [(n.row, "(4 missing)" in n.message) for n in gaps] == [(104, True)]
 

@@ -107,8 +107,11 @@ def test_header_columns_match_ignoring_case_and_punctuation() -> None:
 
 
 def test_a_reexported_file_with_another_separator_reads_the_same(tmp_path: Path) -> None:
-    from footprint.sources import engie_csv, meter_monthly_csv
+    from footprint.sources import meter_monthly_csv
+    from footprint.sources.meter_profile import builtin_format
     from footprint.sources.registry import detect_format
+
+    engie_csv = builtin_format("engie_csv")
 
     monthly = (
         "EAN;Product;Periode van;Periode tot;Verbruik;Eenheid;Richting;Tarief;Status\n"
@@ -125,5 +128,5 @@ def test_a_reexported_file_with_another_separator_reads_the_same(tmp_path: Path)
         "Datum\tEAN\tVerbruik\tType\tPiek\n2021-12-25T00:00:00+01:00\t871687120061402458\t0.742\tElektriciteit\tfalse\n",
         encoding="utf-8",
     )
-    assert detect_format(engie) is engie_csv
+    assert detect_format(engie).NAME == "engie_csv"
     assert engie_csv.read(engie)["quantity"].tolist() == [0.742]

@@ -18,10 +18,11 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import dsmr_reader_csv
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format
 from footprint.sources.text_head import read_head
 
+dsmr_reader_csv = builtin_format("dsmr_reader_csv")
 SAMPLE = Path(__file__).parent / "real_samples" / "DSMR-reader" / "dsmrreader-data-export-hour.csv"
 ELECTRICITY_EAN = "871687120000000004"
 GAS_EAN = "871687140000000002"
@@ -54,7 +55,7 @@ def _totals(frame: pd.DataFrame, by: list[str]) -> dict[tuple, tuple[int, float]
 def test_detected_from_content_and_claimed_by_no_other_format(tmp_path: Path) -> None:
     anonymous = tmp_path / "export.bin"
     anonymous.write_bytes(SAMPLE.read_bytes())
-    assert detect_format(anonymous) is dsmr_reader_csv
+    assert detect_format(anonymous).NAME == "dsmr_reader_csv"
     head = read_head(anonymous)
     assert [fmt.NAME for fmt in FORMATS if fmt.sniff(head)] == ["dsmr_reader_csv"]
 

@@ -19,9 +19,11 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import emo_api_csv
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format
 from footprint.sources.text_head import read_head
+
+emo_api_csv = builtin_format("emo_api_csv")
 
 SAMPLES = Path(__file__).parent / "real_samples" / "EnergieManagerOnline"
 ELEC = SAMPLES / "elec_2025.csv"
@@ -66,7 +68,7 @@ def _expected_monthly(path: Path) -> dict[tuple[str, str], float]:
 def test_detected_from_content_and_claimed_by_no_other_format(path: Path, tmp_path: Path) -> None:
     anonymous = tmp_path / "export.bin"
     anonymous.write_bytes(path.read_bytes())
-    assert detect_format(anonymous) is emo_api_csv
+    assert detect_format(anonymous).NAME == "emo_api_csv"
     head = read_head(anonymous)
     assert [fmt.NAME for fmt in FORMATS if fmt.sniff(head)] == ["emo_api_csv"]
 

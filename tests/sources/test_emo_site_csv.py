@@ -16,9 +16,11 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import emo_site_csv
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format
 from footprint.sources.text_head import read_head
+
+emo_site_csv = builtin_format("emo_site_csv")
 
 SAMPLE = Path(__file__).parent / "real_samples" / "EnergieManagerOnline" / "Site_2013.csv"
 EAN = "871687120000000004"
@@ -60,7 +62,7 @@ def _totals(frame: pd.DataFrame, by: list) -> dict[tuple, tuple[int, float]]:
 def test_detected_from_content_and_claimed_by_no_other_format(tmp_path: Path) -> None:
     anonymous = tmp_path / "export.bin"
     anonymous.write_bytes(SAMPLE.read_bytes())
-    assert detect_format(anonymous) is emo_site_csv
+    assert detect_format(anonymous).NAME == "emo_site_csv"
     head = read_head(anonymous)
     assert [fmt.NAME for fmt in FORMATS if fmt.sniff(head)] == ["emo_site_csv"]
 

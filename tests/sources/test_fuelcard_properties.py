@@ -69,8 +69,8 @@ def _frame_or_file_error(reader: ProfileFormat, path: Path) -> None:
     assert frame.dtypes.astype(str).to_dict() == schemas.COLUMNS[schemas.FUEL_TRANSACTIONS]
     rows = frame["source_row"].to_numpy()
     assert (rows >= 1).all() and (np.diff(rows) > 0).all()
-    numbers = frame[["quantity", "unit_price_eur", "amount_eur", "odometer_km"]].to_numpy(dtype="float64")
-    assert not np.isinf(numbers).any()
+    # A number cell written "infinity" (or 1e400) reads as +-inf on purpose: validation quarantines it by
+    # the bounds in expectations/fuel_transactions.json, naming the value. So no check on it here.
     assert frame["unit"].dropna().isin(["l", "kg", "kWh", "pcs"]).all()
 
 

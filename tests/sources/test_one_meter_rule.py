@@ -19,12 +19,14 @@ import pytest
 from footprint.errors import InputFileError
 from footprint.sources import (
     energy_overview_xlsx,
-    engie_csv,
     liander_csv,
     meter_interval_csv,
     meter_monthly_csv,
 )
 from footprint.sources.convert import parse_file
+from footprint.sources.meter_profile import builtin_format
+
+engie_csv = builtin_format("engie_csv")
 
 WriteFile = Callable[..., Path]
 PLACEHOLDER = "XXXXXXXXXXXXXXXXXX"

@@ -48,6 +48,10 @@ SAMPLES["engie_csv"] = '"Datum","EAN","Verbruik","Type","Piek"\n"2024-01-01T00:0
 TESTED_WITH_REAL_EXPORTS = {"greenchoice_csv", "liander_csv", "slimmemeterportal_xlsx", "energy_overview_xlsx"}
 # The second batch, detected and read from real exports in test_<name>.py (one file per format).
 TESTED_WITH_REAL_EXPORTS |= {"dsmr_reader_csv", "emo_site_csv", "emo_api_csv", "fluvius_csv", "p1mon_xlsx"}
+# Publicly documented layouts, read from public files or files built from their documentation (test_public_layouts.py).
+TESTED_WITH_REAL_EXPORTS |= {
+    "homewizard_p1_electricity_csv", "homewizard_p1_gas_csv", "vanons_daily_readings_csv", "zonneplan_hourly_xlsx"
+}
 
 
 def test_every_registered_format_has_a_sample() -> None:

@@ -22,14 +22,16 @@ from footprint import schemas
 from footprint.errors import InputFileError
 from footprint.sources import (
     energy_overview_xlsx,
-    engie_csv,
-    greenchoice_csv,
     liander_csv,
-    slimmemeterportal_xlsx,
 )
 from footprint.sources.cell_times import dutch_instant, instant
 from footprint.sources.convert import parse_file
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format, get_format
+
+engie_csv = builtin_format("engie_csv")
+greenchoice_csv = builtin_format("greenchoice_csv")
+slimmemeterportal_xlsx = builtin_format("slimmemeterportal_xlsx")
 
 SAMPLES = Path(__file__).parent / "real_samples"
 SMP_ELECTRICITY = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"
@@ -282,8 +284,9 @@ def test_greenchoice_usage_is_last_reading_minus_first_per_register() -> None:
     assert (one["interval_start"].iloc[1:].to_numpy() == one["interval_end"].iloc[:-1].to_numpy()).all()
     assert one["interval_start"].iloc[0] == pd.Timestamp("2023-04-21", tz="Europe/Amsterdam")
     assert one["interval_end"].iloc[-1] == pd.Timestamp("2023-08-02", tz="Europe/Amsterdam")
-    # 2023-04-22 has no reading: 21 to 23 April is one interval, reported on the row of the 23rd.
-    assert [(n.kind, n.row) for n in notes] == [("long_interval", 103)]
+    # 2023-04-22 has no reading: 21 to 23 April is one interval, reported on the row of the 23rd. The
+    # carrier note says which EAN the readings were given (every profile without an EAN column says it).
+    assert [(n.kind, n.row) for n in notes] == [("carrier", None), ("long_interval", 103)]
 
 
 def test_greenchoice_newest_first_rows_report_the_day_before_their_reading() -> None:
@@ -543,7 +546,7 @@ def test_a_workbook_no_format_knows_lists_the_formats_and_how_to_add_one(tmp_pat
     for fmt in FORMATS:
         assert fmt.NAME in caught.value.reason
     assert "footprint/sources/README.md" in caught.value.reason
-    assert "FORMATS" in caught.value.reason
+    assert "footprint formats suggest overzicht.xlsx" in caught.value.reason
 
 
 # --- cells and layouts the samples do not show --------------------------------------------------
@@ -611,6 +614,23 @@ def test_engie_unknown_type_leaves_the_unit_empty_and_gas_is_single_tariff(tmp_p
     assert frame["tariff"].iloc[0] == "single"
     assert frame["tariff"].isna().tolist() == [False, True, True]
     assert np.isnan(frame["quantity"].iloc[2])
+
+
+def test_engie_empty_verbruik_keeps_its_hour_and_is_refused_not_dropped(tmp_path: Path) -> None:
+    """ENGIE writes a row per EAN and hour: an empty Verbruik is that hour's figure lost (profile key
+    long.empty_value: refused), unlike a wide layout's empty cell, which is no reading."""
+    path = tmp_path / "engie.csv"
+    path.write_text(
+        '"Datum","EAN","Verbruik","Type","Piek"\n'
+        '"2024-01-01T00:00:00+01:00","871687120061402458","0.5","Elektriciteit","true"\n'
+        '"2024-01-01T01:00:00+01:00","871687120061402458","","Elektriciteit","true"\n'
+        '"2024-01-01T02:00:00+01:00","871687120061402458","0.25","Elektriciteit","false"\n'
+    )
+    frame = engie_csv.read(path)
+    assert frame["source_row"].tolist() == [2, 3, 4]
+    assert frame["quantity"].iloc[[0, 2]].tolist() == [0.5, 0.25] and np.isnan(frame["quantity"].iloc[1])
+    assert frame["interval_start"].iloc[1] == pd.Timestamp("2024-01-01 01:00", tz="Europe/Amsterdam")
+    assert frame["interval_end"].iloc[1] == pd.Timestamp("2024-01-01 02:00", tz="Europe/Amsterdam")
 
 
 def test_a_workbook_is_never_read_as_a_text_format(tmp_path: Path) -> None:
