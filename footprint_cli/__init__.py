@@ -4,7 +4,16 @@ configuration, 1 pipeline failure. footprint's own errors print as one line, nev
 Each module holds one group of commands; importing it registers them on `app` (in help order).
 """
 
-from footprint_cli import alerts, factors, formats, ingest, parse, report, verify, warehouse  # noqa: F401  (registers the commands)
+from footprint_cli import (  # noqa: F401  (registers the commands)
+    alerts,
+    factors,
+    formats,
+    ingest,
+    parse,
+    report,
+    verify,
+    warehouse,
+)
 from footprint_cli.app import app
 
 __all__ = ["app"]

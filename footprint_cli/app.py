@@ -21,6 +21,7 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
+import numpy as np
 import sqlalchemy as sa
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -114,6 +115,11 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(failed.exit_code) from None
 
     return wrapper
+
+
+def plain_number(value: float) -> str:
+    """A total as a person writes it: no exponent, no trailing zeros, no "-0" from a credit cancelling a debit."""
+    return np.format_float_positional(round(float(value), 6) + 0.0, trim="-")
 
 
 def config_arg(config: Path | None) -> str | None:

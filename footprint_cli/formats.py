@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -22,10 +21,10 @@ from footprint.sources.meter_eans import Assigned, EanOption
 from footprint.sources.meter_intervals import format_moment
 from footprint.sources.meter_profile import profile_format
 from footprint.sources.profile_preview import Preview, preview
-from footprint.sources.registry import detect_format
+from footprint.sources.registry import detect_format, quote_argument
 from footprint.sources.suggest import Draft, suggest_profile
 from footprint.visible import one_line
-from footprint_cli.app import console, error_line, errors, formats_app, friendly
+from footprint_cli.app import console, formats_app, friendly, plain_number
 
 # Stand-in EANs for a preview of a file that names no meter when none is given (valid check digits,
 # in the electricity and gas ranges of footprint.sources.meter_eans): shown as such, never stored.
@@ -44,12 +43,6 @@ EanArgument = Annotated[
 def _say(text: str) -> None:
     """One line of output that may hold data, without Rich's number highlighting."""
     console.print(text, highlight=False)
-
-
-def _fail(exc: FootprintError) -> NoReturn:
-    """A file the profile does not fit is the user's to fix (the profile, --ean): exit 2, one line."""
-    errors.print(error_line(str(exc)), highlight=False)
-    raise typer.Exit(UsageError.exit_code)
 
 
 @formats_app.command("suggest")
@@ -75,8 +68,8 @@ def formats_suggest(
         raise UsageError(f"{target}: exists; give --force to overwrite it, or --out another file")
     try:
         draft = suggest_profile(file, name)
-    except InputFileError as exc:
-        _fail(exc)
+    except InputFileError as exc:  # a file suggest cannot read is the user's to fix: exit 2, as a usage error
+        raise UsageError(str(exc)) from None
     try:
         target.write_text(draft.text, encoding="utf-8")
     except OSError as exc:
@@ -120,8 +113,8 @@ def formats_check(
     fmt = profile_format(profile)
     try:
         shown = preview(fmt, file, ean or None)
-    except InputFileError as exc:
-        _fail(exc)
+    except InputFileError as exc:  # a file the profile does not fit is the user's to fix (the profile, --ean)
+        raise UsageError(str(exc)) from None
     _say(f"{one_line(file.name)} read by profile {fmt.NAME} ({one_line(profile.name)}):")
     _print_preview(shown)
 
@@ -154,23 +147,18 @@ def _ean_hint(draft: Draft) -> str:
 
 
 def _arg(path: Path) -> str:
-    """A path as a shell argument a user can paste: quoted when it holds anything but safe characters."""
-    text = one_line(str(path))
-    return text if re.fullmatch(r"[\w.,+@%/-]+", text) else "'" + text.replace("'", "'\\''") + "'"
-
-
-def _number(value: float) -> str:
-    """A total as a person writes it: no exponent, no trailing zeros, no "-0"."""
-    return np.format_float_positional(round(float(value), 6) + 0.0, trim="-")
+    """A path as a shell argument a user can paste, one line."""
+    return quote_argument(one_line(str(path)))
 
 
 def _cell(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    """A preview cell: `-` for anything missing (None, <NA>, NaN, NaT), a moment as the notes write it."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "-"
     if isinstance(value, pd.Timestamp):
-        return "-" if pd.isna(value) else format_moment(value)
+        return format_moment(value)
     if isinstance(value, float):
-        return _number(value)
+        return plain_number(value)
     return one_line(str(value))
 
 
@@ -190,28 +178,30 @@ def _print_preview(shown: Preview) -> None:
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
     for row in [header, *cells]:
         _say("  " + "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip())
-    _say("totals per direction, tariff, unit:")
+    _say("totals per EAN, direction, tariff, unit:")
     for total in shown.totals:
         rows = f"{total.rows:,} row{'s' if total.rows != 1 else ''}"
-        line = f"  {one_line(total.direction)} {one_line(total.tariff)}: {rows}, "
-        line += f"total {_number(total.total)} {one_line(total.unit)}"
+        line = f"  {one_line(total.ean)} {one_line(total.direction)} {one_line(total.tariff)}: {rows}, "
+        line += f"total {plain_number(total.total)} {one_line(total.unit)}"
         _say(line + (f" ({total.unreadable:,} without a quantity)" if total.unreadable else ""))
     lengths = ", ".join(f"{_duration(length)}: {count:,} rows" for length, count in shown.intervals)
     _say(f"interval lengths: {lengths or 'none'}")
-    if not shown.gaps:
-        _say("gaps: none")
-    for gap in shown.gaps:
+    _say(f"gaps: {shown.gaps:,}, each in the notes below" if shown.gaps else "gaps: none")
+    for twice in shown.doubled:
+        rows = ", ".join(map(str, twice.rows)) + (", ..." if twice.times > len(twice.rows) > 1 else "")
         _say(
-            f"gaps in {one_line(gap.series)}: {gap.count:,}, the first from {format_moment(gap.first_from)} to "
-            f"{format_moment(gap.first_to)} (row {gap.first_row})"
+            f"intervals read more than once in {one_line(twice.series)}: {twice.count:,}, the first from "
+            f"{format_moment(twice.first_start)} to {format_moment(twice.first_end)} {twice.times:,} times "
+            f"(row{'s' if len(twice.rows) > 1 else ''} {rows}): its use counts that often; two channels of the same "
+            "carrier, direction, tariff and unit, or rows exported twice?"
         )
     if not shown.clock_days:
         _say("clock-change days: none in the file")
     for day in shown.clock_days:
         verdict = "complete" if day.complete else "INCOMPLETE: an hour lost or doubled? check time.formats and marks"
         _say(
-            f"clock-change day {day.day} ({_number(day.day_hours)} h) in {one_line(day.series)}: "
-            f"{_number(day.hours)} h of data, {verdict}"
+            f"clock-change day {day.day} ({plain_number(day.day_hours)} h) in {one_line(day.series)}: "
+            f"{plain_number(day.hours)} h of data, {verdict}"
         )
     if shown.notes:
         _say("notes:")

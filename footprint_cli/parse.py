@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -42,6 +41,7 @@ from footprint_cli.app import (
     error_line,
     errors,
     friendly,
+    plain_number,
     template_app,
 )
 
@@ -82,11 +82,6 @@ def assigned_eans(org: OrganisationConfig, file: Path) -> list[str] | None:
     return items or None
 
 
-def _number(value: float) -> str:
-    """A total as a person writes it: no exponent, no trailing zeros, no "-0" from a credit cancelling a debit."""
-    return np.format_float_positional(round(float(value), 6) + 0.0, trim="-")
-
-
 def _key_text(row: pd.Series, keys: tuple[str, ...]) -> str:
     return " ".join(_EMPTY[k] if pd.isna(row[k]) else str(row[k]) for k in keys if k != "unit")
 
@@ -113,7 +108,7 @@ def _print_totals(parsed: ParsedExport, org: OrganisationConfig | None, config_d
     for (_, row), outcome in zip(table.iterrows(), outcomes, strict=True):
         unit = "" if pd.isna(row["unit"]) else f" {row['unit']}"
         line = f"  {_key_text(row, keys)}: {row['rows']} row{'s' if row['rows'] != 1 else ''}, "
-        line += f"total {_number(row['quantity'])}{unit}" + ("" if unit else f" {_EMPTY['unit']}")
+        line += f"total {plain_number(row['quantity'])}{unit}" + ("" if unit else f" {_EMPTY['unit']}")
         if row["unreadable"]:
             line += f" ({row['unreadable']} without a readable quantity)"
         _say(line + (f" {outcome}" if outcome else ""))

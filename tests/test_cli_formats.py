@@ -4,6 +4,7 @@ file that does not fit."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ runner = CliRunner()
 SAMPLES = Path(__file__).parent / "sources" / "real_samples"
 SMP = SAMPLES / "SlimmeMeterPortal" / "data_2023_871687120058657526.xlsx"
 EAN = "871687120000000004"  # a stand-in with a valid check digit
+HEADER = b"Datum;Tijd;Levering (kWh);Teruglevering (kWh)\n"
 
 
 def _export(folder: Path, name: str = "meter.csv") -> Path:
@@ -41,9 +43,9 @@ def test_suggest_writes_the_draft_here_and_previews_it(tmp_path: Path, monkeypat
     assert "name: meter\n" in draft.read_text(encoding="utf-8")
     assert "guesses to check (# GUESS)" in result.output
     assert "preview with stand-in EANs" in result.output
-    # 192 quarter hours x 0.25 kWh = 48 kWh consumption, 192 x 0 feed-in
-    assert "consumption single: 192 rows, total 48 kWh" in result.output
-    assert "feed_in single: 192 rows, total 0 kWh" in result.output
+    # 192 quarter hours x 0.25 kWh = 48 kWh consumption, 192 x 0 feed-in, under the stand-in EAN
+    assert "871687120000000004 consumption single: 192 rows, total 48 kWh" in result.output
+    assert "871687120000000004 feed_in single: 192 rows, total 0 kWh" in result.output
     assert "interval lengths: 15 min: 384 rows" in result.output
     assert "gaps: none" in result.output
 
@@ -74,7 +76,7 @@ def test_suggest_says_what_keeps_the_draft_from_loading(tmp_path: Path) -> None:
     result = runner.invoke(app, ["formats", "suggest", str(SMP), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "the draft does not load yet" in result.output
-    assert "key channels.0.unit" in result.output
+    assert "keys channels.0.unit (line 25), channels.1.unit" in result.output.replace("\n", " ")
     assert "--ean 871687120058657526" in result.output  # the EAN in the file's name, for the next command
     assert "footprint already reads this file as format slimmemeterportal_xlsx" in result.output
 
@@ -111,7 +113,8 @@ def test_check_without_an_ean_for_a_file_naming_none_is_one_line(tmp_path: Path)
     profile, export = _draft(tmp_path)
     result = runner.invoke(app, ["formats", "check", str(profile), str(export)])
     assert result.exit_code == 2
-    assert "--ean" in result.output
+    assert "no EAN in this file: give it with `footprint parse --ean`" in result.output
+    assert "(profile meter.yaml, key ean)" in result.output
     _one_error(result.output)
 
 
@@ -151,3 +154,55 @@ def test_control_characters_from_the_file_are_shown_escaped(tmp_path: Path) -> N
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output
         assert "meter\\x1b[2J.csv" in result.output
+
+
+def test_a_row_without_a_readable_time_shows_dashes_not_nat(tmp_path: Path) -> None:
+    profile, export = _draft(tmp_path)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    lines[1] = "13-03-2024;25:00;0,25;0,00"  # the first data row (line 2): no hour 25
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["formats", "check", str(profile), str(export), "--ean", EAN])
+    assert result.exit_code == 0, result.output
+    assert "NaT" not in result.output
+    assert re.search(rf"^  2 +- +- +{EAN} +consumption", result.output, re.MULTILINE), result.output
+
+
+def test_a_gap_is_told_once(tmp_path: Path) -> None:
+    profile, export = _draft(tmp_path)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    del lines[5]  # line 6: the quarter hour from 13-03-2024 01:00
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["formats", "check", str(profile), str(export), "--ean", EAN])
+    assert result.exit_code == 0, result.output
+    # two series (consumption, feed-in) each miss the one quarter hour: two gap notes, and the count of them
+    assert "gaps: 2, each in the notes below" in result.output
+    assert result.output.count("from 13-03-2024 01:00+01:00 to 13-03-2024 01:15+01:00") == 2
+
+
+def test_the_next_command_quotes_a_path_with_a_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    export = _export(tmp_path, name="my meter.csv")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["formats", "suggest", str(export)])
+    assert result.exit_code == 0, result.output
+    assert f"footprint formats check 'my meter.profile.yaml' '{export}' --ean <EAN>" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "the file is empty"),
+        (b"PK\x03\x04\x00\x00\x00\x00binary\x00\x01\x02", "binary"),
+        ("Datum;Verbruik kWh\r\n01-01-2024;1,5\r\n".encode("utf-16"), "UTF-16"),
+        (HEADER + b"13-03-2024;00:00;0,25;0,00\n" * 30 + b"13-03-2024;00:15;" + b"9" * 3_000_000 + b";0\n", "longer than"),
+    ],
+    ids=["empty", "binary", "utf-16", "over-long line"],
+)
+def test_suggest_and_check_on_odd_files_are_one_line(tmp_path: Path, content: bytes, said: str) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(content)
+    profile, _ = _draft(tmp_path)
+    for args in (["suggest", str(odd), "--out", str(tmp_path / "odd.yaml")], ["check", str(profile), str(odd), "--ean", EAN]):
+        result = runner.invoke(app, ["formats", *args])
+        assert result.exit_code == 2, result.output
+        assert said in result.output
+        _one_error(result.output)

@@ -167,7 +167,8 @@ def test_an_unknown_export_names_formats_suggest_and_holds_back_nothing_else(
     assert results["fuel.csv"].outcome == "loaded"
     assert results["portal.csv"].outcome == "rejected"
     assert "portal.csv" in results["portal.csv"].message
-    assert "footprint formats suggest portal.csv" in results["portal.csv"].message
+    # the inbox path, to paste as it is
+    assert f"footprint formats suggest {ws.inbox / PERIOD / 'portal.csv'}" in results["portal.csv"].message
 
 
 def test_an_own_meter_profile_in_footprint_yaml_reads_the_export(tmp_path: Path, warehouse_url: str) -> None:

@@ -33,6 +33,7 @@ from footprint.config.common import (
     doubled_keys,
 )
 from footprint.ean import ean_problem
+from footprint.errors import ConfigError
 from footprint.periods import LAST_YEAR, year_problem
 
 
@@ -194,9 +195,11 @@ class PlausibleFuelling(Strict):
         return self.default, f"{what}: the default bound"
 
 
-class MeterExports(Strict):
-    """The organisation's own meter export profiles (relative to footprint.yaml's folder): utility
-    layouts in the format of footprint/data/meter_profiles/*.yaml, tried before the shipped formats."""
+PROFILE_SUFFIXES = (".yaml", ".yml")  # a profile file (fuel-card, meter export) is YAML
+
+
+class _OwnProfiles(Strict):
+    """A list of the organisation's own profile files, each listed once."""
 
     profiles: list[Annotated[str, Field(min_length=1)]] = []
 
@@ -208,8 +211,27 @@ class MeterExports(Strict):
             raise ValueError(f"profile {', '.join(doubled)} is listed twice")
         return profiles
 
+    def profile_paths(self, config_dir: Path, key: str, kind: str) -> list[Path]:
+        """The files, relative paths taken from footprint.yaml's folder; a missing or non-YAML one is a
+        ConfigError naming `key` (fuel_cards.profiles) and the entry."""
+        paths: list[Path] = []
+        for i, entry in enumerate(self.profiles):
+            path = Path(entry).expanduser()
+            path = path if path.is_absolute() else (config_dir / path)
+            if not path.is_file():
+                raise ConfigError(f"{key}.{i}: {path}: no such {kind} file")
+            if path.suffix.lower() not in PROFILE_SUFFIXES:
+                raise ConfigError(f"{key}.{i}: {path}: a {kind} is a .yaml or .yml file; not read")
+            paths.append(path.resolve())
+        return paths
 
-class FuelCards(Strict):
+
+class MeterExports(_OwnProfiles):
+    """The organisation's own meter export profiles (relative to footprint.yaml's folder): utility
+    layouts in the format of footprint/data/meter_profiles/*.yaml, tried before the shipped formats."""
+
+
+class FuelCards(_OwnProfiles):
     """The organisation's own fuel-card profiles and product names, beyond the ones footprint ships.
 
     profiles: profile files (relative to footprint.yaml's folder), each a provider layout in the
@@ -217,17 +239,8 @@ class FuelCards(Strict):
     fuel it is (diesel, petrol, ...: the fuels of the activity-factor mapping) or non_fuel.
     """
 
-    profiles: list[Annotated[str, Field(min_length=1)]] = []
     products: dict[str, str] = {}
     plausible_fuelling: PlausibleFuelling = PlausibleFuelling()
-
-    @field_validator("profiles")
-    @classmethod
-    def _profiles(cls, profiles: list[str]) -> list[str]:
-        doubled = doubled_keys(profiles)
-        if doubled:
-            raise ValueError(f"profile {', '.join(doubled)} is listed twice")
-        return profiles
 
     @field_validator("products")
     @classmethod

@@ -18,6 +18,9 @@ from footprint.config.common import normalise_plate
 from footprint.sources.text_head import normalise_key
 
 MISSING_MARKERS: Final = frozenset({"", "-"})
+# A code a spreadsheet export writes as a formula so it keeps its leading digits and 18 places: ="8716..."
+# (Excel's text-formula idiom). The pattern matches what to strip: the leading =" (or =) and the closing ".
+EXCEL_TEXT: Final = r'^="?|"$'
 _PANDAS_TYPES: Final = {
     pa.string(): pd.StringDtype(),
     pa.bool_(): pd.BooleanDtype(),
@@ -42,6 +45,11 @@ def clean_text(value: str | None) -> str | None:
         return None
     stripped = " ".join(value.split())
     return None if stripped in MISSING_MARKERS else stripped
+
+
+def excel_text(values: pd.Series) -> pd.Series:
+    """Cells written as ="..." (a code kept as text) as the text inside; other cells as they are."""
+    return values.str.replace(EXCEL_TEXT, "", regex=True)
 
 
 def text(values: pa.Array) -> pd.Series:

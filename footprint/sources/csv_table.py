@@ -106,6 +106,13 @@ def _without_blank_lines(table: pa.Table, source_row: np.ndarray) -> tuple[pa.Ta
     return table.filter(keep), source_row[keep.to_numpy(zero_copy_only=False)]
 
 
+def _unsplittable(reason: str) -> str:
+    """pyarrow's reason a text file cannot be split into rows, as a user can act on it."""
+    if "straddl" in reason:  # a line longer than one read block (1 MiB)
+        return "a line is longer than 1 MiB: not a table of an export (a file of one long line, or binary data)"
+    return "cannot be split into rows: " + " ".join(reason.split())[:200]
+
+
 def read_table(
     path: Path,
     format_name: str,
@@ -130,9 +137,12 @@ def read_table(
     fields = split_fields(lines[header_index], separator)
     positions = column_positions(path, fields, columns, f"{format_name} file", header_line)
     names = [f"c{i}" for i in range(len(fields))]
-    table, invalid = _read_csv(data, header_line, names, threads=True, separator=separator)
-    if invalid:
-        table, invalid = _read_csv(data, header_line, names, threads=False, separator=separator)
+    try:
+        table, invalid = _read_csv(data, header_line, names, threads=True, separator=separator)
+        if invalid:
+            table, invalid = _read_csv(data, header_line, names, threads=False, separator=separator)
+    except pa.ArrowInvalid as exc:
+        raise InputFileError(path, _unsplittable(str(exc))) from None
     table, source_row = _with_ragged_rows(table, invalid, header_line + 1, separator)
     table, source_row = _without_blank_lines(table, source_row)
     cells = {

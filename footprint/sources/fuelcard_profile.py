@@ -9,7 +9,6 @@ before the shipped formats. A profile that is wrong is a ConfigError naming the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Final
@@ -18,35 +17,22 @@ import pandas as pd
 
 from footprint import yaml_strict
 from footprint.config.organisation import OrganisationConfig
-from footprint.errors import ConfigError
 from footprint.sources import fuelcard_reader
 from footprint.sources.fuelcard_schema import FuelCardProfile
+from footprint.sources.profile_files import (
+    check_name_free,
+    check_shipped_name,
+    load_profile_file,
+    shipped_profile_paths,
+)
 from footprint.sources.text_head import Column
 
-PROFILE_SUFFIXES: Final = (".yaml", ".yml")
-PROFILE_MAX_BYTES: Final = 1_000_000  # a layout is a few KB: anything larger is some other file
 PROFILE_FILE: Final = yaml_strict.YamlKind("fuel-card profile", "name, layout, fields, ...")
 
 
 def load_profile(path: Path) -> FuelCardProfile:
-    """A profile file, checked once per version of it; a wrong one is a ConfigError naming the file and key.
-
-    Errors never quote the file: a profile path may point at any file (/etc/shadow).
-    """
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise PROFILE_FILE.unreadable(path, exc) from None
-    if stat.st_size > PROFILE_MAX_BYTES:
-        raise ConfigError(
-            f"{path}: {stat.st_size:,} bytes, more than a fuel-card profile holds ({PROFILE_MAX_BYTES:,}): not read"
-        )
-    return _load_profile(path, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _load_profile(path: Path, mtime_ns: int, size: int) -> FuelCardProfile:
-    return PROFILE_FILE.load(path, FuelCardProfile)
+    """A profile file, checked once per version of it; a wrong one is a ConfigError naming the file and key."""
+    return load_profile_file(path, PROFILE_FILE, FuelCardProfile)
 
 
 def builtin_profile_dir() -> Path:
@@ -54,7 +40,7 @@ def builtin_profile_dir() -> Path:
 
 
 def builtin_profile_paths() -> list[Path]:
-    return sorted(p for p in builtin_profile_dir().iterdir() if p.suffix in PROFILE_SUFFIXES)
+    return shipped_profile_paths(builtin_profile_dir())
 
 
 @dataclass(frozen=True)
@@ -99,23 +85,13 @@ def builtin_formats() -> list[ProfileFormat]:
 
 def _builtin(path: Path) -> ProfileFormat:
     profile = load_profile(path)
-    if profile.name != path.stem:
-        raise ConfigError(f"{path}: the profile's name is {profile.name!r}, not {path.stem!r} as its file name says")
+    check_shipped_name(path, profile.name)
     return ProfileFormat(profile, path)
 
 
 def profile_paths(org: OrganisationConfig, config_dir: Path) -> list[Path]:
     """The user's profile files (fuel_cards.profiles), relative paths taken from footprint.yaml's folder."""
-    paths: list[Path] = []
-    for i, entry in enumerate(org.fuel_cards.profiles):
-        path = Path(entry).expanduser()
-        path = path if path.is_absolute() else (config_dir / path)
-        if not path.is_file():
-            raise ConfigError(f"fuel_cards.profiles.{i}: {path}: no such fuel-card profile file")
-        if path.suffix.lower() not in PROFILE_SUFFIXES:
-            raise ConfigError(f"fuel_cards.profiles.{i}: {path}: a fuel-card profile is a .yaml or .yml file; not read")
-        paths.append(path.resolve())
-    return paths
+    return org.fuel_cards.profile_paths(config_dir, "fuel_cards.profiles", "fuel-card profile")
 
 
 def user_formats(
@@ -125,15 +101,11 @@ def user_formats(
 
     `builtin` is builtin_formats() when the caller has already listed them.
     """
-    taken = {f.NAME: f.source for f in (builtin_formats() if builtin is None else builtin)}
+    taken: dict[str, Path | str] = {f.NAME: f.source for f in (builtin_formats() if builtin is None else builtin)}
     formats: list[ProfileFormat] = []
     for path in profile_paths(org, config_dir):
         profile = load_profile(path)
-        if profile.name in taken:
-            raise ConfigError(
-                f"{path}: profile name {profile.name!r} is already used by {taken[profile.name]}: give it its own name"
-            )
-        taken[profile.name] = path
+        check_name_free(path, profile.name, taken)
         formats.append(ProfileFormat(profile, path))
     return formats
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -27,11 +26,15 @@ from footprint.sources.meter_eans import EanOption
 from footprint.sources.meter_profile_schema import MeterProfile
 from footprint.sources.meter_profile_table import sniff as sniff_profile
 from footprint.sources.notes import Note
+from footprint.sources.profile_files import (
+    check_name_free,
+    check_shipped_name,
+    load_profile_file,
+    shipped_profile_paths,
+)
 from footprint.sources.text_head import Column
 
-PROFILE_SUFFIXES: Final = (".yaml", ".yml")
-PROFILE_MAX_BYTES: Final = 1_000_000  # a layout is a few KB: anything larger is some other file
-_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a profile key, not a pydantic union member's name
+_KEY: Final = re.compile(r"[a-z_][a-z0-9_]*")  # a profile key, not a pydantic union member's name (TariffColumn)
 
 
 class _ProfileFile(yaml_strict.YamlKind):
@@ -44,17 +47,21 @@ class _ProfileFile(yaml_strict.YamlKind):
         found: dict[tuple[str, ...], list[str]] = {}
         for item in error.errors(include_input=False, include_url=False, include_context=False):
             loc = tuple(str(p) for p in item["loc"] if isinstance(p, int) or _KEY.fullmatch(str(p)))
-            message = str(item["msg"]).removeprefix("Value error, ")
+            message = re.sub(r" or instance of [A-Z]\w*", "", str(item["msg"]).removeprefix("Value error, "))
             if message not in found.setdefault(loc, []):
                 found[loc].append(message)
-        problems = []
+        keys_of: dict[str, list[str]] = {}  # a problem -> the keys that have it (every channel's `unit: TODO`)
         for loc, messages in found.items():
             if any(other[: len(loc)] == loc and other != loc for other in found):
                 continue
             key = UserYamlError.key_path(loc)
             line = _line_of(lines, loc)
-            where = f"key {key}" + (f" (line {line})" if line else "") if key else ""
-            problems += [f"{where}: {message}" if where else message for message in messages]
+            said = "; or ".join(messages)  # one key, several alternatives (a word, or a mapping)
+            keys_of.setdefault(said, []).append(f"{key}" + (f" (line {line})" if line else "") if key else "")
+        problems = [
+            f"key{'s' if len(keys) > 1 else ''} {', '.join(keys)}: {said}" if any(keys) else said
+            for said, keys in keys_of.items()
+        ]
         return UserYamlError(f"{path}: not a valid {self.name}: {'; '.join(problems)}")
 
 
@@ -68,9 +75,13 @@ def key_lines(path: Path) -> dict[tuple[str, ...], int]:
     except (OSError, yaml.YAMLError):
         return {}
     found: dict[tuple[str, ...], int] = {}
+    seen: set[int] = set()
 
     def walk(each: Any, at: tuple[str, ...]) -> None:
         found.setdefault(at, each.start_mark.line + 1)
+        if id(each) in seen:  # an alias of a node already walked: once is enough (nested aliases grow exponentially)
+            return
+        seen.add(id(each))
         if isinstance(each, yaml.MappingNode):
             for key, value in each.value:
                 found[(*at, str(key.value))] = key.start_mark.line + 1
@@ -95,18 +106,7 @@ def _line_of(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int | N
 
 def load_profile(path: Path) -> MeterProfile:
     """A profile file, checked once per version of it; a wrong one is a ConfigError naming the file, key and line."""
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise PROFILE_FILE.unreadable(path, exc) from None
-    if stat.st_size > PROFILE_MAX_BYTES:
-        raise ConfigError(f"{path}: {stat.st_size:,} bytes, more than a profile holds ({PROFILE_MAX_BYTES:,}): not read")
-    return _load_profile(path, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _load_profile(path: Path, mtime_ns: int, size: int) -> MeterProfile:
-    return PROFILE_FILE.load(path, MeterProfile)
+    return load_profile_file(path, PROFILE_FILE, MeterProfile)
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,9 @@ def builtin_profile_dir() -> Path:
 def builtin_formats() -> list[MeterProfileFormat]:
     """Every shipped profile as a format, in file-name order."""
     formats = []
-    for path in sorted(p for p in builtin_profile_dir().iterdir() if p.suffix in PROFILE_SUFFIXES):
+    for path in shipped_profile_paths(builtin_profile_dir()):
         profile = load_profile(path)
-        if profile.name != path.stem:
-            raise ConfigError(f"{path}: the profile's name is {profile.name!r}, not {path.stem!r} as its file name says")
+        check_shipped_name(path, profile.name)
         formats.append(MeterProfileFormat(profile, path))
     return formats
 
@@ -194,18 +193,8 @@ def user_formats(
 ) -> list[MeterProfileFormat]:
     """The formats of the user's meter_exports.profiles; a name used by another format is an error."""
     formats: list[MeterProfileFormat] = []
-    for i, entry in enumerate(org.meter_exports.profiles):
-        path = Path(entry).expanduser()
-        path = path if path.is_absolute() else (config_dir / path)
-        if not path.is_file():
-            raise ConfigError(f"meter_exports.profiles.{i}: {path}: no such profile file")
-        if path.suffix.lower() not in PROFILE_SUFFIXES:
-            raise ConfigError(f"meter_exports.profiles.{i}: {path}: a profile is a .yaml or .yml file; not read")
-        profile = load_profile(path.resolve())
-        if profile.name in taken:
-            raise ConfigError(
-                f"{path}: profile name {profile.name!r} is already used by {taken[profile.name]}: give it its own name"
-            )
-        taken[profile.name] = path
-        formats.append(MeterProfileFormat(profile, path.resolve()))
+    for path in org.meter_exports.profile_paths(config_dir, "meter_exports.profiles", "meter export profile"):
+        profile = load_profile(path)
+        check_name_free(path, profile.name, taken)
+        formats.append(MeterProfileFormat(profile, path))
     return formats

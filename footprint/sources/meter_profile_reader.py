@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources.cell_text import constant
+from footprint.sources.cell_text import constant, excel_text
 from footprint.sources.cell_times import month_start
 from footprint.sources.meter_eans import (
     EanOption,
@@ -40,10 +40,22 @@ from footprint.sources.meter_intervals import (
     negative_notes,
     summary_rows,
 )
+from footprint.sources.meter_profile_checks import (
+    channel_estimated,
+    cross_check_notes,
+    zero_reading_notes,
+)
+from footprint.sources.meter_profile_clock import placed_times
+from footprint.sources.meter_profile_months import (
+    month_moments,
+    partial_period_notes,
+    without_spacing_notes,
+)
 from footprint.sources.meter_profile_schema import (
     FROM_EAN,
     MeterProfile,
     TariffColumn,
+    UnitColumn,
 )
 from footprint.sources.meter_profile_table import (
     ProfileCells,
@@ -51,10 +63,10 @@ from footprint.sources.meter_profile_table import (
     dropped_rows,
     interval_bounds,
     read_cells,
-    row_moments,
     word_values,
     words,
 )
+from footprint.sources.meter_profile_units import drop_unit_twins, row_units
 from footprint.sources.meter_profile_usage import usage_from_counters
 from footprint.sources.notes import (
     Note,
@@ -77,11 +89,17 @@ def read_with_report(
     cells = _cells(path, profile, keys)
     cells = cells.take(~dropped_rows(cells, profile))
     profile, carrier_notes = _carrier_from_ean(path, cells, profile, ean, keys)
-    notes = list(carrier_notes)
-    moments, end = row_moments(cells, profile)
+    notes = [*cells.notes, *carrier_notes]
+    moments, end, time_notes = placed_times(cells, profile)  # meter_profile_clock: an end of two columns, ambiguous
     _check_times(path, cells, profile, moments, keys)
+    cells, moments, end, twin_notes = drop_unit_twins(cells, profile, moments, end)  # meter_profile_units
+    notes += time_notes + twin_notes
+    moments, month_notes = month_moments(moments, profile, cells.source_row)  # time.interval 1mo
+    if profile.time.reading_at == "period_end":  # a reading is the state at the end of its row's period
+        month_notes += partial_period_notes(moments, cells.source_row)
+        moments = interval_bounds(moments, None, profile, np.zeros(len(cells), dtype=np.int64))[1]
     rows, row_notes = channel_rows(cells, profile)
-    notes += row_notes
+    notes += month_notes + row_notes + zero_reading_notes(cells, profile)
     channels = profile.channels
     carrier = np.array([channels[i].carrier if i >= 0 else None for i in range(-1, len(channels))], dtype=object)
     row_carrier = pd.Series(carrier[rows["channel"].to_numpy() + 1], dtype="string")
@@ -102,7 +120,7 @@ def read_with_report(
             labels=np.array([c.label for c in channels] + ["?"], dtype=object)[channel],
             meter=_meters(cells, profile, at),
         )
-        notes += usage.notes
+        notes += without_spacing_notes(usage.notes, profile)
         keep = usage.position
         against = against[usage.position] | against[usage.previous]  # a pair with either reading against
         start, finish, quantity = usage.start, usage.end, usage.quantity
@@ -124,6 +142,7 @@ def read_with_report(
             against = against[keep]
     tariff, tariff_notes = _tariffs(cells, profile, at, channel)
     estimated, estimated_notes = _estimated(cells, profile, at)
+    estimated, channel_flag_notes = channel_estimated(cells, profile, at, channel, estimated)
     units = [c.canonical_unit[0] for c in channels]
     directions = [c.direction for c in channels]
     frame = pd.DataFrame(
@@ -140,8 +159,11 @@ def read_with_report(
             "estimated": estimated,
         }
     )
+    frame, unit_notes = row_units(frame, cells, profile, at, channel)  # a unit per row; rows of no known carrier
+    notes += unit_notes
     frame = schemas.conform(frame, schemas.METER_USAGE)
-    notes = ean_notes + notes + tariff_notes + estimated_notes
+    notes = ean_notes + notes + tariff_notes + estimated_notes + channel_flag_notes
+    notes += cross_check_notes(cells, profile, frame, at, channel)
     for _, part in frame.groupby("unit", dropna=False, sort=False):  # one EAN on two carriers: never an overlap
         notes += interval_notes(part)
     notes += _sign_notes(frame, profile, channel, against)
@@ -273,12 +295,14 @@ def _cells(path: Path, profile: MeterProfile, keys: ProfileKeys) -> ProfileCells
 def _column_key(profile: MeterProfile, column: str) -> str | None:
     """The profile key that names `column`, for a message that says where to fix it."""
     axis = profile.time
-    for key in ("column", "date_column", "time_column", "end_column"):
+    for key in ("column", "date_column", "time_column", "end_column", "end_date_column", "end_time_column"):
         if getattr(axis, key) == column:
             return f"time.{key}"
     for index, channel in enumerate(profile.channels):
         if channel.column == column:
             return f"channels.{index}.column"
+        if isinstance(channel.unit, UnitColumn) and channel.unit.column == column:
+            return f"channels.{index}.unit.column"
         if isinstance(channel.tariff, TariffColumn) and channel.tariff.column == column:
             return f"channels.{index}.tariff.column"
     named = {
@@ -326,7 +350,7 @@ def _eans(
     try:
         if profile.ean.column is not None:
             values = pd.Series(cells.text(profile.ean.column).to_pandas(), dtype="string").iloc[at]
-            values = values.str.replace(r'^="?|"$', "", regex=True).reset_index(drop=True)
+            values = excel_text(values).reset_index(drop=True)
             return row_eans(values, ean, path, carriers), []
         # a carrier per row, but few distinct ones: the EAN of each distinct carrier, then taken per row
         kinds, distinct = pd.factorize(carriers, use_na_sentinel=True)
@@ -345,6 +369,8 @@ def _file_ean(path: Path, cells: ProfileCells, profile: MeterProfile) -> str | N
         found.append(cells.preamble.get(normalise_name(profile.ean.preamble), ""))
     if profile.ean.file_name:
         found += re.findall(r"(?<!\d)\d{18}(?!\d)", path.name)
+    if not found:  # nothing to check (and checking nothing costs milliseconds)
+        return None
     valid = own_eans(pd.Series(found, dtype="string")).dropna()
     return str(valid.iloc[0]) if len(valid) else None
 

@@ -29,6 +29,14 @@ from footprint.sources.cell_text import absent_cells
 from footprint.sources.cell_times import dutch_instant, instant, strptime_each
 from footprint.sources.csv_table import read_table
 from footprint.sources.meter_intervals import interval_steps
+from footprint.sources.meter_profile_header import ignored_group_notes, joined_rows
+from footprint.sources.meter_profile_months import head_is_monthly, month_bounds
+from footprint.sources.meter_profile_rows import (
+    channel_scope,
+    empty_value_notes,
+    long_channels,
+    row_carriers,
+)
 from footprint.sources.meter_profile_schema import Channel, MeterProfile
 from footprint.sources.notes import Note, no_readings_note, unknown_word_notes
 from footprint.sources.text_head import (
@@ -53,6 +61,7 @@ class ProfileCells:
     columns: dict[str, pd.Series | pa.Array]
     decimal_mark: str
     preamble: dict[str, str] = field(default_factory=dict)  # label (normalised) -> the cell after it, above the header
+    notes: tuple[Note, ...] = ()  # what reading the header found (a group of a two-row header not read)
 
     def __len__(self) -> int:
         return len(self.source_row)
@@ -82,7 +91,9 @@ class ProfileCells:
             name: (cells.take(pa.array(index)) if isinstance(cells, pa.Array) else cells.iloc[index].reset_index(drop=True))
             for name, cells in self.columns.items()
         }
-        return ProfileCells(self.source_row[index], self.header_line, taken, self.decimal_mark, self.preamble)
+        return ProfileCells(
+            self.source_row[index], self.header_line, taken, self.decimal_mark, self.preamble, self.notes
+        )
 
 
 def sniff(head: str, profile: MeterProfile) -> bool:
@@ -94,9 +105,11 @@ def sniff(head: str, profile: MeterProfile) -> bool:
         if located is None:
             return False
         index, separator = located
-        return _has_signature(split_fields(head_lines(head)[index], separator), profile)
-    rows = sheets.head_rows(head)
-    return sheets.find_row(rows, lambda cells: _has_signature(cells, profile)) is not None
+        lines = [split_fields(line, separator) for line in head_lines(head)]
+        return _has_signature(lines[index], profile) and head_is_monthly(lines, index, profile, parse_moments)
+    rows = joined_rows(sheets.head_rows(head), profile.table.header_rows)  # meter_profile_header
+    found = sheets.find_row(rows, lambda cells: _has_signature(cells, profile))
+    return found is not None and head_is_monthly(rows, found, profile, parse_moments)  # meter_profile_months
 
 
 def _has_signature(cells: Sequence[str], profile: MeterProfile) -> bool:
@@ -132,16 +145,19 @@ def _sheet_cells(path: Path, profile: MeterProfile, columns: Sequence[Column]) -
         sheet = sheets.read_named_sheet(path, profile.name, profile.table.sheet)
     else:
         sheet = sheets.read_sheet(path, profile.name, lambda head: sniff(head, profile))
-    rows = sheet.header_rows()
+    written = sheet.header_rows()
+    rows = joined_rows(written, profile.table.header_rows)  # a group row's label in front of each name
     header = sheets.find_row(rows, lambda cells: _has_signature(cells, profile))
     if header is None:
         wanted_names = ", ".join(repr(c.header) for c in profile.signature_columns)
-        raise InputFileError(path, f"no header row with the columns {wanted_names}: not a {profile.name} file")
+        article = "an" if profile.name[0] in "aeiou" else "a"
+        raise InputFileError(path, f"no header row with the columns {wanted_names}: not {article} {profile.name} file")
     positions = column_positions(path, rows[header], columns, f"{profile.name} file", header + 1)
     body, source_row = sheet.body(header + 1)
     present = {name: body[index].reset_index(drop=True) for name, index in positions.items()}
     preamble = {normalise_name(row[0]): row[1].strip() for row in rows[:header] if len(row) >= 2 and row[0]}
-    return ProfileCells(source_row, header + 1, present, profile.table.decimal, preamble)
+    notes = ignored_group_notes(written, header, positions, profile.table.header_rows)
+    return ProfileCells(source_row, header + 1, present, profile.table.decimal, preamble, tuple(notes))
 
 
 def parse_moments(values: pa.Array, formats: Sequence[str]) -> pd.Series:
@@ -201,6 +217,8 @@ def interval_bounds(
     day runs from local midnight to midnight (23 and 25 hours on the clock-change days)."""
     if end is not None:
         return moments, end
+    if profile.time.months:  # calendar months (meter_profile_months)
+        return month_bounds(moments, profile.time.marks)
     step = profile.time.step
     steps = (
         np.full(len(moments), step.to_timedelta64(), dtype="timedelta64[us]")
@@ -221,7 +239,7 @@ def _shift(moments: pd.Series, steps: np.ndarray, sign: int) -> pd.Series:
         local = moments.iloc[rows].dt.tz_localize(None)
         moved = local + sign * pd.to_timedelta(steps[rows])
         placed = moved.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="NaT").astype(TIMESTAMP_US)
-        shifted.iloc[rows] = placed.to_numpy()
+        shifted.iloc[rows] = placed.array  # as datetimes: to_numpy() would make Timestamp objects, slowly
     return shifted.astype(TIMESTAMP_US)
 
 
@@ -257,17 +275,19 @@ def channel_rows(cells: ProfileCells, profile: MeterProfile) -> tuple[pd.DataFra
     notes: list[Note] = []
     filled_of: dict[int, bool] = {}
     scale, negative_scale = _scale(cells, profile)
+    carriers = row_carriers(cells, profile)  # with row_carrier a channel reads only its carrier's rows
     for index, channel in enumerate(profile.channels):
-        if channel.column is None or not cells.has(channel.column):
+        scope = channel_scope(carriers, profile, index)
+        if channel.column is None or not cells.has(channel.column) or (scope is not None and not scope.any()):
             continue
         quantity = _quantity(cells.number(channel.column) * scale, channel, scale_column=negative_scale is not None)
-        filled = ~cells.absent(channel.column)
-        if channel.zero_is_no_reading:
-            filled &= quantity != 0
+        filled = ~cells.absent(channel.column) if scope is None else ~cells.absent(channel.column) & scope
         if channel.all_zero_is_absent and filled.any() and np.all(quantity[filled] == 0):
             notes.append(Note("no_readings", f"{channel.label}: 0 in every row, the logger's value when it has "
                               f"no {channel.carrier} reading: no {channel.carrier} meter here, so no rows"))
             continue
+        if channel.zero_is_no_reading:  # checked after all_zero_is_absent, so the two go together
+            filled &= quantity != 0
         filled_of[index] = bool(filled.any())
         at = np.flatnonzero(filled)
         against = _against(negative_scale, channel, len(cells))
@@ -278,8 +298,7 @@ def channel_rows(cells: ProfileCells, profile: MeterProfile) -> tuple[pd.DataFra
 def _long_rows(cells: ProfileCells, profile: MeterProfile) -> tuple[pd.DataFrame, list[Note]]:
     assert profile.long is not None
     types = words(cells, profile.long.type_column)
-    mapping = {w: i for i, c in enumerate(profile.channels) for w in c.when}
-    channel = pd.Series(word_values(types, mapping)).fillna(-1).to_numpy(dtype=np.int64)
+    channel = long_channels(cells, profile)  # by type word and, with row_carrier, the row's carrier
     if profile.values == "usage" and profile.long.empty_value == "refused":
         filled = np.ones(len(cells), dtype=bool)  # every row claims its interval, an empty value too
     else:
@@ -296,6 +315,7 @@ def _long_rows(cells: ProfileCells, profile: MeterProfile) -> tuple[pd.DataFrame
     notes = unknown_word_notes(
         types, unknown, cells.source_row, profile.long.type_column, "unit and direction left empty, so refused"
     )
+    notes += empty_value_notes(cells, profile, ~filled)
     at = np.flatnonzero(filled)
     return pd.DataFrame({"at": at, "channel": channel[at], "quantity": quantity[at], "against": against[at]}), notes
 

@@ -82,7 +82,8 @@ def usage_from_counters(
     last_instant = end - pd.Timedelta(microseconds=1)
     spans = ~replaced & ~reset & (month_start(start) != month_start(last_instant))
     quantity[replaced | reset | spans] = np.nan
-    notes += _pair_notes("meter_replaced", replaced, a, b, moments, source_row, labels, meters)
+    once, named = _one_per_pair_of_rows(replaced, a, b, source_row, labels)
+    notes += _pair_notes("meter_replaced", once, a, b, moments, source_row, named, meters)
     notes += _pair_notes("counter_reset", reset, a, b, moments, source_row, labels, meters)
     notes += _pair_notes("spans_months", spans, a, b, moments, source_row, labels, meters)
     notes += _long_interval_notes(start, end, source_row[b], series[b])
@@ -142,6 +143,24 @@ _WHAT = {
     "spans_months": "the readings lie in different months (a reading missing): how the usage splits over the "
     "months is not known, so it is left empty",
 }
+
+
+def _one_per_pair_of_rows(
+    mask: np.ndarray, a: np.ndarray, b: np.ndarray, source_row: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A meter exchange hits every register of a row at once (Liander's reading1..4): the first pair of each
+    pair of rows, and labels where that pair's names all its registers ("reading1, reading2")."""
+    picked = np.flatnonzero(mask)
+    if not len(picked):
+        return mask, labels
+    pairs = pd.DataFrame({"a": source_row[a[picked]], "b": source_row[b[picked]], "label": labels[b[picked]]})
+    names = pairs.groupby(["a", "b"], sort=False)["label"].transform(lambda each: ", ".join(dict.fromkeys(each)))
+    first = ~pairs.duplicated(["a", "b"]).to_numpy()
+    once = np.zeros(len(mask), dtype=bool)
+    once[picked[first]] = True
+    named = labels.astype(object).copy()
+    named[b[picked]] = names.to_numpy(dtype=object)
+    return once, named
 
 
 def _pair_notes(

@@ -1,11 +1,15 @@
 """What a meter export profile makes of a file, for a person to judge before using it: the first canonical
-rows, the totals per channel, the interval lengths, the gaps, the daylight-saving days and the notes.
+rows, the totals per meter and channel, the interval lengths, the gaps, the intervals read twice, the
+daylight-saving days and the notes.
 
 The totals are what to compare with the export's own (a portal's year total, a meter's readings); the
 clock-change days show whether the profile's time axis is right: on the last Sunday of March a day has
 23 hours and on the last Sunday of October 25, so a complete series has 92 or 100 quarter hours there,
-and a series that shows 24 hours on such a day has lost or doubled an hour. No printing here: the CLI
-prints the `Preview`.
+and a series that shows 24 hours on such a day has lost or doubled an hour. The gaps are the engine's own
+notes (meter_intervals.interval_notes), counted here, not found again. An interval read twice in one
+series (two columns the profile gives the same carrier, direction, tariff and unit, a row exported twice)
+is one the engine's notes do not show: it would count its use twice. No printing here: the CLI prints
+the `Preview`.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import pandas as pd
 from footprint.schemas import LOCAL_TZ
 from footprint.sources.meter_eans import EanOption
 from footprint.sources.meter_profile import MeterProfileFormat
+from footprint.sources.notes import Note
 
 FIRST_ROWS: Final = 8
+SHOWN_SOURCE_ROWS: Final = 5
 SHOWN_COLUMNS: Final = (
     "source_row", "interval_start", "interval_end", "ean", "direction", "tariff", "quantity", "unit", "estimated",
 )
@@ -32,6 +38,7 @@ SERIES: Final = ("ean", "direction", "unit")
 
 @dataclass(frozen=True)
 class ChannelTotal:
+    ean: str
     direction: str
     tariff: str
     unit: str
@@ -41,12 +48,16 @@ class ChannelTotal:
 
 
 @dataclass(frozen=True)
-class Gaps:
+class Doubled:
+    """Intervals a series holds more than once: how many, and the first: how often it is read, and the first few
+    distinct source rows it came from (one row when two of its columns read as the same channel)."""
+
     series: str
     count: int
-    first_from: pd.Timestamp
-    first_to: pd.Timestamp
-    first_row: int
+    first_start: pd.Timestamp
+    first_end: pd.Timestamp
+    times: int
+    rows: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,8 @@ class Preview:
     first: pd.DataFrame  # the first FIRST_ROWS canonical rows, SHOWN_COLUMNS
     totals: list[ChannelTotal]
     intervals: list[tuple[pd.Timedelta, int]]  # interval length -> rows, most common first
-    gaps: list[Gaps]
+    gaps: int  # the engine's gap notes: how many gaps they stand for
+    doubled: list[Doubled]
     clock_days: list[ClockDay]
     notes: list[str]
 
@@ -82,7 +94,8 @@ def preview(fmt: MeterProfileFormat, path: Path, ean: EanOption = None) -> Previ
         first=frame.loc[:, list(SHOWN_COLUMNS)].head(FIRST_ROWS).reset_index(drop=True),
         totals=channel_totals(frame),
         intervals=interval_lengths(frame),
-        gaps=gaps(frame),
+        gaps=gap_count(notes),
+        doubled=doubled(frame),
         clock_days=clock_days(frame),
         notes=[str(note) for note in notes],
     )
@@ -93,13 +106,19 @@ def _filled(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 def channel_totals(frame: pd.DataFrame) -> list[ChannelTotal]:
-    keys = ("direction", "tariff", "unit")
+    """Rows and total per meter (EAN) and channel: several meters in one file are never summed together."""
+    keys = ("ean", "direction", "tariff", "unit")
     grouped = _filled(frame, keys).groupby(list(keys), sort=True, dropna=False)["quantity"]
     table = grouped.agg(rows="size", total="sum", read="count").reset_index()
     return [
-        ChannelTotal(r.direction, r.tariff, r.unit, int(r.rows), float(r.total), int(r.rows - r.read))
+        ChannelTotal(r.ean, r.direction, r.tariff, r.unit, int(r.rows), float(r.total), int(r.rows - r.read))
         for r in table.itertuples(index=False)
     ]
+
+
+def gap_count(notes: list[Note]) -> int:
+    """The gaps the engine's notes stand for (a note listing one, and the one counting those not listed)."""
+    return sum(note.count for note in notes if note.kind == "gap")
 
 
 def interval_lengths(frame: pd.DataFrame) -> list[tuple[pd.Timedelta, int]]:
@@ -116,21 +135,23 @@ def _series(frame: pd.DataFrame) -> pd.DataFrame:
     return usable.assign(series=usable["ean"] + " " + usable["direction"] + " (" + usable["unit"] + ")")
 
 
-def gaps(frame: pd.DataFrame) -> list[Gaps]:
-    """Per series: how often an interval starts after the one before it ended, and the first such gap."""
-    usable = _series(frame)
-    if usable.empty:
+def doubled(frame: pd.DataFrame) -> list[Doubled]:
+    """Per series of one tariff: the intervals it holds more than once, and the first with its source rows."""
+    keys = [*SERIES, "tariff", "interval_start", "interval_end"]
+    usable = _filled(frame.dropna(subset=["interval_start", "interval_end"]), (*SERIES, "tariff"))
+    twice = usable.loc[usable.duplicated(keys, keep=False)].sort_values([*keys, "source_row"], kind="stable")
+    if twice.empty:
         return []
-    same = usable["series"].eq(usable["series"].shift()).fillna(False).to_numpy(dtype=bool)
-    previous_end = usable["interval_end"].shift()
-    gap = same & (usable["interval_start"] > previous_end).fillna(False).to_numpy(dtype=bool)
+    name = twice["ean"] + " " + twice["direction"] + " " + twice["tariff"] + " (" + twice["unit"] + ")"
     found = []
-    for name, rows in usable.loc[gap].groupby("series", sort=True):
-        first = rows.index[0]
-        found.append(
-            Gaps(str(name), len(rows), previous_end.iloc[first], usable["interval_start"].iloc[first],
-                 int(usable["source_row"].iloc[first]))
-        )
+    for series, rows in twice.assign(series=name).groupby("series", sort=True):
+        first = rows.loc[
+            rows["interval_start"].eq(rows["interval_start"].iloc[0]) & rows["interval_end"].eq(rows["interval_end"].iloc[0])
+        ]
+        found.append(Doubled(
+            str(series), len(rows.drop_duplicates(keys)), rows["interval_start"].iloc[0], rows["interval_end"].iloc[0],
+            len(first), tuple(int(r) for r in first["source_row"].drop_duplicates().head(SHOWN_SOURCE_ROWS)),
+        ))
     return found
 
 

@@ -21,15 +21,11 @@ import pandas as pd
 
 from footprint.errors import InputFileError, UsageError
 from footprint.sources import (
-    energy_overview_xlsx,
     flights_csv,
-    fluvius_csv,
-    liander_csv,
     meter_interval_csv,
     meter_monthly_csv,
     meter_profile,
     mileage_csv,
-    p1mon_xlsx,
     sheets,
     supplier_statement_csv,
     supplier_template,
@@ -85,14 +81,8 @@ FORMATS: Final[list[SourceFormat]] = [
     mileage_csv,
     supplier_statement_csv,
     supplier_template,
-    # Real utility exports (issue "Real provider files"); the xlsx ones only see workbooks.
-    liander_csv,
-    energy_overview_xlsx,
-    # Meter export profiles (footprint/data/meter_profiles): layouts said as data, not code.
+    # Meter export profiles (footprint/data/meter_profiles): every real utility export, as data, not code.
     *meter_profile.builtin_formats(),
-    # Second batch of real exports: Energie Manager Online (site and API), Fluvius, P1mon.
-    fluvius_csv,
-    p1mon_xlsx,
     # Fixed width, without a header line: checked after every format that has one.
     *_profiles("fixed_width"),
 ]
@@ -109,17 +99,18 @@ def detect_format(path: Path, own: Sequence[SourceFormat] = ()) -> SourceFormat:
     """
     head = read_head(path)
     heads = sheets.sheet_heads(path) if head.startswith(sheets.SHEET_HEAD_MARKER) else [head]
-    for each in heads:
-        for fmt in (*own, *FORMATS):
-            if fmt.sniff(each):
-                return fmt
+    for candidates in (own, FORMATS):  # the organisation's own on every sheet before any shipped one
+        for each in heads:
+            for fmt in candidates:
+                if fmt.sniff(each):
+                    return fmt
     raise InputFileError(
         path,
-        "not a known source format: draft a profile for it with `footprint formats suggest "
-        f"{quote_argument(path.name)}`, check it with `footprint formats check PROFILE FILE` and list it "
+        "not a known source format: for a meter export, draft a profile with `footprint formats suggest "
+        f"{quote_argument(str(path))}`, check it with `footprint formats check PROFILE FILE` and list it "
         "under meter_exports.profiles in footprint.yaml (footprint/sources/README.md, 'Your own export in "
-        "ten minutes'); if it is a known format with a different header, force one with --format "
-        f"(known: {', '.join(format_names())})",
+        "ten minutes'); for a fuel-card export, a profile under fuel_cards.profiles ('Fuel-card profiles'); "
+        f"if it is a known format with a different header, force one with --format (known: {', '.join(format_names())})",
     )
 
 

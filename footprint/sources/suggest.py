@@ -17,6 +17,7 @@ from typing import Final
 
 import pandas as pd
 
+from footprint.errors import InputFileError
 from footprint.sources.meter_eans import own_eans
 from footprint.sources.suggest_channels import (
     Context,
@@ -26,6 +27,7 @@ from footprint.sources.suggest_channels import (
     listed,
     long_channels,
     long_layout,
+    mark_clashes,
     values_kind,
     wide_channels,
 )
@@ -40,6 +42,7 @@ from footprint.sources.suggest_columns import (
     numeric_share,
     peak_column,
     read_words,
+    tokens,
     unit_column,
 )
 from footprint.sources.suggest_table import SampleTable, read_sample
@@ -49,6 +52,8 @@ from footprint.sources.vocabulary import ESTIMATED
 
 _NUMERIC_SHARE: Final = 0.95  # a number column may hold a few unreadable cells (validation quarantines them)
 _SIGNATURE_CHANNELS: Final = 3
+# Header words of a meter's number, which a cumulative profile's meter_column reads (a new meter, a new series).
+_METER_NUMBER_WORDS: Final = frozenset({"meter", "meternummer", "meternr", "serienummer", "serial"})
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,19 @@ def _findings(path: Path, name: str) -> _Findings:
         channels, left_out = long_channels(context, type_name, value_name, type_values, decimal.mark), []
     else:
         channels, left_out = wide_channels(context, numbers, empty, decimal.mark)
+    if not channels:
+        raise InputFileError(
+            path,
+            f"no register column found: none holds numbers in {_NUMERIC_SHARE:.0%} of its filled cells (decimal "
+            f"mark {decimal.mark!r}) and changes; the header: {', '.join(map(repr, table.header))}",
+        )
     values = values_kind(channels, axis.moments)
     for channel in channels:
         describe(context, channel, values[0])
+    mark_clashes(channels)
+    read = {*(c.label for c in channels), *(long[:2] if long else ()), *units, estimated, peak[0] if peak else None}
+    left_out += _unused(table, [n for n in texts if n not in read], [n for n in empty if n not in read],
+                        values[0] == "cumulative")
     return _Findings(
         path, name, table, decimal, axis, values, channels, left_out,
         (long[0], long[1]) if long is not None else None, eans, estimated,
@@ -142,6 +157,20 @@ def _estimated_column(table: SampleTable, names: list[str]) -> str | None:
         if values and all(v.casefold() in ESTIMATED for v in values):
             return name
     return None
+
+
+def _unused(table: SampleTable, texts: list[str], empty: list[str], cumulative: bool) -> list[Remark]:
+    """A remark for each column the draft does not read, and the meter number a cumulative profile may need."""
+    remarks = []
+    for name in texts:
+        values = distinct_words(table, name, limit=3)
+        shown = f"e.g. {', '.join(map(repr, values))}" if values else "many different values"
+        if cumulative and _METER_NUMBER_WORDS & set(tokens(name)):
+            remarks.append(Remark(f"TODO: column {name!r} ({shown}) may be the meter's number: if a new number means "
+                                  f"a new meter, add meter_column: {name!r} beside values"))
+        else:
+            remarks.append(Remark(f"column {name!r} holds text ({shown}): not read"))
+    return remarks + [Remark(f"column {name!r} is empty in every row: not read") for name in empty]
 
 
 def _heading(found: _Findings) -> list[str]:
@@ -165,6 +194,11 @@ def _table_entries(found: _Findings) -> list[Entry]:
     signature = list(dict.fromkeys([*found.axis.used, *named]))
     why = "the header names that identify this layout: a file's header holds them all"
     entries.append(Key("signature", signature, why))
+    if found.axis.words is not None:
+        column, words = found.axis.words
+        drop = [[Key("column", column), Key("values", list(words))]]
+        why = f"GUESS: rows whose {column!r} holds {listed(list(words))}, a word where a time belongs: a totals line"
+        entries.append(Key("drop_rows", drop, why))
     entries += [
         Remark(f"TODO: the header names {repeated!r} twice (ignoring case and punctuation): only the first is read")
         for repeated in table.left_out
@@ -177,12 +211,15 @@ def _ean_entries(found: _Findings) -> tuple[list[Entry], bool]:
     entries: list[Entry] = []
     valid = [column for column in found.eans.values() if column.valid]
     if valid:
-        why = f"GUESS: 18-digit codes with valid check digits, e.g. {valid[0].shown}"
+        why = f"GUESS: 18-digit codes with valid check digits, e.g. {valid[0].codes[0]}"
         entries.append(Key("ean", [Key("column", valid[0].name, why)]))
     entries += [
-        Remark(f"TODO: column {column.name!r} holds 18-digit codes that fail their check digit (e.g. {column.shown}): "
-               "placeholders, not EANs; give the EAN with --ean")
-        for column in found.eans.values() if not column.valid
+        Remark(f"TODO: column {column.name!r} also holds codes that fail their check digit (e.g. {column.failing[0]}): "
+               "placeholders; their rows take the EAN given with --ean, and are quarantined without one")
+        if column.valid else
+        Remark(f"TODO: column {column.name!r} holds 18-digit codes that fail their check digit (e.g. "
+               f"{column.failing[0]}): placeholders, not EANs; give the EAN with --ean")
+        for column in found.eans.values() if column.failing
     ]
     labelled = [
         (label, value) for label, value in found.table.cells.preamble.items()

@@ -6,7 +6,8 @@ cells are numbers; when no header does, every number column that changes is one,
 column whose few values hold such words (Fluvius' Register: "Offtake Day") makes a long layout, a
 channel per value. The carrier comes from the header's word, else the unit (m3 is gas), the EANs'
 numbering, the file's name, a feed-in word or a tariff pair (only electricity has those); a unit
-nothing names stays a TODO, never a default.
+nothing names stays a TODO, never a default. Two channels that come out the same (carrier, direction,
+tariff, unit) would count the same use twice: both get a TODO.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import pandas as pd
 
 from footprint.sources.meter_eans import carrier_by_prefix
 from footprint.sources.suggest_columns import (
+    OBIS_WORD,
     EanColumn,
     Trend,
     Words,
     read_words,
+    reading_word,
     tokens,
     trend,
     type_column_score,
@@ -32,10 +35,10 @@ from footprint.sources.suggest_yaml import Entry, Key, Remark
 from footprint.sources.vocabulary import PEAK_FLAGS
 
 TODO: Final = "TODO"
+_OBIS_SAYS: Final = {"1": "taken from the grid", "2": "fed back to the grid"}
 _VALUE_WORDS: Final = frozenset(
     {"value", "waarde", "volume", "verbruik", "hoeveelheid", "quantity", "usage", "consumption", "stand", "reading"}
 )
-_TOTAL_WORDS: Final = frozenset({"totaal", "total"})
 
 
 @dataclass
@@ -46,6 +49,7 @@ class SuggestedChannel:
     words: Words
     values: np.ndarray
     rows: np.ndarray | None = None  # long layout: the rows of this type value
+    reading: str | None = None  # a header word that calls it a meter reading (meterstand, stand, reading)
     notes: dict[str, str] = field(default_factory=dict)
     keys: dict[str, object] = field(default_factory=dict)
 
@@ -93,17 +97,23 @@ def wide_channels(
             filled = values[np.isfinite(values)]
             if len(filled) > 1 and np.all(filled == filled[0]):
                 left.append(Remark(f"GUESS: column {n!r} is {filled[0]:g} in every row: a flag or factor, not a "
-                                   "register; left out"))
+                                   "register; left out (a factor the readings are multiplied by is a scale_column)"))
             else:
                 chosen.append(n)
     else:
-        chosen = worded
+        chosen = [n for n in worded if read_words(n).net is None]
         for n in numbers:
             if n not in worded:
                 left.append(Remark(f"TODO: column {n!r} holds numbers but names no unit, direction, tariff or carrier: "
                                    "left out (add a channel for it if it is a meter register)"))
-    channels = [SuggestedChannel(n, read_words(n), table.numbers(n, mark)) for n in chosen]
-    totals = [c for c in channels if c.words.tariff and c.words.tariff[1] in _TOTAL_WORDS]
+        for n in (n for n in worded if n not in chosen):
+            left.append(Remark(
+                f"{'GUESS' if chosen else 'TODO'}: column {n!r} is a net column ({read_words(n).net}): one direction "
+                "minus the other, left out" + (" (its directions are read from their own columns)" if chosen else
+                                               "; a profile reads each direction from its own column")
+            ))
+    channels = [SuggestedChannel(n, read_words(n), table.numbers(n, mark), reading=reading_word(n)) for n in chosen]
+    totals = [c for c in channels if c.words.total]
     for total in totals:
         direction = total.words.direction[0] if total.words.direction else None
         split = [c for c in channels if c is not total and c.words.tariff and c.words.tariff[0] != "single"
@@ -127,30 +137,62 @@ def long_channels(
     for value in values:
         rows = np.flatnonzero(types.eq(value).fillna(False).to_numpy(dtype=bool))
         words = read_words(value)
-        channels.append(SuggestedChannel(value, replace(words, unit=words.unit or header_unit), numbers, rows))
+        reading = reading_word(value) or reading_word(value_name)
+        channels.append(SuggestedChannel(value, replace(words, unit=words.unit or header_unit), numbers, rows, reading))
     return channels
 
 
 def values_kind(channels: list[SuggestedChannel], moments: pd.Series) -> tuple[str, str]:
-    """usage or cumulative, from each channel's trend; the channels that decide are named."""
+    """usage or cumulative, from each channel's numbers and its header's reading word; the channels that decide
+    are named, and a header that calls a column a reading whose numbers say usage is a TODO."""
     trends: list[tuple[SuggestedChannel, Trend]] = [(c, trend(moments, c.values, c.rows)) for c in channels]
-    counters = [(c.label, t.why) for c, t in trends if t.cumulative]
+    counters = [(c.label, t.why + (f"; its header says {c.reading!r}" if c.reading else "")) for c, t in trends
+                if t.cumulative]
     usage = [(c.label, t.why) for c, t in trends if t.cumulative is False]
-    if counters and not usage:
-        return "cumulative", (
-            f"GUESS: {listed([c[0] for c in counters])} never fall in time order and are large next to their rises "
-            f"({counters[0][0]!r}: {counters[0][1]}): meter readings; the usage is the rise between two readings"
+    worded = [(c.label, f"its header says {c.reading!r}") for c, t in trends if c.reading and t.cumulative is None]
+    disagree = [(c.label, c.reading, t.why) for c, t in trends if c.reading and t.cumulative is False]
+    if disagree:
+        label, word, why = disagree[0]
+        return "usage", (
+            f"TODO: the header {label!r} says {word!r} (a meter reading), but its values {why}: usage per interval "
+            "by the numbers; cumulative if they are readings (check the export)"
         )
-    if usage and not counters:
+    readings = counters + worded
+    if readings and not usage:
+        said = [f"{label!r}: {why}" for label, why in (counters[:1] + worded[:1])]
+        return "cumulative", (
+            f"GUESS: {listed([c[0] for c in readings])} are meter readings ({'; '.join(said)}); the usage is the rise "
+            "between two readings"
+        )
+    if usage and not readings:
         return "usage", (
             f"GUESS: {listed([u[0] for u in usage])} rise and fall ({usage[0][0]!r} {usage[0][1]}): usage per interval"
         )
-    if counters and usage:
+    if readings and usage:
         return "usage", (
-            f"TODO: {listed([c[0] for c in counters])} look like meter readings but {listed([u[0] for u in usage])} "
+            f"TODO: {listed([c[0] for c in readings])} look like meter readings but {listed([u[0] for u in usage])} "
             "like usage; a profile holds one kind: keep the channels of one kind"
         )
     return "usage", "TODO: no channel has values that tell usage from readings: usage or cumulative?"
+
+
+def mark_clashes(channels: list[SuggestedChannel]) -> None:
+    """A TODO on each channel that reads as the same carrier, direction, tariff and unit as another: the profile
+    would count the same use twice (two meters' columns, a total beside its parts, tariffs no word told apart)."""
+    def key(channel: SuggestedChannel) -> tuple[str, ...]:
+        tariff = channel.keys.get("tariff")
+        return tuple(str(channel.keys.get(k)) for k in ("carrier", "direction", "unit")) + (
+            str(tariff) if isinstance(tariff, str) else "by column",
+        )
+
+    keys = [key(c) for c in channels]
+    for channel, own in zip(channels, keys, strict=True):
+        others = [c.label for c, k in zip(channels, keys, strict=True) if k == own and c is not channel]
+        if others:
+            channel.notes["clash"] = (
+                f"TODO: reads as the same carrier, direction, tariff and unit as {listed(others)}: the use would "
+                "count twice; tell them apart (the tariff?) or leave one out"
+            )
 
 
 def listed(names: list[str]) -> str:
@@ -171,7 +213,17 @@ def describe(context: Context, channel: SuggestedChannel, kind: str) -> None:
     else:
         keys["direction"] = "consumption"
         notes["direction"] = "GUESS: no direction word (levering, teruglevering, returned, ...): consumption"
-    if words.tariff:
+    if words.direction and words.direction[1].startswith(OBIS_WORD):
+        code = words.direction[1].removeprefix(OBIS_WORD).strip()
+        notes["direction"] = f"GUESS: the register code {code} ({_OBIS_SAYS[code[0]]})"
+    if words.tariff and words.tariff[1].startswith(OBIS_WORD):
+        keys["tariff"], notes["tariff"] = words.tariff[0], (
+            f"GUESS: the register code {words.tariff[1].removeprefix(OBIS_WORD).strip()}: "
+            + ("the total of the tariff registers" if words.tariff[0] == "single" else
+               f"tariff {words.tariff[1][-1]}, {words.tariff[0]} as Dutch meters number them (dal is 1, normaal 2); "
+               "Belgian meters may number them the other way round: check")
+        )
+    elif words.tariff:
         keys["tariff"], notes["tariff"] = words.tariff[0], f"GUESS: the word {words.tariff[1]!r}"
     elif context.peak is not None and keys["carrier"] == "electricity":
         column, flags = context.peak
@@ -235,9 +287,10 @@ def channel_entries(channel: SuggestedChannel, long: bool) -> list[Entry]:
     """The channel's keys in the order the shipped profiles write them."""
     notes = channel.notes
     if long:
-        first = Key("when", [channel.label], "GUESS: a value of the type column")
+        first = Key("when", [channel.label], notes.get("clash", "GUESS: a value of the type column"))
     else:
-        first = Key("column", channel.label, notes.get("column"))
+        said = "; ".join(n for n in (notes.get("clash"), notes.get("column")) if n) or None
+        first = Key("column", channel.label, said)
     keys = [first] + [Key(k, channel.keys[k], notes.get(k)) for k in ("carrier", "direction", "tariff", "unit")]
     if "negative" in channel.keys:
         keys.append(Key("negative", True, notes["negative"]))

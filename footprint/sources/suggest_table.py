@@ -1,9 +1,11 @@
 """The table of an export footprint does not know, as `footprint formats suggest` sees it.
 
 A text file's delimiter comes from DuckDB's CSV sniffer (sniff_csv, which weighs every candidate over
-thousands of lines); its header line is the first line of the head whose fields split as the data
-lines below it do (DuckDB takes a preamble line such as `EAN;871...` for the header). A workbook's
-header is the first row of a sheet whose cells are all words, above a row with a number or date.
+thousands of lines), or from the head's own lines when DuckDB cannot tell; its header line is DuckDB's
+when it holds a word and data lines follow it, else the first line of mostly words above data lines
+(DuckDB takes a preamble line such as `EAN;871...` for the header). A name is a word when it holds
+anything but digits and the marks numbers, dates and times are written with: `1.8.1 kWh` and `15min`
+are names, `2024` and `01-01-2024 00:15` are data. A workbook's header row is found the same way.
 The cells are then read by the same code the profile engine reads them with (csv_table, sheets),
 so what suggest concludes about them holds when the draft profile is used.
 """
@@ -40,7 +42,9 @@ from footprint.sources.text_head import (
 )
 
 SNIFF_BYTES: Final = 1 << 20  # what DuckDB's sniffer is shown: a few thousand lines settle a delimiter
-_STARTS_LIKE_DATA: Final = re.compile(r"^\s*[+-]?\d")
+# A data cell: digits with the marks of numbers, dates and times (T and Z of ISO-8601); anything else is a word.
+_DATA_CELL: Final = re.compile(r"[\s\d.,:/+\-TZ]*\d[\s\d.,:/+\-TZ]*")
+_BELOW: Final = 3  # lines under a header candidate that must hold data, not names
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,8 @@ def _named(fields: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _read_text(path: Path) -> SampleTable:
     data = read_text_bytes(path)
     lines = head_lines(decode_head(data[:HEAD_BYTES]))
-    delimiter, duckdb_header = _duckdb_sniff(data, path)
-    header_index, how = _header_index(lines, delimiter, duckdb_header)
+    delimiter, duckdb_header, how = _delimiter(data, path)
+    header_index, where = _header_index(lines, delimiter, duckdb_header)
     if header_index is None:
         raise InputFileError(
             path,
@@ -124,11 +128,29 @@ def _read_text(path: Path) -> SampleTable:
     table = read_table(path, "draft", columns, [Column(name) for name in names], delimiter)
     present = {name: table[name] for name in names}
     cells = ProfileCells(table.source_row, table.header_line, present, ",", table.preamble)
-    return SampleTable(path, "csv", delimiter, None, names, table.header_line, cells, how, repeated)
+    return SampleTable(path, "csv", delimiter, None, names, table.header_line, cells, f"{how}, {where}", repeated)
 
 
-def _duckdb_sniff(data: bytes, path: Path) -> tuple[str, int | None]:
-    """The delimiter DuckDB's sniff_csv finds in the file's first MB (as UTF-8), and its header line index."""
+def _delimiter(data: bytes, path: Path) -> tuple[str, int | None, str]:
+    """The delimiter, DuckDB's header line index (None when DuckDB did not decide), and which route decided:
+    DuckDB's when it splits the head's lines, else the head's own count."""
+    lines = [line for line in head_lines(decode_head(data[:HEAD_BYTES])) if line.strip()]
+    found = _duckdb_sniff(data, path)
+    if found is not None:
+        delimiter, header = found
+        if 2 * sum(delimiter in line for line in lines) > len(lines):
+            return delimiter, header, f"delimiter {delimiter!r} by DuckDB's sniff_csv"
+    delimiter = _own_delimiter(lines)
+    said = "could not tell" if found is None else f"chose {found[0]!r}, which splits too few of the first lines"
+    return delimiter, None, (
+        f"delimiter {delimiter!r}: it splits the most of the first lines the same number of ways (DuckDB's "
+        f"sniff_csv {said})"
+    )
+
+
+def _duckdb_sniff(data: bytes, path: Path) -> tuple[str, int | None] | None:
+    """The delimiter DuckDB's sniff_csv finds in the file's first MB (as UTF-8) and its header line index;
+    None when it finds no one-character delimiter."""
     cut = data[:SNIFF_BYTES]
     if len(data) > SNIFF_BYTES and b"\n" in cut:
         cut = cut[: cut.rindex(b"\n") + 1]
@@ -141,16 +163,15 @@ def _duckdb_sniff(data: bytes, path: Path) -> tuple[str, int | None]:
                     "SELECT Delimiter, HasHeader, SkipRows FROM sniff_csv(?)", [str(head)]
                 ).fetchone()
     except duckdb.Error:
-        found = None
+        return None
     if found is None or len(found[0]) != 1:
-        return _own_delimiter(data), None
+        return None
     delimiter, has_header, skip_rows = found
     return delimiter, int(skip_rows) if has_header else None
 
 
-def _own_delimiter(data: bytes) -> str:
+def _own_delimiter(lines: Sequence[str]) -> str:
     """When DuckDB cannot tell: the separator splitting the most head lines the same number of ways."""
-    lines = [line for line in head_lines(decode_head(data[:HEAD_BYTES])) if line.strip()]
 
     def steady(separator: str) -> tuple[int, int]:
         counts = Counter(len(split_fields(line, separator)) for line in lines)
@@ -160,47 +181,50 @@ def _own_delimiter(data: bytes) -> str:
     return max(SEPARATORS, key=steady)
 
 
+def _is_word(cell: str) -> bool:
+    """A cell that is a name: anything but digits and the marks of numbers, dates and times."""
+    text = cell.strip()
+    return bool(text) and not _DATA_CELL.fullmatch(text)
+
+
+def _names_above_data(rows: Sequence[Sequence[str]], index: int, most: bool) -> bool:
+    """Whether row `index` is a header: two or more cells, mostly words (`most`) or at least one, and the
+    next few rows of two or more cells each hold data and fewer words than it."""
+    filled = [c for c in rows[index] if c.strip()]
+    words = sum(_is_word(c) for c in filled)
+    if len(filled) < 2 or not words or (most and 2 * words <= len(filled)):
+        return False
+    below = [r for r in rows[index + 1 :] if sum(bool(c.strip()) for c in r) >= 2][:_BELOW]
+    return bool(below) and all(
+        sum(_is_word(c) for c in r) < words and any(c.strip() and not _is_word(c) for c in r) for r in below
+    )
+
+
 def _header_index(lines: Sequence[str], delimiter: str, duckdb_header: int | None) -> tuple[int | None, str]:
-    """The header line: DuckDB's when it splits like the data lines below it, else the first line of words
-    that does (a preamble above the table)."""
-    widths = [len(split_fields(line, delimiter)) if line.strip() else 0 for line in lines]
-    body = [w for w in widths if w > 1]
+    """The header line: DuckDB's when it holds a word and data lines follow it, else the first line of mostly
+    words above data lines (a preamble above the table)."""
+    rows = [split_fields(line, delimiter) if line.strip() else [] for line in lines]
+    body = [len(r) for r in rows if len(r) > 1]
     if not body:
         return None, ""
     usual = Counter(body).most_common(1)[0][0]
 
-    def header_like(index: int) -> bool:
-        fields = [f.strip() for f in split_fields(lines[index], delimiter)]
-        words = [f for f in fields if f]
-        below = [i for i in range(index + 1, len(lines)) if widths[i] > 1][:1]
-        data_below = bool(below) and any(_STARTS_LIKE_DATA.match(f) for f in split_fields(lines[below[0]], delimiter))
-        return (
-            widths[index] >= usual - 1
-            and len(words) >= 2
-            and not any(_STARTS_LIKE_DATA.match(w) for w in words)
-            and data_below
-        )
+    def fits(index: int) -> bool:
+        return len(rows[index]) >= usual - 1
 
-    where = f"delimiter {delimiter!r} by DuckDB's sniff_csv"
-    if duckdb_header is not None and duckdb_header < len(lines) and header_like(duckdb_header):
-        return duckdb_header, f"{where}, header on line {duckdb_header + 1}"
-    found = next((i for i in range(len(lines)) if header_like(i)), None)
-    return found, f"{where}, header on line {(found or 0) + 1}: the first line of names above the data lines"
+    at = duckdb_header
+    if at is not None and at < len(lines) and fits(at) and _names_above_data(rows, at, most=False):
+        return at, f"header on line {at + 1} as DuckDB says: names above data lines"
+    found = next((i for i in range(len(lines)) if fits(i) and _names_above_data(rows, i, most=True)), None)
+    return found, f"header on line {(found or 0) + 1}: the first line of mostly names above the data lines"
 
 
 # --- workbooks -----------------------------------------------------------------------------------
 
 
 def _sheet_header(rows: Sequence[Sequence[str]]) -> int | None:
-    """The first row of two or more words (nothing starting like a number or date) above a row of data."""
-    for index, cells in enumerate(rows[:-1]):
-        words = [c for c in cells if c.strip()]
-        if len(words) < 2 or any(_STARTS_LIKE_DATA.match(w) for w in words):
-            continue
-        below = next((r for r in rows[index + 1 :] if any(c.strip() for c in r)), None)
-        if below is not None and any(_STARTS_LIKE_DATA.match(c) for c in below):
-            return index
-    return None
+    """The first row of two or more cells, mostly words, above rows of data (see _names_above_data)."""
+    return next((i for i in range(len(rows) - 1) if _names_above_data(rows, i, most=True)), None)
 
 
 def _read_workbook(path: Path) -> SampleTable:
@@ -221,5 +245,5 @@ def _read_workbook(path: Path) -> SampleTable:
     present: dict[str, pd.Series | pa.Array] = {n: body[positions[n]].reset_index(drop=True) for n in names}
     preamble = {normalise_name(row[0]): row[1].strip() for row in rows[:header] if len(row) >= 2 and row[0]}
     cells = ProfileCells(source_row, header + 1, present, ",", preamble)
-    how = f"sheet {name!r}, header on row {header + 1}: the first row of names above a row of data"
+    how = f"sheet {name!r}, header on row {header + 1}: the first row of mostly names above rows of data"
     return SampleTable(path, "xlsx", ";", name, names, header + 1, cells, how, repeated)

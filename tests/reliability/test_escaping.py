@@ -187,3 +187,11 @@ def test_slack_text_cut_to_its_limit_keeps_whole_entities() -> None:
 
     assert payload["blocks"][0]["text"]["text"] == "[footprint] " + "&lt;" * 34
     assert payload["blocks"][1]["text"]["text"] == "&lt;" * 40
+
+
+def test_invisible_layout_characters_are_shown_as_codes() -> None:
+    """A bidi override shows a name reversed and U+2028 breaks a line in some terminals and mail clients."""
+    from footprint.visible import one_line, visible
+
+    assert one_line("Shell\u202eUtrecht\u2028next") == "Shell\\u202eUtrecht\\u2028next"
+    assert visible("a\tb\n\u200bc\ufeff") == "a\tb\n\\u200bc\\ufeff"  # footprint's own tab and line break stay

@@ -17,13 +17,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from footprint.sources import (
-    energy_overview_xlsx,
-    liander_csv,
-)
 from footprint.sources.meter_profile import builtin_format
 
+energy_overview_xlsx = builtin_format("energy_overview_xlsx")
 greenchoice_csv = builtin_format("greenchoice_csv")
+liander_csv = builtin_format("liander_csv")
 slimmemeterportal_xlsx = builtin_format("slimmemeterportal_xlsx")
 
 SAMPLES = Path(__file__).parent / "real_samples"

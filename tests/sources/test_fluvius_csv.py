@@ -15,9 +15,11 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import fluvius_csv
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format
 from footprint.sources.text_head import read_head
+
+fluvius_csv = builtin_format("fluvius_csv")
 
 SAMPLES = Path(__file__).parent / "real_samples" / "Fluvius"
 ELECTRICITY = SAMPLES / "Consumption_history_electricity_541448820052377134_20231022_20250426_15 minute totals.csv"
@@ -65,7 +67,7 @@ def _day(frame: pd.DataFrame) -> pd.Series:
 def test_detected_from_content_and_claimed_by_no_other_format(path: Path, tmp_path: Path) -> None:
     anonymous = tmp_path / "export.bin"
     anonymous.write_bytes(path.read_bytes())
-    assert detect_format(anonymous) is fluvius_csv
+    assert detect_format(anonymous).NAME == "fluvius_csv"
     head = read_head(anonymous)
     assert [fmt.NAME for fmt in FORMATS if fmt.sniff(head)] == ["fluvius_csv"]
 
@@ -208,7 +210,7 @@ def test_the_dutch_export_is_read_too(tmp_path: Path) -> None:
         "kWh;Geschat\n",
         encoding="utf-8",
     )
-    assert detect_format(path) is fluvius_csv
+    assert detect_format(path).NAME == "fluvius_csv"
     frame, notes = fluvius_csv.read_with_report(path, ean=ELECTRICITY_EAN)
     got = [(r.source_row, r.direction, r.tariff, r.quantity, r.estimated) for r in frame.itertuples()]
     assert got == [(3, "consumption", "high", 0.067, False), (4, "feed_in", "low", 0.001, True)]
@@ -250,6 +252,11 @@ def test_an_unknown_register_word_is_refused(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     frame, notes = fluvius_csv.read_with_report(path, ean=ELECTRICITY_EAN)
-    assert frame["direction"].tolist()[0] == "consumption" and pd.isna(frame["tariff"].iloc[0])
-    assert pd.isna(frame["direction"].iloc[1]) and pd.isna(frame["tariff"].iloc[1])
-    assert len([n for n in notes if n.kind == "unknown_word"]) == 2
+    # A register no channel lists keeps its row, its figure as written, with unit, direction and tariff empty.
+    assert frame["quantity"].tolist() == [0.1, 0.2]
+    assert frame[["unit", "direction", "tariff"]].isna().all().all()
+    unknown = [n for n in notes if n.kind == "unknown_word"]
+    assert [(n.row, "'Offtake Peak hour'" in n.message, "'Export Night'" in n.message) for n in unknown] == [
+        (2, True, False),
+        (3, False, True),
+    ]

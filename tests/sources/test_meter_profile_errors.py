@@ -3,6 +3,7 @@ message naming the profile key and the line, in the profile or in the file, and 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,8 @@ def test_no_ean_names_the_ean_key_and_the_routes(tmp_path: Path) -> None:
     ("profile_text", "export_text", "expected"),
     [
         (PROFILE, EXPORT.replace(";Injectie", ";Teruglevering"), "channels.1.column"),
-        (PROFILE.replace("    unit: kWh\n  - column: Injectie", "    unit: kWhh\n  - column: Injectie"), EXPORT, "unit"),
+        (PROFILE.replace("    unit: kWh\n  - column: Injectie", "    unit: kWhh\n  - column: Injectie"), EXPORT,
+         "key channels.0.unit"),
         (PROFILE.replace('"%d-%m-%Y %H:%M"', '"%Y-%m-%d %H:%M"'), EXPORT, "time.formats"),
     ],
 )
@@ -111,3 +113,30 @@ def test_formats_check_prints_one_message_and_no_traceback(
     )
     assert result.exit_code == 2, result.output
     assert expected in result.output and "Traceback" not in result.output
+
+
+def test_a_wrong_word_names_its_key_with_the_alternatives_and_no_class_names(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, PROFILE.replace("    direction: consumption\n", "    direction: consumption\n    tariff: peak\n", 1))
+    with pytest.raises(ConfigError) as caught:
+        profile_format(profile)
+    message = str(caught.value)
+    assert "key channels.0.tariff (line 19)" in message
+    assert "'low', 'high' or 'single'" in message and "TariffColumn" not in message
+    assert message.count("channels.0.tariff") == 1
+
+
+def test_a_profile_of_nested_aliases_is_refused_at_once(tmp_path: Path) -> None:
+    """Aliases of aliases make a few hundred bytes into millions of nodes: the key lines walk each node once."""
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefg", "bcdefgh", strict=True)]
+    profile = _profile(tmp_path, "\n".join(lines) + "\nname: bomb\n")
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="keys description, source, table, time, values, channels: Field required"):
+        profile_format(profile)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_line_longer_than_a_read_block_is_one_message(tmp_path: Path) -> None:
+    export = _export(tmp_path, EXPORT + "x" * 3_000_000 + "\n")
+    with pytest.raises(InputFileError, match="a line is longer than 1 MiB"):
+        profile_format(_profile(tmp_path)).read(export, ean="871687120000000004")

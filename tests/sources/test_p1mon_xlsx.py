@@ -19,10 +19,12 @@ from python_calamine import CalamineWorkbook
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import p1mon_xlsx, sheets
+from footprint.sources import sheets
+from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format
 from footprint.sources.text_head import read_head
 
+p1mon_xlsx = builtin_format("p1mon_xlsx")
 SAMPLE = Path(__file__).parent / "real_samples" / "P1mon" / "e_historie.db.xlsx"
 ELECTRICITY_EAN = "871687120000000004"
 GAS_EAN = "871687140000000002"
@@ -71,7 +73,7 @@ def _consecutive_pairs(months: list[dict]) -> list[tuple[dict, dict]]:
 def test_detected_from_content_and_claimed_by_no_other_format(tmp_path: Path) -> None:
     anonymous = tmp_path / "export.bin"
     anonymous.write_bytes(SAMPLE.read_bytes())
-    assert detect_format(anonymous) is p1mon_xlsx
+    assert detect_format(anonymous).NAME == "p1mon_xlsx"
     heads = sheets.sheet_heads(anonymous)
     claims = [(index, fmt.NAME) for index, head in enumerate(heads) for fmt in FORMATS if fmt.sniff(head)]
     names = CalamineWorkbook.from_path(str(anonymous)).sheet_names
@@ -80,18 +82,17 @@ def test_detected_from_content_and_claimed_by_no_other_format(tmp_path: Path) ->
     assert sheets.data_sheet_name(anonymous, p1mon_xlsx.sniff) == "e_history_maand"  # lineage names it
 
 
-def test_exactly_the_monthly_sheet_is_read_and_the_others_are_named(parsed: tuple[pd.DataFrame, list]) -> None:
-    _, notes = parsed
-    choice = [n.message for n in notes if n.kind == "sheet_choice"]
-    assert len(choice) == 1
-    assert choice[0].startswith("read sheet e_history_maand, one row per month; not read: ")
-    for name, first in [
-        ("e_history_dag", "2023-12-06 00:00:00"),
-        ("e_history_jaar", "2019-01-01 00:00:00"),
-        ("e_history_min", "2024-02-01 11:02:00"),
-        ("e_history_uur", "2021-03-03 12:00:00"),
-    ]:
-        assert f"{name} (from {first})" in choice[0]
+def test_exactly_the_monthly_sheet_is_read(parsed: tuple[pd.DataFrame, list], months: list[dict]) -> None:
+    """The five sheets share one header, so only the monthly rows tell e_history_maand apart; its rows,
+    and no other sheet's, are read. (The module this profile replaced also noted the sheets left out;
+    the profile names the one it reads, table.sheet, and gives no such note.)"""
+    frame, notes = parsed
+    workbook = CalamineWorkbook.from_path(str(SAMPLE))
+    headers = {name: workbook.get_sheet_by_name(name).to_python(nrows=1)[0][:3] for name in workbook.sheet_names}
+    assert len(headers) == 5 and all(h == ["TIMESTAMP", "VERBR_KWH_181", "VERBR_KWH_182"] for h in headers.values())
+    assert sorted(set(frame["source_row"])) == [m["row"] for m in months[1:]] == list(range(3, 59))
+    assert p1mon_xlsx.profile.table.sheet == "e_history_maand"
+    assert "sheet_choice" not in {n.kind for n in notes}
 
 
 def test_usage_is_the_difference_of_each_register_between_consecutive_months(
@@ -158,11 +159,16 @@ def test_a_missing_month_and_a_counter_reset_are_refused_not_guessed(
     refused = frame[frame["quantity"].isna()]
     assert sorted(set(refused["source_row"])) == [9, 44]  # January 2020 and January 2023
     assert set(refused["unit"]) == {"kWh"}
-    spans = [(n.row, n.message) for n in notes if n.kind == "spans_months"]
-    assert [row for row, _ in spans] == [9, 44]
-    assert "from 01-12-2022 to 01-02-2023" in spans[1][1]
-    resets = [n for n in notes if n.kind == "counter_reset"]
-    assert {n.row for n in resets} == {9} and "1411.78 is lower than 1542.46" in resets[0].message
+    # One note per register and interval: January 2020's feed-in registers (its consumption registers fell,
+    # below) and all four of January 2023.
+    spans = sorted((n.row, n.message.split(":")[0]) for n in notes if n.kind == "spans_months")
+    assert spans == [(9, "GELVR_KWH_281"), (9, "GELVR_KWH_282")] + [(44, name) for name in sorted(REGISTERS)]
+    january_2023 = next(n.message for n in notes if n.kind == "spans_months" and n.row == 44)
+    assert "from 01-12-2022 00:00+01:00 (row 43) to 01-02-2023 00:00+01:00" in january_2023
+    # 1411.779 < 1542.463 (VERBR_KWH_181) and 950.667 < 1285.66 (VERBR_KWH_182): a counter reset, not usage.
+    resets = sorted((n.row, n.message.split(":")[0]) for n in notes if n.kind == "counter_reset")
+    assert resets == [(9, "VERBR_KWH_181"), (9, "VERBR_KWH_182")]
+    assert all("lower than the one before" in n.message for n in notes if n.kind == "counter_reset")
 
 
 def test_gas_zero_after_real_readings_is_not_usage(parsed: tuple[pd.DataFrame, list], months: list[dict]) -> None:
@@ -178,6 +184,7 @@ def test_gas_zero_after_real_readings_is_not_usage(parsed: tuple[pd.DataFrame, l
     assert set(gas["ean"]) == {GAS_EAN} and set(frame[frame["unit"] == "kWh"]["ean"]) == {ELECTRICITY_EAN}
     zero = [n for n in notes if n.kind == "no_readings"]
     assert len(zero) == 1 and zero[0].row == 8 and "after 289.516 on row 7" in zero[0].message
+    assert "VERBR_GAS_2421 is 0 on 51 rows" in zero[0].message  # rows 8 to 58
 
 
 def test_register_181_is_the_low_tariff(months: list[dict]) -> None:
@@ -238,22 +245,22 @@ def test_a_meter_without_gas_needs_one_ean_and_the_year_sheet_is_never_read(tmp_
             ],
         },
     )
-    assert detect_format(path) is p1mon_xlsx
+    assert detect_format(path).NAME == "p1mon_xlsx"
     frame, notes = p1mon_xlsx.read_with_report(path, ean=ELECTRICITY_EAN)
-    got = [(r.source_row, r.direction, r.tariff, r.quantity) for r in frame.itertuples()]
+    order = {key: i for i, key in enumerate(REGISTERS.values())}  # in row order, each row's registers in column order
+    rows = sorted(frame.itertuples(), key=lambda r: (r.source_row, order[(r.direction, r.tariff)]))
+    got = [(r.source_row, r.direction, r.tariff, r.quantity) for r in rows]
     assert got[:4] == [(3, "consumption", "low", 10), (3, "consumption", "high", 7),
                        (3, "feed_in", "low", 0), (3, "feed_in", "high", 1.5)]
     assert got[4:6] == [(4, "consumption", "low", 10), (4, "consumption", "high", 8)]
     assert set(frame["unit"]) == {"kWh"}
-    zero_gas = (
-        "VERBR_GAS_2421 is 0 on 3 rows (first on row 2, 01-2024): P1mon's value when the telegram has no gas "
-        "reading (no gas meter on the P1 port), not the meter's state; those rows give no gas usage"
+    no_gas = (
+        "VERBR_GAS_2421: 0 in every row, the logger's value when it has no gas reading: no gas meter here, so no rows"
     )
-    no_gas = "no gas readings in this sheet: no gas rows"
-    assert [n.message for n in notes if n.kind == "no_readings"] == [zero_gas, no_gas]
-    # The empty GELVR_KWH_281 of March is no reading: the next row would take it; here it is the last.
+    assert [n.message for n in notes if n.kind == "no_readings"] == [no_gas]
+    # The empty GELVR_KWH_281 of March is no reading (no row, as every profile reads an empty cell): the
+    # next row would take its usage; here it is the last.
     assert (4, "feed_in", "low") not in {(r, d, t) for r, d, t, _ in got}
-    assert any(n.kind == "skipped_reading" and n.row == 4 for n in notes)
     assert np.isclose(frame["quantity"].sum(), 10 + 7 + 0 + 1.5 + 10 + 8 + 0.5)
 
 
@@ -262,5 +269,5 @@ def test_a_workbook_without_the_monthly_sheet_is_not_this_format(tmp_path: Path)
                                                    ["2024-01-01 00:00:00", 2, 2, 0, 0, 2, 0, 0, 0]]})
     with pytest.raises(InputFileError, match="not a known source format"):
         detect_format(path)
-    with pytest.raises(InputFileError, match="no sheet of monthly P1mon readings"):
+    with pytest.raises(InputFileError, match="no sheet 'e_history_maand' \\(the workbook has 'e_history_jaar'\\)"):
         p1mon_xlsx.read(path, ean=ELECTRICITY_EAN)

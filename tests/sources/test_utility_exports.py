@@ -20,17 +20,15 @@ import pytest
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import (
-    energy_overview_xlsx,
-    liander_csv,
-)
 from footprint.sources.cell_times import dutch_instant, instant
 from footprint.sources.convert import parse_file
 from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import FORMATS, detect_format, get_format
 
+energy_overview_xlsx = builtin_format("energy_overview_xlsx")
 engie_csv = builtin_format("engie_csv")
 greenchoice_csv = builtin_format("greenchoice_csv")
+liander_csv = builtin_format("liander_csv")
 slimmemeterportal_xlsx = builtin_format("slimmemeterportal_xlsx")
 
 SAMPLES = Path(__file__).parent / "real_samples"
@@ -409,7 +407,9 @@ def test_liander_meter_replacement_and_counter_reset_start_new_series_and_are_re
     assert "E001" in replaced.message and "E002" in replaced.message and "reading1" in replaced.message
     assert kinds.count(("meter_replaced", 4)) == 1  # one note for all registers of the replaced meter
     reset = next(n for n in notes if n.kind == "counter_reset")
-    assert "0.5 is lower than 2.2" in reset.message
+    # reading1 falls from 2.2 (row 5, 04-03) to 0.5 (row 6, 05-03): the note names both rows' readings.
+    assert reset.message.startswith("reading1: from 04-03-2024 00:00+01:00 (row 5) to 05-03-2024")
+    assert "lower than the one before" in reset.message
     # Where the usage columns are filled, the differences agree with them.
     assert low.loc[[3, 5, 7, 8], "quantity"].tolist() == pytest.approx([3, 2, 1, 1])
 
@@ -546,7 +546,7 @@ def test_a_workbook_no_format_knows_lists_the_formats_and_how_to_add_one(tmp_pat
     for fmt in FORMATS:
         assert fmt.NAME in caught.value.reason
     assert "footprint/sources/README.md" in caught.value.reason
-    assert "footprint formats suggest overzicht.xlsx" in caught.value.reason
+    assert f"footprint formats suggest {path}" in caught.value.reason
 
 
 # --- cells and layouts the samples do not show --------------------------------------------------

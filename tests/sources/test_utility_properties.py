@@ -23,16 +23,14 @@ from hypothesis import strategies as st
 
 from footprint import schemas
 from footprint.errors import InputFileError
-from footprint.sources import (
-    energy_overview_xlsx,
-    liander_csv,
-)
 from footprint.sources.meter_eans import EanOption
 from footprint.sources.meter_profile import builtin_format
 from footprint.sources.registry import detect_format
 
+energy_overview_xlsx = builtin_format("energy_overview_xlsx")
 engie_csv = builtin_format("engie_csv")
 greenchoice_csv = builtin_format("greenchoice_csv")
+liander_csv = builtin_format("liander_csv")
 slimmemeterportal_xlsx = builtin_format("slimmemeterportal_xlsx")
 
 SAMPLES = Path(__file__).parent / "real_samples"
