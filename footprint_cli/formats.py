@@ -20,6 +20,7 @@ from footprint.errors import ConfigError, FootprintError, InputFileError, UsageE
 from footprint.sources.meter_eans import Assigned, EanOption
 from footprint.sources.meter_intervals import format_moment
 from footprint.sources.meter_profile import profile_format
+from footprint.sources.meter_profile_schema import NAME_PATTERN
 from footprint.sources.profile_preview import Preview, preview
 from footprint.sources.registry import detect_format, quote_argument
 from footprint.sources.suggest import Draft, suggest_profile
@@ -29,7 +30,7 @@ from footprint_cli.app import console, formats_app, friendly, plain_number
 # Stand-in EANs for a preview of a file that names no meter when none is given (valid check digits,
 # in the electricity and gas ranges of footprint.sources.meter_eans): shown as such, never stored.
 STAND_IN_EANS = Assigned(["electricity=871687120000000004", "gas=871687140000000002"])
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(NAME_PATTERN)
 
 EanArgument = Annotated[
     list[str] | None,

@@ -119,12 +119,13 @@ def read_table(
     columns: Sequence[Column],
     signature: Sequence[Column],
     separator: str = SEPARATOR,
+    encoding: str = "auto",
 ) -> RawTable:
     """Read a `;`-separated (or `separator`-separated) export into text cells keyed by each declared column's header.
 
     Raises InputFileError for whole-file problems: empty, undecodable, no header, a required column missing.
     """
-    data = read_text_bytes(path)
+    data = read_text_bytes(path, encoding)
     if not data.endswith((b"\n", b"\r")):
         data += b"\n"  # pyarrow cannot skip a header line that has no line end (a header-only export)
     lines = head_lines(decode_head(data[:HEAD_BYTES]))

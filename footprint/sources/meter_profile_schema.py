@@ -21,6 +21,7 @@ from footprint.sources.text_head import Column, normalise_key
 from footprint.sources.vocabulary import METER_UNITS
 from footprint.yaml_strict import FrozenModel
 
+NAME_PATTERN: Final = r"^[a-z][a-z0-9_]*$"  # a profile's name: a format name, lower case and _
 Text = Annotated[str, Field(min_length=1)]
 Carrier = Literal["electricity", "gas", "heat"]
 # The carrier a layout leaves open: the EAN the user gives decides (gas=..., or its 871687140 range).
@@ -43,6 +44,8 @@ class TableSpec(FrozenModel):
     type: Literal["csv", "xlsx"] = "csv"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ";"
     decimal: Literal[",", "."] = ","
+    # csv: auto (UTF-8 with or without BOM, else Windows-1252), or what the layout is known to write
+    encoding: Literal["auto", "utf-8", "cp1252"] = "auto"
     sheet: Text | None = None  # xlsx: the sheet's name; else the first sheet whose rows hold the signature
     signature: tuple[Text, ...] = Field(min_length=1)  # header names that identify the layout (any order)
     # ... and at least one of these too, where the register columns vary between files of the layout
@@ -322,7 +325,7 @@ class CrossCheck(FrozenModel):
 class MeterProfile(FrozenModel):
     """A meter export layout as data; see footprint/sources/README.md, "Meter export profiles"."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     description: Text
     source: Text  # where the layout comes from, and the year: a real file, or documentation (then assumed)
     assumed: str | None = None  # what could not be checked against a real file; None when it was

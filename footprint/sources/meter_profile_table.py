@@ -125,7 +125,9 @@ def read_cells(path: Path, profile: MeterProfile) -> ProfileCells:
     """The profile's columns of the file; a missing column or header is an InputFileError naming it."""
     columns = profile.read_columns
     if profile.table.type == "csv":
-        table = read_table(path, profile.name, columns, profile.signature_columns, profile.table.delimiter)
+        table = read_table(
+            path, profile.name, columns, profile.signature_columns, profile.table.delimiter, profile.table.encoding
+        )
         present = {c.header: table[c.header] for c in columns if c.header in table.present}
         cells = ProfileCells(table.source_row, table.header_line, present, profile.table.decimal, table.preamble)
     else:

@@ -59,17 +59,26 @@ def split_fields(line: str, separator: str = SEPARATOR) -> list[str]:
     return next(csv.reader([line], delimiter=separator), [])
 
 
-def _to_utf8(raw: bytes, path: Path) -> bytes:
-    """Exports come as UTF-8 (with or without BOM) or Windows-1252; hand pyarrow plain UTF-8."""
+def _to_utf8(raw: bytes, path: Path, encoding: str = "auto") -> bytes:
+    """Exports come as UTF-8 (with or without BOM) or Windows-1252; hand pyarrow plain UTF-8.
+
+    `encoding` is what a layout declares: `auto` tries UTF-8, then cp1252; `utf-8` refuses anything
+    else (a re-saved export whose accents would come out wrong); `cp1252` reads every byte as cp1252.
+    """
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     if raw.isascii():
         return raw
-    try:
-        raw.decode("utf-8")
-        return raw
-    except UnicodeDecodeError:
-        pass
+    if encoding != "cp1252":
+        try:
+            raw.decode("utf-8")
+            return raw
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8":
+                line = raw.count(b"\n", 0, exc.start) + 1
+                raise InputFileError(
+                    path, f"not UTF-8 text as its layout says: byte 0x{raw[exc.start]:02x}", row=line
+                ) from None
     try:
         return raw.decode("cp1252").encode("utf-8")
     except UnicodeDecodeError as exc:
@@ -167,7 +176,7 @@ def header_sniffer(signature: Sequence[Column]) -> Callable[[str], bool]:
     return lambda head: sniff_header(head, signature)
 
 
-def read_text_bytes(path: Path) -> bytes:
+def read_text_bytes(path: Path, encoding: str = "auto") -> bytes:
     """A text export's bytes as UTF-8 without BOM; empty, binary, undecodable or too long files raise InputFileError."""
     try:
         check_text_lines(path)
@@ -175,7 +184,7 @@ def read_text_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
     _check_text(raw, path)
-    return _to_utf8(raw, path)
+    return _to_utf8(raw, path, encoding)
 
 
 def column_positions(

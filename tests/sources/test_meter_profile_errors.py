@@ -140,3 +140,22 @@ def test_a_line_longer_than_a_read_block_is_one_message(tmp_path: Path) -> None:
     export = _export(tmp_path, EXPORT + "x" * 3_000_000 + "\n")
     with pytest.raises(InputFileError, match="a line is longer than 1 MiB"):
         profile_format(_profile(tmp_path)).read(export, ean="871687120000000004")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "outcome"),
+    [("auto", None), ("cp1252", None), ("utf-8", "not UTF-8 text as its layout says")],
+)
+def test_the_declared_encoding_is_the_one_read(tmp_path: Path, encoding: str, outcome: str | None) -> None:
+    """A cp1252 export (é as byte 0xe9) reads under auto and cp1252; a layout that says utf-8 refuses it."""
+    profile = _profile(tmp_path, PROFILE.replace('  decimal: ","\n', f'  decimal: ","\n  encoding: {encoding}\n'))
+    export = tmp_path / "export.csv"
+    export.write_bytes(("Portaal Ijsselstraat café\n" + EXPORT.split("\n", 1)[1]).encode("cp1252"))
+    fmt = profile_format(profile)
+    if outcome is not None:
+        with pytest.raises(InputFileError, match=outcome) as caught:
+            fmt.read(export, ean="871687120000000004")
+        assert caught.value.row == 1
+    else:
+        frame = fmt.read(export, ean="871687120000000004")
+        assert frame["quantity"].sum().round(6) == 0.85  # 0,25 + 0,00 + 0,50 + 0,10
