@@ -42,6 +42,7 @@ class RawTable:
     cells: dict[str, pa.Array]
     present: frozenset[str] = frozenset()
     preamble: dict[str, str] = field(default_factory=dict)
+    separator: str = SEPARATOR  # the one the header was found with: a re-saved file may have another than its layout's
 
     def __len__(self) -> int:
         return len(self.source_row)
@@ -166,4 +167,5 @@ def read_table(
         cells=cells,
         present=frozenset(positions),
         preamble=preamble,
+        separator=separator,
     )

@@ -49,6 +49,7 @@ from footprint.sources.text_head import (
     split_fields,
 )
 
+_DECIMAL_COMMA_NUMBER = r"^\s*[+-]?\d+,\d+\s*$"  # 0,742 or 12,5: a decimal comma, not a grouping
 TIMESTAMP_US = f"datetime64[us, {LOCAL_TZ}]"
 
 
@@ -129,6 +130,7 @@ def read_cells(path: Path, profile: MeterProfile) -> ProfileCells:
             path, profile.name, columns, profile.signature_columns, profile.table.delimiter, profile.table.encoding
         )
         present = {c.header: table[c.header] for c in columns if c.header in table.present}
+        _check_resaved_decimals(path, profile, table.separator, present)
         cells = ProfileCells(table.source_row, table.header_line, present, profile.table.decimal, table.preamble)
     else:
         cells = _sheet_cells(path, profile, columns)
@@ -140,6 +142,24 @@ def read_cells(path: Path, profile: MeterProfile) -> ProfileCells:
             column=profile.table.signature_any[0],
         )
     return cells
+
+
+def _check_resaved_decimals(path: Path, profile: MeterProfile, separator: str, present: dict[str, pa.Array]) -> None:
+    """A file split by another separator than its layout's was re-saved by a spreadsheet program, which may
+    also have written its decimal points as commas: "0,742" read with the layout's decimal point is 742.
+    Which mark the numbers now have is not the layout's to say, so such a file is refused, never guessed."""
+    if separator == profile.table.delimiter or profile.table.decimal != ".":
+        return
+    for name, values in present.items():
+        found = pc.match_substring_regex(values, _DECIMAL_COMMA_NUMBER).fill_null(False)
+        if pc.any(found).as_py():
+            raise InputFileError(
+                path,
+                f"separated by {separator!r} where the {profile.name} layout writes {profile.table.delimiter!r}, "
+                f"and its numbers have decimal commas (column {name!r}): the file was re-saved by a spreadsheet "
+                "program; use the provider's original export, or a profile of your own with decimal ','",
+                column=name,
+            )
 
 
 def _sheet_cells(path: Path, profile: MeterProfile, columns: Sequence[Column]) -> ProfileCells:

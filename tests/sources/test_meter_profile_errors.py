@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from footprint.errors import ConfigError, InputFileError
-from footprint.sources.meter_profile import profile_format
+from footprint.sources.meter_profile import builtin_format, profile_format
 from footprint_cli import app
 
 PROFILE = """name: portal_test
@@ -159,3 +159,19 @@ def test_the_declared_encoding_is_the_one_read(tmp_path: Path, encoding: str, ou
     else:
         frame = fmt.read(export, ean="871687120000000004")
         assert frame["quantity"].sum().round(6) == 0.85  # 0,25 + 0,00 + 0,50 + 0,10
+
+
+def test_an_export_re_saved_with_decimal_commas_is_refused_not_read_a_thousand_times_too_large(tmp_path: Path) -> None:
+    """Engie writes `,` between fields and a decimal point; re-saved by a Dutch spreadsheet it has `;` and
+    "0,742", which the layout's decimal point would read as 742."""
+    export = tmp_path / "engie_resaved.csv"
+    export.write_text(
+        "Datum;EAN;Verbruik;Type;Piek\n2021-12-25T00:00:00+01:00;871687120061402458;0,742;Elektriciteit;false\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError, match="re-saved by a spreadsheet program") as caught:
+        builtin_format("engie_csv").read(export)
+    assert caught.value.column == "Verbruik"
+    # The same file with its decimal point kept is read as written: 0.742 kWh.
+    export.write_text(export.read_text(encoding="utf-8").replace("0,742", "0.742"), encoding="utf-8")
+    assert builtin_format("engie_csv").read(export)["quantity"].tolist() == [0.742]
