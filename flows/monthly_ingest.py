@@ -14,19 +14,23 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger
 
+from flows.pull_sources import log_pull
 from flows.task_runner import task_runner
 from footprint.config.workspace import Settings
 from footprint.errors import FootprintError
 from footprint.ingest.results import FileResult
 from footprint.ingest.stage import dataset_batches, file_batches
 from footprint.periods import format_period, parse_period
+from footprint.pull.run import PullReport
 from footprint.runlog import RunSummary
+from tasks._workspace import workspace
 from tasks.check_raw_store import check_raw_store
 from tasks.compute_emissions import compute_emissions
 from tasks.detect_alerts import detect_alerts
 from tasks.load_dataset import load_dataset
 from tasks.load_files import load_files
 from tasks.pull_files import pull_files
+from tasks.pull_sources import pull_sources_task
 from tasks.record_run import record_run
 from tasks.send_alerts import send_alerts
 from tasks.stage_files import stage_files
@@ -55,7 +59,7 @@ def _load(config: str | None, period: str, paths: list[str]) -> list[FileResult]
 
 
 def _ingest(config: str | None, period: str) -> RunSummary:
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     pulled = pull_files(config, period)
     files = [*pulled.rejected, *_load(config, period, pulled.paths)]
     try:
@@ -83,12 +87,33 @@ def _checked_store(config: str | None, summaries: list[RunSummary]) -> list[RunS
     return [replace(summary, raw_store_problems=problems) for summary in summaries] if problems else summaries
 
 
+def _pull(config: str | None, month: str) -> PullReport | None:
+    """The configured sources pulled first (footprint.yaml `pull:`); None when there are none."""
+    if not workspace(config).org.pull:
+        return None
+    report = pull_sources_task(config, month)
+    log_pull(report)
+    return report
+
+
+class PullFailed(FootprintError):
+    """Some sources could not be pulled; what the others brought was ingested all the same."""
+
+
 @flow(name="monthly_ingest", task_runner=RUNNER)
-def monthly_ingest(period: str | None = None, config: str | None = None) -> RunSummary:
-    """Ingest one month (default: last month, for the schedule in prefect.yaml)."""
+def monthly_ingest(period: str | None = None, config: str | None = None, pull: bool = True) -> RunSummary:
+    """Pull the configured sources, then ingest one month (default: last month, for the schedule in prefect.yaml).
+
+    A pull that caught up on earlier months (a source down last month) has those months ingested too,
+    before this one. A source that failed fails the flow run at the end, after everything else is done.
+    """
     month = format_period(parse_period(period)) if period else previous_month()
-    [summary] = _checked_store(config, [_ingest(config, month)])
+    pulled = _pull(config, month) if pull else None
+    earlier = [m for m in (pulled.months if pulled else []) if m < month]
+    *_, summary = _checked_store(config, [_ingest(config, m) for m in [*earlier, month]])
     _send(config)
+    if pulled is not None and pulled.failed:
+        raise PullFailed("; ".join(r.error or "" for r in pulled.failed))
     return summary
 
 

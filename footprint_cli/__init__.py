@@ -6,10 +6,12 @@ Each module holds one group of commands; importing it registers them on `app` (i
 
 from footprint_cli import (  # noqa: F401  (registers the commands)
     alerts,
+    clients,
     factors,
     formats,
     ingest,
     parse,
+    pull,
     report,
     verify,
     warehouse,

@@ -23,10 +23,11 @@ from footprint.config.common import CONFIG_FILE_NAME
 from footprint.config.starter import starter_config
 from footprint.config.workspace import open_workspace
 from footprint.demo.generator import write_demo
+from footprint.demo.pull_sources import PULLED_MONTHS, demo_sources
 from footprint.errors import FootprintError, UsageError
 from footprint.periods import parse_period
 from footprint.resources import warehouse
-from footprint.storage.inbox import copy_into_inbox
+from footprint.storage.inbox import MONTH_FOLDER, copy_into_inbox
 from footprint.warehouse import safe_url
 from footprint_cli.alerts import (
     print_alerts,
@@ -42,6 +43,7 @@ from footprint_cli.app import (
     months_asked,
     prefect_console,
 )
+from footprint_cli.pull import run_pull
 from footprint_cli.report import run_report
 
 
@@ -173,8 +175,14 @@ def demo(
     manifest = write_demo(workdir)
     console.print(f"Demo company written to {workdir}: {len(manifest.inbox_files)} raw files in {workdir / 'inbox'}")
     config = str(workdir / CONFIG_FILE_NAME)
-    _publish_demo_inbox(workdir)
-    periods = sorted({p.name for p in (workdir / "inbox").iterdir() if p.is_dir()})
+    with demo_sources(workdir) as moved:
+        _publish_demo_inbox(workdir)
+        console.print(f"Pull: {len(moved)} files of {PULLED_MONTHS[0]}..{PULLED_MONTHS[-1]} are served by local "
+                      "stand-ins of a metering API, an SFTP drop and a mailbox (footprint.yaml pull:)")
+        pulled = run_pull(config, PULLED_MONTHS[-1])
+    if pulled.failed:
+        raise FootprintError("the demo's pull failed; see the lines marked ✗ above")
+    periods = sorted({p.name for p in (workdir / "inbox").iterdir() if p.is_dir() and MONTH_FOLDER.match(p.name)})
     run_ingest(config, periods, verbose=False)
     ws = open_workspace(Path(config))
     _print_year_totals(queries.year_totals(ws))

@@ -30,6 +30,7 @@ from footprint.config.assets import (
 )
 from footprint.config.common import Strict, doubled_keys
 from footprint.config.projects import Project, check_projects
+from footprint.config.pull import PullSource
 from footprint.errors import ConfigError, UsageError, UserYamlError
 from footprint.periods import year_problem
 
@@ -50,6 +51,7 @@ class OrganisationConfig(Strict):
     measures: list[Measure] = []
     alerts: AlertConfig = AlertConfig()
     expected_sources: list[ExpectedSource] = []
+    pull: list[PullSource] = []
 
     @field_validator("years", mode="wrap")
     @classmethod
@@ -116,6 +118,19 @@ class OrganisationConfig(Strict):
             if target.target_year <= self.base_year:
                 raise ValueError(f"targets.{i}.target_year {target.target_year} is not after the base year "
                                  f"{self.base_year}")
+        return self
+
+    @model_validator(mode="after")
+    def _pull(self) -> "OrganisationConfig":
+        """Each pull source once by name (its inbox folder), and an API source only for meters listed here."""
+        doubled = doubled_keys(source.name for source in self.pull)
+        if doubled:
+            raise ValueError(f"pull: source {', '.join(doubled)} is listed twice; give each source its own name")
+        known = {meter.ean for meter in self.meters}
+        for i, source in enumerate(self.pull):
+            missing = [ean for ean in getattr(source, "eans", []) if ean not in known]
+            if missing:
+                raise ValueError(f"pull.{i}.eans: {', '.join(missing)} not in meters; list each meter under meters: first")
         return self
 
     @model_validator(mode="after")

@@ -125,6 +125,18 @@ fuel_cards:
 meter_exports:
   profiles: []
 
+# Where the month's data is fetched from before ingestion (footprint pull; the monthly run does it
+# first): metering APIs, a provider's SFTP drop, a mailbox. `secret` is the NAME of an environment
+# variable (or a line in .env, or a Prefect Secret block) holding the credentials, never the value.
+# See docs/operations.md, "Pulling data at the source".
+pull: []
+#  - {{name: meetbedrijf, kind: meetbedrijf, url: "https://partner.hetmeetbedrijf.nl/api",
+#     secret: MEETBEDRIJF_KEY, eans: ["871687120000000004"], start: "2026-01"}}
+#  - {{name: tankpas, kind: sftp, host: sftp.provider.example, folder: /out, files: ["*.csv"],
+#     known_hosts: known_hosts, secret: TANKPAS_SFTP}}
+#  - {{name: facturen, kind: imap, host: imap.example.nl, senders: [facturen@leverancier.example],
+#     attachments: ["*.csv", "*.xlsx"], secret: FACTUREN_IMAP}}
+
 # Where data lives, relative to this file. FOOTPRINT_INBOX, FOOTPRINT_RAW_STORE and
 # FOOTPRINT_WAREHOUSE_URL (e.g. postgresql://...) override these.
 locations:

@@ -17,6 +17,7 @@ from footprint.periods import format_period, parse_period
 from footprint.resources import inbox, warehouse
 from footprint.storage.files import sha256_of
 from footprint.visible import has_control, one_line
+from footprint.warehouse.pull_ledger import pulled_paths
 
 _log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def pull_inbox(ws: Workspace, period: str) -> Pulled:
     """
     done = loaded_files(ws)
     month = parse_period(period)
-    scan = inbox(ws).scan(month)
+    # A pull connector's files are whole when they appear (renamed into place): no settle time for them.
+    scan = inbox(ws).scan(month, complete=pulled_paths(warehouse(ws), month))
     skipped = [f"{shown_name(s.name)} skipped, {s.reason}" for s in scan.skipped]
     new: list[str] = []
     rejected: list[FileResult] = []

@@ -21,10 +21,13 @@ import pandas as pd
 
 from footprint.errors import InputFileError, UsageError
 from footprint.sources import (
+    energiemissie_json,
     flights_csv,
+    meetbedrijf_json,
     meter_interval_csv,
     meter_monthly_csv,
     meter_profile,
+    meterbeheer_hub_json,
     mileage_csv,
     sheets,
     supplier_statement_csv,
@@ -77,6 +80,9 @@ FORMATS: Final[list[SourceFormat]] = [
     *_profiles("delimited"),
     meter_interval_csv,
     meter_monthly_csv,
+    energiemissie_json,
+    meterbeheer_hub_json,
+    meetbedrijf_json,
     flights_csv,
     mileage_csv,
     supplier_statement_csv,

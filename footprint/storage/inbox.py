@@ -28,7 +28,7 @@ from footprint.storage.s3 import S3Client, S3Location
 
 # Names that browsers, sync tools and uploaders give a file until it is complete.
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class InboxScan:
 class Inbox(Protocol):
     location: str
 
-    def scan(self, period: dt.date) -> InboxScan: ...
+    def scan(self, period: dt.date, complete: frozenset[str] = frozenset()) -> InboxScan: ...
 
     def files_for(self, period: dt.date) -> list[Path]: ...
 
@@ -115,17 +115,23 @@ def path_in_month(path: Path | str) -> str:
     An inbox subfolder names what a file is (a meter's exports, say), so footprint.yaml can assign by it.
     """
     parts = PurePosixPath(Path(path).as_posix()).parts
-    deepest = max((i for i, part in enumerate(parts[:-1]) if _MONTH.match(part)), default=None)
+    deepest = max((i for i, part in enumerate(parts[:-1]) if MONTH_FOLDER.match(part)), default=None)
     return "/".join(parts[deepest + 1 :]) if deepest is not None else parts[-1]
 
 
 def _month_of(folders: tuple[str, ...] | list[str]) -> str | None:
     """The month a file belongs to: its deepest folder named YYYY-MM."""
-    return next((part for part in reversed(folders) if _MONTH.match(part)), None)
+    return next((part for part in reversed(folders) if MONTH_FOLDER.match(part)), None)
 
 
-def _skip_reason(parts: tuple[str, ...] | list[str], size: int, age_s: float, settle_seconds: float) -> str | None:
-    """Why a month's file is not picked up yet, or None: parts are its path segments below the inbox."""
+def _skip_reason(
+    parts: tuple[str, ...] | list[str], size: int, age_s: float, settle_seconds: float, complete: frozenset[str]
+) -> str | None:
+    """Why a month's file is not picked up yet, or None: parts are its path segments below the inbox.
+
+    complete: paths below the inbox known to be whole (a pull connector wrote them and renamed them into
+    place), which need not wait out the settle time.
+    """
     name = parts[-1]
     if any(part.startswith(".") for part in parts):
         return "hidden file (a sync tool's temporary or a system file)"
@@ -135,7 +141,7 @@ def _skip_reason(parts: tuple[str, ...] | list[str], size: int, age_s: float, se
         return f"still uploading (temporary name {PurePosixPath(name).suffix})"
     if size == 0:
         return "empty (0 bytes): still being written, or an empty export"
-    if settle_seconds > 0 and age_s < settle_seconds:
+    if settle_seconds > 0 and age_s < settle_seconds and "/".join(parts) not in complete:
         return f"still uploading? changed {max(age_s, 0):.0f} s ago; picked up once unchanged for {settle_seconds:g} s"
     return None
 
@@ -164,7 +170,7 @@ class FolderInbox:
         self.settle_seconds = settle_seconds
         self.location = str(root)
 
-    def scan(self, period: dt.date) -> InboxScan:
+    def scan(self, period: dt.date, complete: frozenset[str] = frozenset()) -> InboxScan:
         """The month's regular files, walked without following a link; everything else is named with why.
 
         Only files that lie inside the inbox are read: a link (to /etc/shadow, to a folder, to a device)
@@ -189,7 +195,7 @@ class FolderInbox:
                     continue
                 info = path.lstat()
                 reason = _not_regular(path, info, root) or _skip_reason(
-                    parts, info.st_size, now - info.st_mtime, self.settle_seconds
+                    parts, info.st_size, now - info.st_mtime, self.settle_seconds, complete
                 )
                 if reason:
                     shown = "/".join(parts[len(below) - 1 :]) if linked_month and below else name
@@ -204,7 +210,7 @@ class FolderInbox:
     def periods(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted({p.name for p in self.root.rglob("*") if _MONTH.match(p.name) and p.is_dir()})
+        return sorted({p.name for p in self.root.rglob("*") if MONTH_FOLDER.match(p.name) and p.is_dir()})
 
     def location_of(self, path: Path) -> str:
         return str(path)
@@ -233,9 +239,9 @@ class S3Inbox(S3Location):
         self.settle_seconds = settle_seconds
         self._origins: dict[Path, str] = {}
 
-    def scan(self, period: dt.date) -> InboxScan:
+    def scan(self, period: dt.date, complete: frozenset[str] = frozenset()) -> InboxScan:
         month = format_period(period)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         files: list[tuple[str, Path]] = []
         skipped: list[SkippedFile] = []
         for obj in self.objects(self.list_prefix):
@@ -245,7 +251,7 @@ class S3Inbox(S3Location):
                 continue
             url = self.url(key)
             age_s = (now - obj["LastModified"]).total_seconds()
-            reason = _skip_reason(parts, obj["Size"], age_s, self.settle_seconds)
+            reason = _skip_reason(parts, obj["Size"], age_s, self.settle_seconds, complete)
             local = None if reason else self._download(key, obj["ETag"], obj["Size"])
             if local is None:
                 reason = reason or "still uploading: changed while it was being read; looked at again next run"

@@ -1,5 +1,8 @@
 -- Every emission figure with the chain behind it: activity row, raw file and line, unit route, factor and list.
 -- emissions_kg_co2e = quantity (unit) -> list_quantity (list_unit) along unit_route, x the factor.
+-- A file a pull connector fetched names the source, the request and when (pulled_files; the first
+-- time; the first source and request by name when the same content came twice); a file dropped into the
+-- inbox by hand has them empty.
 CREATE OR REPLACE VIEW v_lineage AS
 SELECT
     e.period,
@@ -31,7 +34,16 @@ SELECT
     e.list_unit,
     e.unit_route,
     e.fallback_note,
-    f.mj_per_unit                AS factor_mj_per_unit
+    f.mj_per_unit                AS factor_mj_per_unit,
+    p.pulled_by,
+    p.pull_request,
+    p.pulled_at
 FROM emissions e
 JOIN raw_files r ON r.file_sha256 = e.file_sha256
-LEFT JOIN factors f ON f.factor_id = e.factor_id;
+LEFT JOIN factors f ON f.factor_id = e.factor_id
+LEFT JOIN (
+    SELECT file_sha256, MIN(source) AS pulled_by, MIN(request) AS pull_request, MIN(fetched_at) AS pulled_at
+    FROM pulled_files
+    WHERE file_sha256 <> ''
+    GROUP BY file_sha256
+) p ON p.file_sha256 = e.file_sha256;

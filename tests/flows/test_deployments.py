@@ -38,11 +38,12 @@ def _flow(entrypoint: str) -> Flow:
 
 def test_every_deployment_imports_and_its_parameters_validate() -> None:
     spec = _spec()
-    assert {d["name"] for d in spec["deployments"]} == {"monthly-ingest", "halfyear-report"}
+    assert {d["name"] for d in spec["deployments"]} == {"monthly-ingest", "halfyear-report", "monthly-ingest-clients"}
     for deployment in spec["deployments"]:
         flow = _flow(deployment["entrypoint"])
         assert isinstance(flow, Flow), deployment["name"]
-        parameters = {k: ("/srv/co/footprint.yaml" if "$FOOTPRINT_CONFIG" in str(v) else v)
+        stand_ins = {"$FOOTPRINT_CONFIG": "/srv/co/footprint.yaml", "$FOOTPRINT_CLIENTS": "/srv/clients.yaml"}
+        parameters = {k: next((path for var, path in stand_ins.items() if var in str(v)), v)
                       for k, v in deployment["parameters"].items()}
         validated = flow.validate_parameters(parameters)
         assert {k: validated[k] for k in parameters} == parameters
@@ -73,14 +74,17 @@ def test_each_deployment_runs_once_against_a_local_api(prefect_harness, tmp_path
     from prefect.settings import PREFECT_API_URL
 
     config = write_company(tmp_path / "co", ALL_FILES)
+    clients = tmp_path / "clients.yaml"
+    clients.write_text("clients:\n  - name: co\n    config: co/footprint.yaml\n", encoding="utf-8")
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "FOOTPRINT_HOME": str(ROOT),
-           "FOOTPRINT_CONFIG": str(config), "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "FOOTPRINT_CONFIG": str(config), "FOOTPRINT_CLIENTS": str(clients), "PREFECT_LOGGING_LEVEL": "WARNING"}
     _prefect(env, "work-pool", "create", "footprint", "--type", "process", "--overwrite")
     _prefect(env, "--no-prompt", "deploy", "--all")
 
     runs = {
         "monthly_ingest/monthly-ingest": {"period": "2025-03"},
         "halfyear_report/halfyear-report": {"half": "2025H1"},
+        "monthly_ingest_clients/monthly-ingest-clients": {"period": "2025-04"},
     }
     for name, parameters in runs.items():
         params = [arg for key, value in parameters.items() for arg in ("--param", f"{key}={value}")]

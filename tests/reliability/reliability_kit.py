@@ -51,7 +51,7 @@ KEY = "test-key"
 # Per run, not per content: ids and clocks. (Paths are compared with the workspace folder as <root>.)
 RUN_COLUMNS = frozenset({
     "run_id", "started_at", "finished_at", "duration_s", "loaded_at", "applied_at", "restatement_id", "restated_at",
-    "created_at", "delivered_at", "noted_at", "alert_id",
+    "created_at", "delivered_at", "noted_at", "alert_id", "fetched_at", "updated_at", "pulled_at",
 })
 # The run log records attempts: a killed run leaves none, its rerun another. Every other table must match.
 LOG_TABLES = frozenset({"runs", "run_files", "alert_deliveries"})

@@ -54,9 +54,13 @@ TESTED_WITH_PUBLIC_LAYOUTS = {
     "homewizard_p1_electricity_csv", "homewizard_p1_gas_csv", "vanons_daily_readings_csv", "zonneplan_hourly_xlsx"
 }
 
+# What the pull connectors fetch from metering APIs (JSON), detected and read in tests/pull/test_<kind>.py
+# from responses in the documented shapes (partly ASSUMED where the documentation is silent).
+TESTED_AS_PULLED = {"meetbedrijf_json", "energiemissie_json", "meterbeheer_hub_json"}
+
 
 def test_every_registered_format_has_a_sample() -> None:
-    tested = SAMPLES.keys() | TESTED_WITH_REAL_EXPORTS | TESTED_WITH_PUBLIC_LAYOUTS
+    tested = SAMPLES.keys() | TESTED_WITH_REAL_EXPORTS | TESTED_WITH_PUBLIC_LAYOUTS | TESTED_AS_PULLED
     assert sorted(tested) == sorted(f.NAME for f in FORMATS)
 
 
