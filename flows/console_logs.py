@@ -31,6 +31,16 @@ class _OneLineForFootprintErrors(logging.Filter):
         return True
 
 
+# A log record with this attribute set is one the command prints itself, in its own words: the console
+# handler leaves it out (the Prefect API still stores it for the UI).
+PRINTED_BY_COMMAND = "printed_by_command"
+
+
+class _NotPrintedTwice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, PRINTED_BY_COMMAND, False)
+
+
 def _console_handlers() -> list[PrefectConsoleHandler]:
     loggers = (logging.root, *(logging.getLogger(n) for n in logging.root.manager.loggerDict))
     return [h for logger in loggers for h in getattr(logger, "handlers", []) if isinstance(h, PrefectConsoleHandler)]
@@ -60,6 +70,9 @@ def for_this_command() -> None:
     errors as one line without a traceback."""
     visible_log_lines()
     to_this_stderr()
+    for handler in _console_handlers():
+        if not any(isinstance(f, _NotPrintedTwice) for f in handler.filters):
+            handler.addFilter(_NotPrintedTwice())
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _OneLineForFootprintErrors) for f in logger.filters):

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from flows.console_logs import PRINTED_BY_COMMAND
 from footprint.periods import format_period, parse_period
 from footprint.pull.run import PullReport
 from tasks.pull_sources import pull_sources_task
 
 
 def log_pull(report: PullReport) -> None:
+    """Each source's outcome in the run's log; `footprint pull` prints the same lines itself, once."""
     logger = get_run_logger()
+    shown = {PRINTED_BY_COMMAND: True}
     for result in report.results:
         for warning in result.warnings:
-            logger.warning("pull %s: %s", result.source, warning)
+            logger.warning("pull %s: %s", result.source, warning, extra=shown)
         if result.error:
-            logger.error("%s", result.error)
+            logger.error("%s", result.error, extra=shown)
         else:
             logger.info("pull %s: %d item(s), %d file(s) stored, %d pulled before", result.source, result.items,
                         result.files, result.already)

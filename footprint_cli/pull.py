@@ -93,7 +93,8 @@ def pull(
         return
     report = run_pull(config_path, month, source or None)
     if report.failed:
-        raise SourcesFailed(f"{len(report.failed)} of {len(report.results)} source(s) failed; the others were pulled")
+        others = "; the others were pulled" if len(report.failed) < len(report.results) else ""
+        raise SourcesFailed(f"{len(report.failed)} of {len(report.results)} source(s) failed{others}")
     if report.months:
         console.print(f"Now: footprint ingest --period {month}" + (
             f" (and {', '.join(m for m in report.months if m != month)})" if set(report.months) - {month} else ""))

@@ -81,6 +81,7 @@ def test_a_wrong_and_a_missing_secret_fail_their_sources_alone(
     failed = [line for line in result.output.splitlines() if "✗" in line]
     assert len(failed) == 2, result.output
     assert "pull source tankpas" in failed[0] and "check secret CO_SFTP" in failed[0]
+    assert result.output.count("check secret CO_SFTP") == 1  # the flow's log line is not printed a second time
     assert "pull source post: secret CO_IMAP is not set" in failed[1]
     assert "wrong" not in result.output and API_KEY not in result.output
     assert "✓ meetbedrijf (meetbedrijf): 1 new item(s), 2 file(s)" in result.output

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import sqlalchemy as sa
 
@@ -42,6 +44,7 @@ from footprint.warehouse.pull_ledger import PulledFile
 _log = logging.getLogger(__name__)
 
 Opener = Callable[[PullSource, Secret], Connector]
+SOURCES_AT_ONCE: Final = 4  # each a connection of its own; more would only queue at the warehouse
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,10 @@ def pull_sources(
             raise UsageError(f"no pull source {', '.join(unknown)}; sources: {known}")
         sources = [s for s in sources if s.name in only]
     month = parse_period(period).strftime("%Y-%m")
-    return PullReport(month, [pull_source(ws, source, month, lookup, opener) for source in sources])
+    # Sources side by side: one server down spends its retries without holding up the others.
+    with ThreadPoolExecutor(max_workers=max(1, min(SOURCES_AT_ONCE, len(sources)))) as pool:
+        results = list(pool.map(lambda source: pull_source(ws, source, month, lookup, opener), sources))
+    return PullReport(month, results)
 
 
 def _channels(items: list[Item]) -> dict[str, list[Item]]:
