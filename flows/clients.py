@@ -15,8 +15,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows.monthly_ingest import monthly_ingest, previous_month
-from footprint.config.clients import load_clients
-from footprint.errors import FootprintError
+from footprint.config.clients import load_clients, shared_places
+from footprint.errors import ConfigError, FootprintError
 from footprint.periods import format_period, parse_period
 from footprint.visible import one_line
 
@@ -49,6 +49,11 @@ def monthly_ingest_clients(clients: str, period: str | None = None, max_parallel
     """Pull and ingest one month (default: last month) for every active client in the clients file."""
     month = format_period(parse_period(period)) if period else previous_month()
     entries = load_clients(Path(clients))
+    shared = shared_places(entries)
+    if shared:
+        raise ConfigError(f"{clients}: {'; '.join(shared)}: give each client its own warehouse (or "
+                          "locations.warehouse_schema) and inbox, and no FOOTPRINT_WAREHOUSE_SCHEMA or FOOTPRINT_INBOX "
+                          "in the worker's environment")
     with ThreadPoolExecutor(max_workers=max(1, max_parallel)) as pool:
         outcomes = list(pool.map(lambda entry: _run_client(*entry, month), entries))
     logger = get_run_logger()

@@ -104,12 +104,12 @@ class PullFailed(FootprintError):
 def monthly_ingest(period: str | None = None, config: str | None = None, pull: bool = True) -> RunSummary:
     """Pull the configured sources, then ingest one month (default: last month, for the schedule in prefect.yaml).
 
-    A pull that caught up on earlier months (a source down last month) has those months ingested too,
-    before this one. A source that failed fails the flow run at the end, after everything else is done.
+    Earlier months with pulled files not yet loaded (a source caught up after being down, a run killed
+    after its pull) are ingested too, before this one. A source that failed fails the flow run at the end, after everything else is done.
     """
     month = format_period(parse_period(period)) if period else previous_month()
     pulled = _pull(config, month) if pull else None
-    earlier = [m for m in (pulled.months if pulled else []) if m < month]
+    earlier = [m for m in (pulled.to_ingest if pulled else []) if m < month]
     *_, summary = _checked_store(config, [_ingest(config, m) for m in [*earlier, month]])
     _send(config)
     if pulled is not None and pulled.failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -52,7 +53,8 @@ def print_status(config: str | None) -> None:
         return
     console.print("Pulled per source (table pulled_files; each channel's watermark in pull_watermarks):")
     for row in rows:
-        last = row.last_fetched_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_fetched_at else "-"
+        last = (row.last_fetched_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+                if row.last_fetched_at else "-")
         console.print(f"  {row.source} ({row.kind}): {row.items} item(s), {row.files} file(s), "
                       f"{row.size_bytes:,} bytes, last fetched {last}", highlight=False)
         for channel, mark in sorted(row.watermarks.items()):
@@ -95,6 +97,5 @@ def pull(
     if report.failed:
         others = "; the others were pulled" if len(report.failed) < len(report.results) else ""
         raise SourcesFailed(f"{len(report.failed)} of {len(report.results)} source(s) failed{others}")
-    if report.months:
-        console.print(f"Now: footprint ingest --period {month}" + (
-            f" (and {', '.join(m for m in report.months if m != month)})" if set(report.months) - {month} else ""))
+    if report.to_ingest:
+        console.print(f"To load what was pulled: footprint ingest, for {', '.join(report.to_ingest)}", highlight=False)

@@ -137,3 +137,25 @@ def test_a_secret_from_a_prefect_block(prefect_harness: None, servers: dict[str,
     report = pull_sources(MONTH, str(config), ["meetbedrijf"])
     close_warehouses()
     assert [(r.source, r.error, r.files) for r in report.results] == [("meetbedrijf", None, 2)]
+
+
+def test_a_pull_nobody_ingested_is_ingested_by_the_next_monthly_run(
+    prefect_harness: None, servers: dict[str, object], tmp_path: Path
+) -> None:
+    """March pulled by hand and never ingested; April's run loads March's files too, though the API has no
+    April (its source fails, alone, at the end of the run)."""
+    from flows.monthly_ingest import PullFailed, monthly_ingest
+
+    config = _company(tmp_path / "co", servers,
+                      {"CO_METEN": API_KEY, "CO_SFTP": _login(PASSWORD), "CO_IMAP": _login(PASSWORD)})
+    pulled = CliRunner().invoke(app, ["pull", "--period", MONTH, "--config", str(config)])
+    assert pulled.exit_code == 0, pulled.output
+    assert f"To load what was pulled: footprint ingest, for {MONTH}" in pulled.output
+    with pytest.raises(PullFailed, match="pull source meetbedrijf: .*404"):
+        monthly_ingest(period="2025-04", config=str(config))
+    close_warehouses()
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'co' / 'warehouse.duckdb'}")
+    with engine.connect() as conn:
+        loaded = set(conn.execute(sa.text("SELECT file_name FROM raw_files")).scalars())
+    engine.dispose()
+    assert {f"{ELECTRICITY_EAN}_{MONTH}.json", "transacties_2025-03.csv", "1_1_tankpas_maart.csv"} <= loaded

@@ -14,7 +14,8 @@ from pydantic import Field, field_validator
 
 from footprint import yaml_strict
 from footprint.config.common import Strict, doubled_keys
-from footprint.errors import ConfigError
+from footprint.config.workspace import open_workspace
+from footprint.errors import ConfigError, FootprintError
 
 
 class Client(Strict):
@@ -48,3 +49,23 @@ def load_clients(path: Path) -> list[tuple[str, Path]]:
     if doubled:
         raise ConfigError(f"{path}: {', '.join(doubled)} is the configuration of two clients; one file, one client")
     return resolved
+
+
+def shared_places(clients: list[tuple[str, Path]]) -> list[str]:
+    """Warehouses (with schema) and inboxes two clients would share, as they resolve with this process's settings.
+
+    A FOOTPRINT_WAREHOUSE_SCHEMA or FOOTPRINT_INBOX in the worker's environment overrides every client's
+    footprint.yaml alike, and would pour their data together: that is refused before any client runs. A
+    client whose configuration does not open is left to fail in its own run.
+    """
+    owners: dict[tuple[str, str], list[str]] = {}
+    for name, config in clients:
+        try:
+            ws = open_workspace(config)
+        except FootprintError:
+            continue
+        owners.setdefault(("warehouse", f"{ws.warehouse_url} schema {ws.warehouse_schema or '(default)'}"),
+                          []).append(name)
+        owners.setdefault(("inbox", str(ws.inbox)), []).append(name)
+    return [f"clients {', '.join(names)} share the {kind} {place}"
+            for (kind, place), names in owners.items() if len(names) > 1]

@@ -35,7 +35,8 @@ class MeteringApiSource(_Source):
     """A metering company's or energy portal's HTTP API: interval values per EAN and month."""
 
     kind: Literal["meetbedrijf", "energiemissie", "meterbeheer_hub"]
-    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
+    # No user or password in the URL: credentials live in the secret, never in footprint.yaml.
+    url: Annotated[str, Field(pattern=r"^https?://[^\s@/]+(/[^\s]*)?$")]
     eans: Annotated[list[str], Field(min_length=1)]
     # Requests per second this client makes at most (the provider's rate limit; Retry-After always wins).
     max_requests_per_s: Annotated[float, Field(gt=0, le=100)] = 5.0

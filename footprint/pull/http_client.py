@@ -50,16 +50,17 @@ def retry_after_s(response: httpx.Response, now: dt.datetime | None = None) -> f
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
-class _HideQuery(logging.Filter):
-    """httpx logs each request's full URL at INFO: a key in the query would reach a log turned up to INFO."""
+class _HideUrl(logging.Filter):
+    """httpx logs each request's full URL at INFO: a key in the query, or a feed URL that is itself the
+    credential (Meterbeheer HUB), would reach a log turned up to INFO. Only the host is logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(shown_url(a) if isinstance(a, httpx.URL) else a for a in record.args)
+            record.args = tuple(f"{a.scheme}://{a.host}/..." if isinstance(a, httpx.URL) else a for a in record.args)
         return True
 
 
-logging.getLogger("httpx").addFilter(_HideQuery())
+logging.getLogger("httpx").addFilter(_HideUrl())
 
 
 @dataclass
@@ -112,7 +113,7 @@ class ApiClient:
             except httpx.TimeoutException:
                 problem = f"no answer within {self.timeout_s:g} s"
                 wait = self.backoff_s * 2**attempt
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # a lost connection, or a body that breaks off or cannot be decoded
                 problem = f"connection failed ({type(exc).__name__})"
                 wait = self.backoff_s * 2**attempt
             else:

@@ -198,8 +198,15 @@ class ImapConnector:
         return int(uid) if int(uidvalidity) == self._uidvalidity else 0
 
     def _criteria(self, after_uid: int) -> str:
+        """New mail of the listed senders (or to the address) past the watermark; from `start` on without one.
+
+        The taken keyword is not a criterion: the ledger alone says what this source took, so two sources
+        may take from one mailbox and a new warehouse takes again; the keyword is for the people sharing it.
+        """
         whose = OR(from_=self.source.senders or None, to=self.source.to)
-        return str(AND(whose, uid=UidRange(str(after_uid + 1), "*"), no_keyword=TAKEN_KEYWORD))
+        since = ({"date_gte": dt.date.fromisoformat(f"{self.source.start}-01")}
+                 if after_uid == 0 and self.source.start else {})
+        return str(AND(whose, uid=UidRange(str(after_uid + 1), "*"), **since))
 
     def _periods(self, box: BaseMailBox, uids: list[int]) -> dict[int, str]:
         periods: dict[int, str] = {}

@@ -24,7 +24,7 @@ from footprint.config.pull import PullSource, SftpSource
 from footprint.config.workspace import Workspace
 from footprint.crashpoints import crash_point
 from footprint.errors import FootprintError, UsageError
-from footprint.periods import parse_period
+from footprint.periods import format_period, parse_period
 from footprint.pull.connector import Connector, CredentialError, Item
 from footprint.pull.kinds import open_connector
 from footprint.pull.secrets import (
@@ -74,10 +74,18 @@ class PullReport:
     def failed(self) -> list[SourceResult]:
         return [r for r in self.results if not r.ok]
 
+    unloaded: list[str] = field(default_factory=list)  # months with pulled files ingestion has not loaded yet
+
     @property
     def months(self) -> list[str]:
-        """Every month a source delivered files to in this run, for ingestion to read."""
+        """Every month a source delivered files to in this run."""
         return sorted({m for r in self.results for m in r.months})
+
+    @property
+    def to_ingest(self) -> list[str]:
+        """The months ingestion should read: those this run filled, and any an earlier pull filled that no
+        ingestion has loaded (a run killed after its pull, a footprint pull nobody followed with an ingest)."""
+        return sorted({*self.months, *self.unloaded})
 
 
 def pull_sources(
@@ -100,7 +108,8 @@ def pull_sources(
     # Sources side by side: one server down spends its retries without holding up the others.
     with ThreadPoolExecutor(max_workers=max(1, min(SOURCES_AT_ONCE, len(sources)))) as pool:
         results = list(pool.map(lambda source: pull_source(ws, source, month, lookup, opener), sources))
-    return PullReport(month, results)
+    unloaded = [format_period(m) for m in pull_ledger.unloaded_months(warehouse(ws))]
+    return PullReport(month, results, unloaded)
 
 
 def _channels(items: list[Item]) -> dict[str, list[Item]]:
@@ -141,6 +150,10 @@ def pull_source(ws: Workspace, source: PullSource, period: str, lookup: SecretLo
             pull_ledger.advance(engine, source.name, channel, items[-1].watermark, dt.datetime.now(dt.UTC))
     except FootprintError as exc:
         error, credentials = one_line(str(exc)), isinstance(exc, CredentialError)
+    except Exception as exc:  # noqa: BLE001 - a source fails alone: what a client library or a server did that
+        # no connector foresaw (a name the disk refuses, a body that is no gzip) is this source's one-line error,
+        # not the end of every other source's pull; the next run tries the same item again.
+        error = one_line(f"pull source {source.name}: {type(exc).__name__}: {exc}")[:500]
     finally:
         connector.close()
     warnings = tuple(one_line(w) for w in getattr(connector, "warnings", ()))

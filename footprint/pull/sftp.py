@@ -166,27 +166,20 @@ class SftpConnector:
         return f"sftp://{self.where}{path if path.startswith('/') else '/~/' + path}"
 
     def list_new(self, period: str, watermarks: Mapping[str, str]) -> list[Item]:
+        """Every matching file of the folder up to the run's month: the ledger's keys (name, size, time) say
+        which were taken, so a file uploaded late with its original time (put -p, rsync -t) is still new.
+        The watermark (the time of the last file taken) is kept for --status only."""
         channel = self.source.folder
-        since_s = self._since(channel, watermarks.get(channel))
         entries = self._retrying(f"listing folder {channel!r}", lambda sftp: sftp.listdir_attr(channel))
         files = sorted((f for f in map(self._wanted, entries) if f is not None), key=lambda f: (f.mtime_s, f.name))
-        dated = [(f, file_period(f.name, f.mtime_s)) for f in files if since_s is None or f.mtime_s >= since_s]
-        if since_s is None and self.source.start is not None:
+        dated = [(f, file_period(f.name, f.mtime_s)) for f in files]
+        if self.source.start is not None:
             dated = [(f, month) for f, month in dated if month >= self.source.start]
         # A file waiting for a later month keeps the watermark at its time, so the next runs list it again.
         hold_s = min((f.mtime_s for f, month in dated if month > period), default=None)
         return [Item(key=f.key, channel=channel, period=month, request=self._request(f.name),
                      watermark=utc_iso(f.mtime_s if hold_s is None else min(f.mtime_s, hold_s)))
                 for f, month in dated if month <= period]
-
-    def _since(self, channel: str, watermark: str | None) -> int | None:
-        if watermark is None:
-            return None
-        try:
-            return int(dt.datetime.fromisoformat(watermark).timestamp())
-        except ValueError as exc:
-            raise SourceError(f"pull source {self.source.name}: the watermark {watermark!r} of folder {channel!r} "
-                              "is no ISO time") from exc
 
     def _wanted(self, entry: paramiko.SFTPAttributes) -> _Remote | None:
         """A regular, finished, matching file with a size and a time; links, folders and dot-files are not."""

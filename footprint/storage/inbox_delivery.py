@@ -13,8 +13,24 @@ from pathlib import Path, PurePosixPath
 
 from footprint.errors import StorageError
 from footprint.storage import s3
-from footprint.storage.files import sha256_of, write_new
+from footprint.storage.files import disk_errors, sha256_of, write_new
 from footprint.storage.s3 import S3Client, S3Location
+
+
+# File systems allow 255 bytes a name; a longer one (an attachment named in 110 Chinese characters) is
+# shortened, keeping its extension and a hash of the whole name, so it stays deterministic and unique.
+MAX_NAME_BYTES = 200
+
+
+def _fitting(name: str) -> str:
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, extension = name, ""
+    tag = "~" + hashlib.sha256(name.encode()).hexdigest()[:12] + (f".{extension}" if extension else "")
+    kept = stem.encode()[: MAX_NAME_BYTES - len(tag.encode())].decode(errors="ignore")
+    return kept + tag
 
 
 def delivery_path(source: str, period: str, file_name: str) -> str:
@@ -22,7 +38,7 @@ def delivery_path(source: str, period: str, file_name: str) -> str:
     for part in (source, period, file_name):
         if not part or part.startswith(".") or "/" in part or "\\" in part or "\x00" in part:
             raise StorageError(f"pull source {source}: {part!r} cannot be a name in the inbox")
-    return str(PurePosixPath(source, period, file_name))
+    return str(PurePosixPath(source, period, _fitting(file_name)))
 
 
 def deliver(
@@ -38,7 +54,8 @@ def deliver(
             inbox.client.put_object(Bucket=inbox.bucket, Key=key, Body=content)
         return sha
     target = s3.folder_location(location) / relative
-    if target.is_file() and not target.is_symlink() and sha256_of(target) == sha:
-        return sha
-    write_new(target, io.BytesIO(content), sha, what=str(target))
+    with disk_errors(str(target), "storing a pulled file"):
+        if target.is_file() and not target.is_symlink() and sha256_of(target) == sha:
+            return sha
+        write_new(target, io.BytesIO(content), sha, what=str(target))
     return sha

@@ -79,6 +79,19 @@ def pulled_paths(engine: sa.Engine, period: dt.date) -> frozenset[str]:
         return frozenset(path for (path,) in rows)
 
 
+def unloaded_months(engine: sa.Engine) -> list[dt.date]:
+    """Months with a pulled file whose content is in no raw_files row: stored in the inbox, not yet ingested.
+
+    A file ingestion rejects (unreadable) has no row either, so its month is read again each run and
+    rejected again with its message: shown, never silently dropped.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT DISTINCT p.period FROM pulled_files p LEFT JOIN raw_files r ON r.file_sha256 = p.file_sha256 "
+            "WHERE p.inbox_path <> '' AND r.file_sha256 IS NULL ORDER BY p.period"))
+        return [period for (period,) in rows]
+
+
 def status(engine: sa.Engine) -> list[SourceStatus]:
     """Per source: items and files stored, bytes, the last fetch and every channel's watermark."""
     with engine.connect() as conn:

@@ -48,3 +48,14 @@ def test_a_broken_client_fails_alone(prefect_harness: None, tmp_path: Path) -> N
     engine.dispose()
     assert files == len(ALL_FILES)
     assert not (tmp_path / "broken" / "warehouse.duckdb").exists()
+
+
+def test_two_clients_on_one_warehouse_are_refused_before_either_runs(prefect_harness: None, tmp_path: Path) -> None:
+    write_company(tmp_path / "a", ALL_FILES)
+    write_company(tmp_path / "b", ALL_FILES, locations={"warehouse": "../a/warehouse.duckdb"})
+    listed = _clients(tmp_path, "clients:\n  - {name: a, config: a/footprint.yaml}\n"
+                                "  - {name: b, config: b/footprint.yaml}\n")
+    result = CliRunner().invoke(app, ["clients", "--file", str(listed), "--period", PERIOD])
+    assert result.exit_code == 2, result.output
+    assert "clients a, b share the warehouse duckdb:///" in result.output
+    assert not (tmp_path / "a" / "warehouse.duckdb").exists()

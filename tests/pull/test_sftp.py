@@ -207,8 +207,10 @@ def test_a_file_of_a_later_month_waits_and_holds_the_watermark_back(
         ("fuel_2026-01.csv", "2026-01", "2026-01-31T08:00:00Z")]
 
 
-def test_the_watermark_continues_and_a_changed_file_is_a_new_item(
+def test_the_keys_say_what_is_new_a_changed_or_late_file_included(
         drop: Path, server: ServerInfo, known_hosts: Path) -> None:
+    """The run skips the keys its ledger holds; the listing leaves out nothing by time, so a file uploaded
+    late with its original modification time (put -p) is new too."""
     put(drop, "a_2026-01.csv", b"a", "2026-01-10T08:00:00+00:00")
     put(drop, "b_2026-01.csv", b"bb", "2026-01-11T08:00:00+00:00")
     connector = opened(source(server, known_hosts))
@@ -219,13 +221,14 @@ def test_the_watermark_continues_and_a_changed_file_is_a_new_item(
     put(drop, "c_2026-01.csv", b"ccc", "2026-01-12T08:00:00+00:00")
     second = connector.list_new("2026-01", {".": first[-1].watermark})
     assert [i.key for i in second if i.key not in pulled] == [f"c_2026-01.csv:3:{epoch('2026-01-12T08:00:00+00:00')}"]
-    assert f"a_2026-01.csv:1:{epoch('2026-01-10T08:00:00+00:00')}" not in {i.key for i in second}
     pulled |= {i.key for i in second}
     put(drop, "b_2026-01.csv", b"bb, corrected", "2026-01-13T08:00:00+00:00")
+    put(drop, "late_2026-01.csv", b"late", "2026-01-05T08:00:00+00:00")  # older than the watermark
     third = connector.list_new("2026-01", {".": second[-1].watermark})
     changed = [i for i in third if i.key not in pulled]
-    assert [i.key for i in changed] == [f"b_2026-01.csv:13:{epoch('2026-01-13T08:00:00+00:00')}"]
-    [delivered] = connector.fetch(changed[0])
+    assert [i.key for i in changed] == [f"late_2026-01.csv:4:{epoch('2026-01-05T08:00:00+00:00')}",
+                                        f"b_2026-01.csv:13:{epoch('2026-01-13T08:00:00+00:00')}"]
+    [delivered] = connector.fetch(changed[1])
     connector.close()
     assert (delivered.file_name, delivered.content) == ("b_2026-01.csv", b"bb, corrected")
 

@@ -61,7 +61,7 @@ def pull_and_ingest(ws: Any, months: list[str]) -> None:
     for month in months:
         report = pull_sources(ws, month)
         assert not report.failed, report.failed
-        kit.ingest(ws, [*[m for m in report.months if m < month], month])
+        kit.ingest(ws, [*[m for m in report.to_ingest if m < month], month])
 
 
 def _pages_asked(asked: list[str]) -> Counter[str]:
