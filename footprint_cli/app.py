@@ -69,6 +69,10 @@ class DataConsole(Console):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(markup=False, emoji=False, soft_wrap=True, **options)
+        if "width" not in options:
+            # Rich fixes the width from COLUMNS when the console is made (at import); read it at each print
+            # instead, so a terminal resized, or COLUMNS set later in the process, is what a table is fit to.
+            self._width = None
 
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterator[Segment]:
         for segment in super().render(renderable, options):
