@@ -19,11 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/footprint demo --workdir demo-workspace
 
-# Two pytest workers (pytest-xdist), a test file each at a time: the suite is mostly one core's work
-# per test, and the machine has two. PYTEST_WORKERS=0 runs it in this one process.
-PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(VENV)/bin/python -m pytest -q
 
 # make bench SIZES=1000000 for a quick one; writes bench/results.json (see bench/bench.py)
 SIZES ?= 1000000 10000000
