@@ -48,8 +48,7 @@ def _statement_mail(path: Path, month: str) -> tuple[bytes, dt.datetime]:
     message["Subject"] = f"CO2-opgave {path.stem}"
     message.set_content("Bijgaand onze CO2-opgave over het afgelopen kwartaal.")
     message.add_attachment(path.read_bytes(), maintype="text", subtype="csv", filename=path.name)
-    first = dt.date.fromisoformat(f"{month}-01")
-    last_day = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+    last_day = next_month(parse_period(month)) - dt.timedelta(days=1)
     return message.as_bytes(), dt.datetime.combine(last_day, dt.time(16, 30), tzinfo=ZoneInfo(LOCAL_TZ))
 
 

@@ -47,9 +47,10 @@ from imap_tools.errors import (
 from footprint.config.pull import ImapSource
 from footprint.pull.connector import CredentialError, Delivered, Item, SourceError
 from footprint.pull.secrets import Secret
+from footprint.schemas import LOCAL_TZ
 
 TAKEN_KEYWORD: Final = "$FootprintTaken"
-PERIOD_ZONE: Final = ZoneInfo("Europe/Amsterdam")
+PERIOD_ZONE: Final = ZoneInfo(LOCAL_TZ)
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_ATTEMPTS: Final = 4
 UIDS_PER_FETCH: Final = 500

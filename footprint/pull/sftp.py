@@ -33,8 +33,9 @@ import paramiko
 from footprint.config.pull import SftpSource
 from footprint.pull.connector import CredentialError, Delivered, Item, SourceError
 from footprint.pull.secrets import Secret
+from footprint.schemas import LOCAL_TZ
 
-PERIOD_ZONE: Final = ZoneInfo("Europe/Amsterdam")  # the month of a file's modification time is told here
+PERIOD_ZONE: Final = ZoneInfo(LOCAL_TZ)  # the month of a file's modification time is told here
 DEFAULT_KNOWN_HOSTS: Final = "~/.ssh/known_hosts"
 DEFAULT_ATTEMPTS: Final = 4
 # Names of files still being written by the provider's upload (or a client's download) are left alone.
